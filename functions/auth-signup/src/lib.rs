@@ -1,0 +1,35 @@
+//! `POST /api/auth/signup {name, email, password}` → `201 {token, userId, user}`.
+
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use serde_json::json;
+use shared::auth::accounts::{sign_up, SignUp};
+use shared::http::{self, json_body};
+use shared::store::users::PgUsers;
+use shared::Services;
+
+#[derive(Deserialize)]
+struct SignUpBody {
+    name: String,
+    email: String,
+    password: String,
+}
+
+pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    svc.serve(req, |req| async move {
+        let body: SignUpBody = json_body(&req)?;
+        let input = SignUp { name: &body.name, email: &body.email, password: &body.password };
+        let (user, token) = sign_up(&PgUsers::new(&svc.db), &svc.tokens, input).await?;
+        Ok(http::json_with_status(
+            http::StatusCode::CREATED,
+            &json!({
+                "token": token.token,
+                "tokenType": "Bearer",
+                "expiresAt": token.expires_at,
+                "userId": user.id,
+                "user": http::user_json(&user),
+            }),
+        ))
+    })
+    .await
+}

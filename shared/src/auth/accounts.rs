@@ -1,0 +1,87 @@
+//! Sign-up and log-in, written against the store traits so they can be
+//! tested with fakes and run against Postgres and Redis unchanged.
+
+use super::password::{hash_password, verify_password};
+use super::tokens::{IssuedToken, Role, TokenService};
+use crate::domain::accounts::{check_password_policy, normalize_email, normalize_name};
+use crate::store::login_throttle::LoginThrottle;
+use crate::store::users::{CreateUserError, NewUser, User, UserStore};
+use crate::ApiError;
+
+pub struct SignUp<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password: &'a str,
+}
+
+pub async fn sign_up(users: &impl UserStore, tokens: &TokenService, input: SignUp<'_>) -> Result<(User, IssuedToken), ApiError> {
+    let name = normalize_name(input.name)?;
+    let email = normalize_email(input.email)?;
+    check_password_policy(input.password, &email)?;
+    // Fail fast on a taken email before paying for a hash; the insert below
+    // is still the real guard against a concurrent sign-up.
+    if users.find_by_email(&email).await?.is_some() {
+        return Err(email_taken());
+    }
+    let password_hash = hash_password(input.password).await?;
+    let user = users
+        .create_customer(NewUser { name: &name, email: &email, password_hash: &password_hash })
+        .await
+        .map_err(|e| match e {
+            CreateUserError::EmailTaken => email_taken(),
+            CreateUserError::Store(e) => e,
+        })?;
+    let token = tokens.issue(user.id, user.role)?;
+    Ok((user, token))
+}
+
+fn email_taken() -> ApiError {
+    ApiError::conflict("EMAIL_TAKEN", "an account with this email already exists")
+}
+
+pub struct LogIn<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub client_ip: Option<&'a str>,
+}
+
+/// Wrong password and unknown email give the same answer in the same time.
+pub async fn log_in(
+    users: &impl UserStore,
+    throttle: &impl LoginThrottle,
+    tokens: &TokenService,
+    input: LogIn<'_>,
+) -> Result<(User, IssuedToken), ApiError> {
+    let invalid = || ApiError::Unauthorized("invalid email or password".into());
+    // A malformed email cannot belong to an account; it still goes through
+    // the throttle and a hash so it is indistinguishable from a wrong one.
+    let email = normalize_email(input.email).unwrap_or_else(|_| input.email.trim().to_lowercase());
+    throttle.begin_attempt(&email, input.client_ip).await?;
+    let user = users.find_by_email(&email).await?;
+    let matches = verify_password(input.password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+    match user {
+        Some(user) if matches => {
+            throttle.succeeded(&email, input.client_ip).await?;
+            let token = tokens.issue(user.id, user.role)?;
+            Ok((user, token))
+        }
+        _ => Err(invalid()),
+    }
+}
+
+/// The admin is never created through sign-up: `local/run`, `local/test` and
+/// the deployed `db-migrate` function call this with configured credentials.
+pub async fn ensure_admin(
+    users: &crate::store::users::PgUsers<'_>,
+    email: &str,
+    password: &str,
+) -> Result<User, ApiError> {
+    let email = normalize_email(email)?;
+    check_password_policy(password, &email)?;
+    let password_hash = hash_password(password).await?;
+    let user = users
+        .upsert_admin(NewUser { name: "Administrator", email: &email, password_hash: &password_hash })
+        .await?;
+    debug_assert_eq!(user.role, Role::Admin);
+    Ok(user)
+}

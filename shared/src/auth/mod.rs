@@ -1,0 +1,5 @@
+//! Credentials: password hashing and signed access tokens.
+
+pub mod accounts;
+pub mod password;
+pub mod tokens;

@@ -1,0 +1,262 @@
+//! RS256 access tokens. Asymmetric so API Gateway's JWT authorizer (and any
+//! other service) can verify them from the public JWKS without the secret.
+
+use crate::config::JwtConfig;
+use crate::ApiError;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::DecodePrivateKey;
+use rsa::traits::PublicKeyParts;
+use rsa::{RsaPrivateKey, RsaPublicKey};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Customer,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "customer" => Some(Role::Customer),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    /// The user id, as a string (RFC 7519).
+    pub sub: String,
+    pub exp: i64,
+    pub iat: i64,
+    pub jti: String,
+    pub role: Role,
+}
+
+impl Claims {
+    pub fn user_id(&self) -> Result<i64, ApiError> {
+        crate::http::request::parse_id(&self.sub)
+            .ok_or_else(|| ApiError::Unauthorized("token subject is not a user id".into()))
+    }
+}
+
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Signs and verifies tokens with one RSA key pair.
+pub struct TokenService {
+    encoding: EncodingKey,
+    verifier: TokenVerifier,
+    config: JwtConfig,
+    public_jwk: Value,
+}
+
+/// The verifying half, enough for every authenticated route.
+pub struct TokenVerifier {
+    decoding: DecodingKey,
+    validation: Validation,
+}
+
+impl TokenService {
+    pub fn from_config(config: &JwtConfig) -> Result<Self, String> {
+        let pem = config.private_key_pem.trim();
+        let private = RsaPrivateKey::from_pkcs8_pem(pem)
+            .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
+            .map_err(|e| format!("JWT private key is not an RSA PEM key: {e}"))?;
+        if private.size() < 256 {
+            return Err("JWT private key must be at least 2048 bits".into());
+        }
+        let public = RsaPublicKey::from(&private);
+        let n = URL_SAFE_NO_PAD.encode(public.n().to_bytes_be());
+        let e = URL_SAFE_NO_PAD.encode(public.e().to_bytes_be());
+        // RFC 7638 thumbprint: members in lexicographic order, no spaces.
+        let thumbprint_input = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
+        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(thumbprint_input.as_bytes()));
+        let encoding = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| format!("JWT private key: {e}"))?;
+        let decoding = DecodingKey::from_rsa_raw_components(&public.n().to_bytes_be(), &public.e().to_bytes_be());
+
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_issuer(&[&config.issuer]);
+        validation.set_audience(&[&config.audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
+        validation.leeway = 30;
+
+        Ok(TokenService {
+            encoding,
+            verifier: TokenVerifier { decoding, validation },
+            config: config.clone(),
+            public_jwk: json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e}),
+        })
+    }
+
+    pub fn issue(&self, user_id: i64, role: Role) -> Result<IssuedToken, ApiError> {
+        let now = Utc::now();
+        let expires_at = now + chrono::Duration::from_std(self.config.ttl).map_err(ApiError::internal)?;
+        let claims = Claims {
+            iss: self.config.issuer.clone(),
+            aud: self.config.audience.clone(),
+            sub: user_id.to_string(),
+            exp: expires_at.timestamp(),
+            iat: now.timestamp(),
+            jti: uuid::Uuid::new_v4().to_string(),
+            role,
+        };
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = self.public_jwk["kid"].as_str().map(str::to_owned);
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(ApiError::internal)?;
+        Ok(IssuedToken { token, expires_at })
+    }
+
+    pub fn verifier(&self) -> &TokenVerifier {
+        &self.verifier
+    }
+
+    pub fn jwks(&self) -> Value {
+        json!({ "keys": [self.public_jwk] })
+    }
+
+    pub fn openid_configuration(&self) -> Value {
+        let issuer = self.config.issuer.trim_end_matches('/');
+        json!({
+            "issuer": self.config.issuer,
+            "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "response_types_supported": ["token"],
+            "subject_types_supported": ["public"],
+            "claims_supported": ["iss", "aud", "sub", "exp", "iat", "jti", "role"],
+        })
+    }
+}
+
+impl TokenVerifier {
+    /// Any token that is not an RS256 token signed by our key, for our
+    /// audience, unexpired, is refused; `alg: none` and HS256 with the public
+    /// key as secret fail the algorithm check.
+    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map(|data| data.claims)
+            .map_err(|e| {
+                let reason = match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired",
+                    jsonwebtoken::errors::ErrorKind::InvalidSignature => "the token signature is invalid",
+                    jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => "the token algorithm is not accepted",
+                    jsonwebtoken::errors::ErrorKind::InvalidAudience => "the token is for another audience",
+                    jsonwebtoken::errors::ErrorKind::InvalidIssuer => "the token is from another issuer",
+                    _ => "the token is malformed or invalid",
+                };
+                ApiError::Unauthorized(reason.into())
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    fn private_key() -> &'static RsaPrivateKey {
+        static KEY: OnceLock<RsaPrivateKey> = OnceLock::new();
+        KEY.get_or_init(|| RsaPrivateKey::new(&mut rand::rngs::OsRng, 2048).unwrap())
+    }
+
+    fn service(ttl_secs: u64) -> TokenService {
+        let pem = private_key().to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
+        TokenService::from_config(&JwtConfig {
+            private_key_pem: pem,
+            issuer: "https://issuer.test".into(),
+            audience: "api".into(),
+            ttl: Duration::from_secs(ttl_secs),
+        })
+        .unwrap()
+    }
+
+    fn b64(value: &Value) -> String {
+        URL_SAFE_NO_PAD.encode(value.to_string())
+    }
+
+    #[test]
+    fn issued_tokens_verify_and_carry_the_claims() {
+        let tokens = service(600);
+        let issued = tokens.issue(42, Role::Admin).unwrap();
+        let claims = tokens.verifier().verify(&issued.token).unwrap();
+        assert_eq!(claims.user_id().unwrap(), 42);
+        assert_eq!(claims.role, Role::Admin);
+        assert_eq!(claims.iss, "https://issuer.test");
+        assert!(!claims.jti.is_empty());
+        let header = jsonwebtoken::decode_header(&issued.token).unwrap();
+        assert_eq!(header.kid.as_deref(), tokens.jwks()["keys"][0]["kid"].as_str());
+    }
+
+    #[test]
+    fn refuses_tampered_expired_none_and_hs256_confusion() {
+        let tokens = service(600);
+        let good = tokens.issue(1, Role::Customer).unwrap().token;
+        let parts: Vec<&str> = good.split('.').collect();
+        let verify = |t: &str| tokens.verifier().verify(t).unwrap_err().status().as_u16();
+
+        // Payload changed to admin, signature kept.
+        let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        claims["role"] = json!("admin");
+        assert_eq!(verify(&format!("{}.{}.{}", parts[0], b64(&claims), parts[2])), 401);
+
+        // alg: none with no signature.
+        let none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), parts[1]);
+        assert_eq!(verify(&none), 401);
+
+        // HS256 signed with the public key as the HMAC secret.
+        let public_pem = RsaPublicKey::from(private_key()).to_public_key_pem(LineEnding::LF).unwrap();
+        let forged = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &serde_json::from_slice::<Value>(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap(),
+            &EncodingKey::from_secret(public_pem.as_bytes()),
+        )
+        .unwrap();
+        assert_eq!(verify(&forged), 401);
+
+        // Expired well beyond the leeway.
+        let mut old: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        old["exp"] = json!(Utc::now().timestamp() - 3600);
+        let expired = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &old, &tokens.encoding).unwrap();
+        let err = tokens.verifier().verify(&expired).unwrap_err();
+        assert!(err.to_string().contains("expired"), "{err}");
+
+        for garbage in ["", "abc", "a.b.c", "....", &"x".repeat(10_000)] {
+            assert_eq!(verify(garbage), 401, "{garbage}");
+        }
+    }
+
+    #[test]
+    fn jwks_exposes_only_the_public_key() {
+        let jwks = service(600).jwks();
+        let key = &jwks["keys"][0];
+        assert_eq!(key["kty"], "RSA");
+        assert_eq!(key["alg"], "RS256");
+        assert_eq!(key["e"], "AQAB");
+        assert!(key.get("d").is_none() && key.get("p").is_none());
+        let n = URL_SAFE_NO_PAD.decode(key["n"].as_str().unwrap()).unwrap();
+        assert_eq!(n.len(), 256);
+    }
+}

@@ -1,0 +1,155 @@
+//! Configuration comes from the environment only, parsed once at start-up.
+
+use std::time::Duration;
+
+/// Typed configuration of every function. Fields that only some functions
+/// need (queue URLs, table names) are optional here and demanded where used,
+/// so a function never fails to start for a variable it does not read.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub redis_url: String,
+    /// Prepended to every Redis key, so tests and stages can share one server.
+    pub redis_key_prefix: String,
+    pub jwt: JwtConfig,
+    pub ticketing_queue_url: Option<String>,
+    pub notifications_topic_arn: Option<String>,
+    pub notifications_queue_url: Option<String>,
+    pub idempotency_table: Option<String>,
+    pub notification_log_table: Option<String>,
+    /// Upper bound for any single call to a dependency; shorter than the
+    /// function timeout so the client gets a 503 rather than a dropped connection.
+    pub dependency_timeout: Duration,
+    pub db_pool_size: usize,
+}
+
+#[derive(Clone)]
+pub struct JwtConfig {
+    /// PKCS#8 or PKCS#1 PEM of the RSA signing key.
+    pub private_key_pem: String,
+    pub issuer: String,
+    pub audience: String,
+    pub ttl: Duration,
+}
+
+impl std::fmt::Debug for JwtConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtConfig")
+            .field("private_key_pem", &"<redacted>")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("ttl", &self.ttl)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+pub const DEFAULT_ISSUER: &str = "https://flightbook.local";
+pub const DEFAULT_AUDIENCE: &str = "flightbook-api";
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Parses configuration from any variable source; tests pass a map.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| {
+            get(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError::Missing(name))
+        };
+        let optional = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match optional(name) {
+                None => Ok(default),
+                Some(v) => v.trim().parse().map_err(|_| ConfigError::Invalid {
+                    name,
+                    reason: format!("expected a non-negative integer, got {v:?}"),
+                }),
+            }
+        };
+
+        let private_key_pem = match (optional("JWT_PRIVATE_KEY"), optional("JWT_PRIVATE_KEY_FILE")) {
+            (Some(pem), _) => pem,
+            (None, Some(path)) => {
+                std::fs::read_to_string(&path).map_err(|e| ConfigError::Invalid {
+                    name: "JWT_PRIVATE_KEY_FILE",
+                    reason: format!("cannot read {path}: {e}"),
+                })?
+            }
+            (None, None) => return Err(ConfigError::Missing("JWT_PRIVATE_KEY")),
+        };
+
+        Ok(Config {
+            database_url: required("DATABASE_URL")?,
+            redis_url: required("REDIS_URL")?,
+            redis_key_prefix: optional("REDIS_KEY_PREFIX").unwrap_or_else(|| "fb".into()),
+            jwt: JwtConfig {
+                private_key_pem,
+                issuer: optional("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.into()),
+                audience: optional("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.into()),
+                ttl: Duration::from_secs(number("JWT_TTL_SECONDS", 3600)?),
+            },
+            ticketing_queue_url: optional("TICKETING_QUEUE_URL"),
+            notifications_topic_arn: optional("NOTIFICATIONS_TOPIC_ARN"),
+            notifications_queue_url: optional("NOTIFICATIONS_QUEUE_URL"),
+            idempotency_table: optional("IDEMPOTENCY_TABLE"),
+            notification_log_table: optional("NOTIFICATION_LOG_TABLE"),
+            dependency_timeout: Duration::from_millis(number("DEPENDENCY_TIMEOUT_MS", 3000)?),
+            db_pool_size: number("DB_POOL_SIZE", 4)? as usize,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn names_the_missing_variable() {
+        let err = Config::from_lookup(lookup(&[("REDIS_URL", "redis://x")])).unwrap_err();
+        assert_eq!(err.to_string(), "environment variable DATABASE_URL is not set");
+    }
+
+    #[test]
+    fn rejects_a_non_numeric_timeout() {
+        let err = Config::from_lookup(lookup(&[
+            ("DATABASE_URL", "postgres://x"),
+            ("REDIS_URL", "redis://x"),
+            ("JWT_PRIVATE_KEY", "pem"),
+            ("DEPENDENCY_TIMEOUT_MS", "soon"),
+        ]))
+        .unwrap_err();
+        assert!(err.to_string().contains("DEPENDENCY_TIMEOUT_MS"), "{err}");
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let cfg = Config::from_lookup(lookup(&[
+            ("DATABASE_URL", "postgres://x"),
+            ("REDIS_URL", "redis://x"),
+            ("JWT_PRIVATE_KEY", "pem"),
+        ]))
+        .unwrap();
+        assert_eq!(cfg.redis_key_prefix, "fb");
+        assert_eq!(cfg.jwt.ttl, Duration::from_secs(3600));
+        assert_eq!(cfg.jwt.issuer, DEFAULT_ISSUER);
+        assert!(cfg.ticketing_queue_url.is_none());
+        assert!(!format!("{:?}", cfg.jwt).contains("pem\""));
+    }
+}

@@ -1,0 +1,3 @@
+//! Pure business rules: no I/O, unit-tested without any server.
+
+pub mod accounts;

@@ -1,0 +1,190 @@
+//! The one error type of the API. Every expected failure is a variant that
+//! knows its HTTP status and its stable `code`; it is rendered once, as
+//! RFC 9457 problem details, by [`crate::http::problem`].
+
+use http::StatusCode;
+use serde_json::{Map, Value};
+
+/// Seconds a client should wait before retrying after a dependency outage.
+pub const DEPENDENCY_RETRY_AFTER_SECS: u64 = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Malformed request: bad JSON, a missing or ill-typed field, a bad date.
+    #[error("{detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// The request conflicts with the current state (seat taken, already paid).
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String, extensions: Map<String, Value> },
+    /// Well-formed, but not applicable (amount mismatch, discount not valid).
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String, extensions: Map<String, Value> },
+    #[error("{detail}")]
+    PaymentRequired { code: &'static str, detail: String },
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{detail}")]
+    RateLimited { detail: String, retry_after_secs: u64 },
+    /// A dependency is down or too slow; nothing was left half-done.
+    #[error("{dependency} is unavailable: {reason}")]
+    Unavailable { dependency: &'static str, reason: String },
+    /// A bug. Logged with its cause; the client only sees a generic message.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest { code, detail: detail.into() }
+    }
+
+    pub fn invalid_field(field: &str, reason: impl std::fmt::Display) -> Self {
+        Self::bad_request("INVALID_FIELD", format!("{field}: {reason}"))
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict { code, detail: detail.into(), extensions: Map::new() }
+    }
+
+    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Unprocessable { code, detail: detail.into(), extensions: Map::new() }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound(what.into())
+    }
+
+    pub fn unavailable(dependency: &'static str, reason: impl std::fmt::Display) -> Self {
+        Self::Unavailable { dependency, reason: reason.to_string() }
+    }
+
+    pub fn internal(reason: impl std::fmt::Display) -> Self {
+        Self::Internal(reason.to_string())
+    }
+
+    /// Adds a machine-readable member to the problem document (e.g. `seats`).
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        if let Self::Conflict { extensions, .. } | Self::Unprocessable { extensions, .. } = &mut self {
+            extensions.insert(key.to_string(), value.into());
+        }
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PaymentRequired { .. } => StatusCode::PAYMENT_REQUIRED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Stable UPPER_SNAKE identifier clients can switch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Unprocessable { code, .. }
+            | Self::PaymentRequired { code, .. } => code,
+            Self::Unauthorized(_) => "UNAUTHORIZED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
+            Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Unavailable { .. } => "SERVICE_UNAVAILABLE",
+            Self::Internal(_) => "INTERNAL_ERROR",
+        }
+    }
+
+    /// What the client is told. Internal causes stay in the logs.
+    pub fn public_detail(&self) -> String {
+        match self {
+            Self::Internal(_) => "An unexpected error occurred; it has been logged.".into(),
+            Self::Unavailable { dependency, .. } => {
+                format!("A dependency ({dependency}) is unavailable; nothing was changed. Retry shortly.")
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Self::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
+            Self::Unavailable { .. } => Some(DEPENDENCY_RETRY_AFTER_SECS),
+            _ => None,
+        }
+    }
+
+    pub fn extensions(&self) -> Option<&Map<String, Value>> {
+        match self {
+            Self::Conflict { extensions, .. } | Self::Unprocessable { extensions, .. } => Some(extensions),
+            _ => None,
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        if crate::store::postgres::is_connection_error(&e) {
+            Self::unavailable("postgres", e)
+        } else {
+            Self::internal(format!("postgres: {e:?}"))
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        match e {
+            deadpool_postgres::PoolError::Backend(e) => e.into(),
+            other => Self::unavailable("postgres", other),
+        }
+    }
+}
+
+impl From<redis::RedisError> for ApiError {
+    fn from(e: redis::RedisError) -> Self {
+        if e.is_io_error() || e.is_connection_refusal() || e.is_timeout() || e.is_connection_dropped() {
+            Self::unavailable("redis", e)
+        } else {
+            Self::internal(format!("redis: {e}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_codes() {
+        let e = ApiError::conflict("SEAT_UNAVAILABLE", "seat 1A is taken").with("seats", vec!["1A"]);
+        assert_eq!(e.status(), StatusCode::CONFLICT);
+        assert_eq!(e.code(), "SEAT_UNAVAILABLE");
+        assert_eq!(e.extensions().unwrap()["seats"], serde_json::json!(["1A"]));
+        assert_eq!(ApiError::unavailable("redis", "down").retry_after_secs(), Some(2));
+        assert_eq!(ApiError::internal("secret cause").status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!ApiError::internal("secret cause").public_detail().contains("secret"));
+    }
+}

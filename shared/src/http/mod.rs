@@ -1,0 +1,66 @@
+//! HTTP plumbing shared by every route: the request wrapper that adds
+//! `x-request-id` and renders errors, JSON bodies, ids, the auth extractor.
+
+pub mod auth;
+pub mod body;
+pub mod problem;
+pub mod request;
+pub mod response;
+
+pub use auth::Caller;
+pub use body::{json_body, Id};
+pub use request::{path_id, query_param, RequestMeta};
+pub use ::http::{header, HeaderValue, StatusCode};
+pub use response::{json, json_with_status, user_json};
+
+use crate::ApiError;
+use lambda_http::{Body, Request, Response};
+use std::future::Future;
+use std::time::Duration;
+use tracing::Instrument;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Runs one route handler: a span carrying the request id, a deadline shorter
+/// than the function timeout, errors rendered as problem+json and logged once,
+/// and `x-request-id` on every response.
+pub async fn serve<Fut>(
+    req: Request,
+    deadline: Duration,
+    handler: impl FnOnce(Request) -> Fut,
+) -> Result<Response<Body>, lambda_http::Error>
+where
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let meta = RequestMeta::of(&req);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %meta.request_id,
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    async move {
+        let outcome = match tokio::time::timeout(deadline, handler(req)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(ApiError::unavailable("deadline", format!("request took longer than {deadline:?}"))),
+        };
+        let mut response = match outcome {
+            Ok(response) => response,
+            Err(error) => {
+                if error.status().is_server_error() {
+                    tracing::error!(code = error.code(), error = %error, "request failed");
+                } else {
+                    tracing::info!(code = error.code(), status = error.status().as_u16(), "request rejected");
+                }
+                problem::render(&error, &meta.request_id)
+            }
+        };
+        if let Ok(value) = http::HeaderValue::from_str(&meta.request_id) {
+            response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
+        tracing::info!(status = response.status().as_u16(), "request done");
+        Ok(response)
+    }
+    .instrument(span)
+    .await
+}

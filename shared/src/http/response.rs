@@ -1,0 +1,26 @@
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+pub fn json_with_status(status: http::StatusCode, value: &impl Serialize) -> Response<Body> {
+    let body = serde_json::to_string(value).expect("response types serialise");
+    Response::builder()
+        .status(status)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .body(Body::Text(body))
+        .expect("static headers are valid")
+}
+
+pub fn json(value: &impl Serialize) -> Response<Body> {
+    json_with_status(http::StatusCode::OK, value)
+}
+
+/// The public view of an account (never the password hash).
+pub fn user_json(user: &crate::store::users::User) -> serde_json::Value {
+    serde_json::json!({
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "role": user.role,
+        "createdAt": user.created_at,
+    })
+}

@@ -1,0 +1,80 @@
+//! The clients every function shares, built once in `main` (outside the
+//! handler) and reused across invocations. Nothing here touches the network
+//! at construction: connections open on first use, keeping cold starts short.
+
+use crate::auth::tokens::TokenService;
+use crate::config::Config;
+use crate::http::Caller;
+use crate::store::aws::{AwsClients, LazyAws};
+use crate::store::redis::RedisStore;
+use crate::ApiError;
+use deadpool_postgres::Pool;
+use lambda_http::{Body, Request, Response};
+use std::future::Future;
+use std::time::Duration;
+
+pub struct Services {
+    pub config: Config,
+    pub db: Pool,
+    pub redis: RedisStore,
+    pub tokens: TokenService,
+    aws: LazyAws,
+}
+
+impl Services {
+    pub fn new(config: Config) -> Result<Self, String> {
+        Ok(Services {
+            db: crate::store::postgres::pool(&config)?,
+            redis: RedisStore::new(&config)?,
+            tokens: TokenService::from_config(&config.jwt)?,
+            aws: LazyAws::default(),
+            config,
+        })
+    }
+
+    pub fn from_env() -> Result<Self, String> {
+        Self::new(Config::from_env().map_err(|e| e.to_string())?)
+    }
+
+    pub async fn aws(&self) -> &AwsClients {
+        self.aws.get().await
+    }
+
+    /// The caller, from the request's bearer token.
+    pub fn caller(&self, req: &Request) -> Result<Caller, ApiError> {
+        crate::http::auth::authenticate(req, self.tokens.verifier())
+    }
+
+    /// Handler deadline: under the function timeout, so a slow dependency
+    /// yields a 503 problem instead of a dropped connection.
+    pub fn deadline(&self) -> Duration {
+        self.config.dependency_timeout * 2
+    }
+
+    /// Runs a route handler with request id, deadline and error rendering.
+    pub async fn serve<Fut>(
+        &self,
+        req: Request,
+        handler: impl FnOnce(Request) -> Fut,
+    ) -> Result<Response<Body>, lambda_http::Error>
+    where
+        Fut: Future<Output = Result<Response<Body>, ApiError>>,
+    {
+        crate::http::serve(req, self.deadline(), handler).await
+    }
+}
+
+/// What a function's `main` does: logs, configuration, clients, then the
+/// runtime loop. A configuration error ends the process with a clear message.
+pub async fn run_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(&'static Services, Request) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = Result<Response<Body>, lambda_http::Error>> + Send,
+{
+    crate::telemetry::init_lambda();
+    let services: &'static Services = Box::leak(Box::new(Services::from_env().map_err(|e| {
+        tracing::error!(error = %e, "configuration error");
+        e
+    })?));
+    lambda_http::run(lambda_http::service_fn(move |req| handler(services, req))).await
+}

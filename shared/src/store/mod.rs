@@ -1,0 +1,9 @@
+//! Adapters to the outside world. Domain code sees the small traits; these
+//! modules hold every SQL statement, Redis command and AWS call.
+
+pub mod aws;
+pub mod health;
+pub mod login_throttle;
+pub mod postgres;
+pub mod redis;
+pub mod users;
