@@ -14,20 +14,22 @@ mod embedded {
 /// (`RecyclingMethod::Verified`), so a Lambda environment thawed after a
 /// freeze, or a restarted Postgres, gets fresh connections instead of errors.
 pub fn pool(config: &Config) -> Result<Pool, String> {
-    let mut pg: tokio_postgres::Config = config
-        .database_url
-        .parse()
-        .map_err(|e| format!("DATABASE_URL is not a valid Postgres URL: {e}"))?;
-    pg.connect_timeout(config.dependency_timeout);
+    pool_from_url(&config.database_url, config.db_pool_size, config.dependency_timeout)
+}
+
+pub fn pool_from_url(url: &str, size: usize, timeout: Duration) -> Result<Pool, String> {
+    let mut pg: tokio_postgres::Config =
+        url.parse().map_err(|e| format!("DATABASE_URL is not a valid Postgres URL: {e}"))?;
+    pg.connect_timeout(timeout);
     if pg.get_application_name().is_none() {
         pg.application_name("flightbook");
     }
     let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Verified });
     Pool::builder(manager)
-        .max_size(config.db_pool_size.max(1))
+        .max_size(size.max(1))
         .runtime(Runtime::Tokio1)
-        .wait_timeout(Some(config.dependency_timeout))
-        .create_timeout(Some(config.dependency_timeout))
+        .wait_timeout(Some(timeout))
+        .create_timeout(Some(timeout))
         .recycle_timeout(Some(Duration::from_secs(2)))
         .build()
         .map_err(|e| format!("cannot build the Postgres pool: {e}"))

@@ -1,0 +1,24 @@
+//! Function package name → the handler its Lambda binary runs. The gateway
+//! calls exactly these functions, so local behaviour is the deployed one.
+
+use futures::future::BoxFuture;
+use lambda_http::{Body, Request, Response};
+use shared::Services;
+
+pub type HttpHandler =
+    for<'a> fn(&'a Services, Request) -> BoxFuture<'a, Result<Response<Body>, lambda_http::Error>>;
+
+pub fn http_handler(package: &str) -> Option<HttpHandler> {
+    let handler: HttpHandler = match package {
+        "health" => |s, r| Box::pin(health::handle(s, r)),
+        "auth-signup" => |s, r| Box::pin(auth_signup::handle(s, r)),
+        "auth-login" => |s, r| Box::pin(auth_login::handle(s, r)),
+        "auth-jwks" => |s, r| Box::pin(auth_jwks::handle(s, r)),
+        "auth-me" => |s, r| Box::pin(auth_me::handle(s, r)),
+        _ => return None,
+    };
+    Some(handler)
+}
+
+/// Functions with no event source, invoked by hand after a deploy.
+pub const MANUAL_FUNCTIONS: &[&str] = &["db-migrate"];
