@@ -47,23 +47,46 @@ impl Gateway {
         let mut endpoints: Vec<Endpoint> = Vec::new();
         let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
         for route in &template.routes {
-            let handler = http_handler(&route.function)
-                .ok_or_else(|| anyhow!("route {} {} names function {} that the gateway does not know", route.method, route.path, route.function))?;
+            let handler = http_handler(&route.function).ok_or_else(|| {
+                anyhow!(
+                    "route {} {} names function {} that the gateway does not know",
+                    route.method,
+                    route.path,
+                    route.function
+                )
+            })?;
             let index = match index_of.get(&route.path) {
                 Some(i) => *i,
                 None => {
                     let i = endpoints.len();
-                    router.insert(matchit_path(&route.path), i).map_err(|e| anyhow!("route {}: {e}", route.path))?;
-                    endpoints.push(Endpoint { route_key_path: route.path.clone(), handlers: BTreeMap::new() });
+                    router
+                        .insert(matchit_path(&route.path), i)
+                        .map_err(|e| anyhow!("route {}: {e}", route.path))?;
+                    endpoints.push(Endpoint {
+                        route_key_path: route.path.clone(),
+                        handlers: BTreeMap::new(),
+                    });
                     index_of.insert(route.path.clone(), i);
                     i
                 }
             };
-            if endpoints[index].handlers.insert(route.method.clone(), (route.function.clone(), handler)).is_some() {
-                return Err(anyhow!("route {} {} is declared twice", route.method, route.path));
+            if endpoints[index]
+                .handlers
+                .insert(route.method.clone(), (route.function.clone(), handler))
+                .is_some()
+            {
+                return Err(anyhow!(
+                    "route {} {} is declared twice",
+                    route.method,
+                    route.path
+                ));
             }
         }
-        Ok(Gateway { router, endpoints, services })
+        Ok(Gateway {
+            router,
+            endpoints,
+            services,
+        })
     }
 
     pub fn into_router(self) -> axum::Router {
@@ -77,7 +100,14 @@ impl Gateway {
 fn gateway_error(status: StatusCode, message: &str) -> axum::response::Response {
     // API Gateway's own answers (no route, function crashed) have this shape.
     let request_id = uuid::Uuid::new_v4().to_string();
-    (status, [("content-type", "application/json"), ("x-request-id", request_id.as_str())], json!({ "message": message }).to_string())
+    (
+        status,
+        [
+            ("content-type", "application/json"),
+            ("x-request-id", request_id.as_str()),
+        ],
+        json!({ "message": message }).to_string(),
+    )
         .into_response()
 }
 
@@ -90,7 +120,14 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> axum::response::Resp
         "code": code,
     });
     let request_id = uuid::Uuid::new_v4().to_string();
-    (status, [("content-type", shared::http::problem::CONTENT_TYPE), ("x-request-id", request_id.as_str())], body.to_string())
+    (
+        status,
+        [
+            ("content-type", shared::http::problem::CONTENT_TYPE),
+            ("x-request-id", request_id.as_str()),
+        ],
+        body.to_string(),
+    )
         .into_response()
 }
 
@@ -104,34 +141,69 @@ async fn dispatch(
 ) -> axum::response::Response {
     let path = uri.path().to_string();
     let Ok(matched) = gateway.router.at(&path) else {
-        return problem(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", &format!("no route for {path}"));
+        return problem(
+            StatusCode::NOT_FOUND,
+            "ROUTE_NOT_FOUND",
+            &format!("no route for {path}"),
+        );
     };
     let endpoint = &gateway.endpoints[*matched.value];
     if method == Method::OPTIONS {
-        return (StatusCode::NO_CONTENT, [("access-control-allow-origin", "*"), ("access-control-allow-methods", "GET, POST, OPTIONS"), ("access-control-allow-headers", "authorization, content-type, idempotency-key, accept")]).into_response();
+        return (
+            StatusCode::NO_CONTENT,
+            [
+                ("access-control-allow-origin", "*"),
+                ("access-control-allow-methods", "GET, POST, OPTIONS"),
+                (
+                    "access-control-allow-headers",
+                    "authorization, content-type, idempotency-key, accept",
+                ),
+            ],
+        )
+            .into_response();
     }
-    let Some((function, handler)) = endpoint.handlers.get(method.as_str()).or_else(|| endpoint.handlers.get("ANY")) else {
+    let Some((function, handler)) = endpoint
+        .handlers
+        .get(method.as_str())
+        .or_else(|| endpoint.handlers.get("ANY"))
+    else {
         let allowed: Vec<&str> = endpoint.handlers.keys().map(String::as_str).collect();
         let mut response = problem(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
-            &format!("{method} is not allowed on {path}; use {}", allowed.join(", ")),
+            &format!(
+                "{method} is not allowed on {path}; use {}",
+                allowed.join(", ")
+            ),
         );
         if let Ok(value) = http::HeaderValue::from_str(&allowed.join(", ")) {
             response.headers_mut().insert(http::header::ALLOW, value);
         }
         return response;
     };
-    let path_parameters: Map<String, Value> =
-        matched.params.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
+    let path_parameters: Map<String, Value> = matched
+        .params
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
+        .collect();
     let route_key = format!("{method} {}", endpoint.route_key_path);
-    let request = match api_gateway_v2_request(&route_key, &method, &uri, &headers, &body, path_parameters, peer) {
+    let request = match api_gateway_v2_request(
+        &route_key,
+        &method,
+        &uri,
+        &headers,
+        &body,
+        path_parameters,
+        peer,
+    ) {
         Ok(request) => request,
         Err(e) => return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", &e.to_string()),
     };
     let services = gateway.services.clone();
     let started = std::time::Instant::now();
-    let outcome = AssertUnwindSafe(handler(&services, request)).catch_unwind().await;
+    let outcome = AssertUnwindSafe(handler(&services, request))
+        .catch_unwind()
+        .await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     match outcome {
         Ok(Ok(response)) => {
@@ -171,7 +243,11 @@ pub fn api_gateway_v2_request(
     let mut header_map = Map::new();
     let mut cookies = Vec::new();
     for name in headers.keys() {
-        let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
+        let values: Vec<&str> = headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
         if name == http::header::COOKIE {
             cookies.extend(values.iter().flat_map(|v| v.split("; ")).map(str::to_owned));
             continue;
@@ -181,10 +257,17 @@ pub fn api_gateway_v2_request(
     let (body_text, is_base64) = match std::str::from_utf8(body) {
         _ if body.is_empty() => (None, false),
         Ok(text) => (Some(text.to_string()), false),
-        Err(_) => (Some(base64::engine::general_purpose::STANDARD.encode(body)), true),
+        Err(_) => (
+            Some(base64::engine::general_purpose::STANDARD.encode(body)),
+            true,
+        ),
     };
     let now = chrono::Utc::now();
-    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string();
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string();
     let mut event = json!({
         "version": "2.0",
         "routeKey": route_key,
@@ -228,6 +311,10 @@ pub async fn serve(
     gateway: Gateway,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = gateway.into_router().into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let app = gateway
+        .into_router()
+        .into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

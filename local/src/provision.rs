@@ -5,7 +5,8 @@
 use crate::template::{EnvValue, Template};
 use anyhow::{anyhow, Context};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use shared::store::aws::AwsClients;
@@ -18,7 +19,11 @@ pub struct LocalResources {
     pub arns: BTreeMap<String, String>,
 }
 
-pub async fn provision_aws(template: &Template, aws: &AwsClients, prefix: &str) -> anyhow::Result<LocalResources> {
+pub async fn provision_aws(
+    template: &Template,
+    aws: &AwsClients,
+    prefix: &str,
+) -> anyhow::Result<LocalResources> {
     let mut resources = LocalResources::default();
 
     // Dead-letter queues first: the queues that redrive to them need their ARNs.
@@ -28,14 +33,24 @@ pub async fn provision_aws(template: &Template, aws: &AwsClients, prefix: &str) 
         let name = format!("{prefix}{}", queue.logical_id);
         let mut request = aws.sqs.create_queue().queue_name(&name);
         if let Some(timeout) = queue.visibility_timeout {
-            request = request.attributes(QueueAttributeName::VisibilityTimeout, timeout.to_string());
+            request =
+                request.attributes(QueueAttributeName::VisibilityTimeout, timeout.to_string());
         }
         if let Some((dlq, max_receive)) = &queue.redrive {
-            let dlq_arn = resources.arns.get(dlq).ok_or_else(|| anyhow!("{}: unknown dead-letter queue {dlq}", queue.logical_id))?;
-            let policy = serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive});
+            let dlq_arn = resources
+                .arns
+                .get(dlq)
+                .ok_or_else(|| anyhow!("{}: unknown dead-letter queue {dlq}", queue.logical_id))?;
+            let policy =
+                serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive});
             request = request.attributes(QueueAttributeName::RedrivePolicy, policy.to_string());
         }
-        let url = request.send().await.with_context(|| format!("creating queue {name}"))?.queue_url.unwrap_or_default();
+        let url = request
+            .send()
+            .await
+            .with_context(|| format!("creating queue {name}"))?
+            .queue_url
+            .unwrap_or_default();
         let attributes = aws
             .sqs
             .get_queue_attributes()
@@ -54,7 +69,15 @@ pub async fn provision_aws(template: &Template, aws: &AwsClients, prefix: &str) 
 
     for topic in &template.topics {
         let name = format!("{prefix}{topic}");
-        let arn = aws.sns.create_topic().name(&name).send().await.with_context(|| format!("creating topic {name}"))?.topic_arn.unwrap_or_default();
+        let arn = aws
+            .sns
+            .create_topic()
+            .name(&name)
+            .send()
+            .await
+            .with_context(|| format!("creating topic {name}"))?
+            .topic_arn
+            .unwrap_or_default();
         resources.refs.insert(topic.clone(), arn.clone());
         resources.arns.insert(topic.clone(), arn);
     }
@@ -62,8 +85,16 @@ pub async fn provision_aws(template: &Template, aws: &AwsClients, prefix: &str) 
     for subscription in &template.subscriptions {
         let topic_arn = &resources.refs[&subscription.topic];
         let queue_arn = &resources.arns[&subscription.queue];
-        let existing = aws.sns.list_subscriptions_by_topic().topic_arn(topic_arn).send().await?;
-        let already = existing.subscriptions().iter().any(|s| s.endpoint() == Some(queue_arn.as_str()));
+        let existing = aws
+            .sns
+            .list_subscriptions_by_topic()
+            .topic_arn(topic_arn)
+            .send()
+            .await?;
+        let already = existing
+            .subscriptions()
+            .iter()
+            .any(|s| s.endpoint() == Some(queue_arn.as_str()));
         if !already {
             aws.sns
                 .subscribe()
@@ -73,13 +104,22 @@ pub async fn provision_aws(template: &Template, aws: &AwsClients, prefix: &str) 
                 .attributes("RawMessageDelivery", subscription.raw.to_string())
                 .send()
                 .await
-                .with_context(|| format!("subscribing {} to {}", subscription.queue, subscription.topic))?;
+                .with_context(|| {
+                    format!(
+                        "subscribing {} to {}",
+                        subscription.queue, subscription.topic
+                    )
+                })?;
         }
     }
 
     for table in &template.tables {
         let name = format!("{prefix}{}", table.logical_id);
-        let mut request = aws.dynamodb.create_table().table_name(&name).billing_mode(BillingMode::PayPerRequest);
+        let mut request = aws
+            .dynamodb
+            .create_table()
+            .table_name(&name)
+            .billing_mode(BillingMode::PayPerRequest);
         for (attribute, kind) in &table.attributes {
             request = request.attribute_definitions(
                 AttributeDefinition::builder()
@@ -90,7 +130,10 @@ pub async fn provision_aws(template: &Template, aws: &AwsClients, prefix: &str) 
         }
         for (attribute, kind) in &table.keys {
             request = request.key_schema(
-                KeySchemaElement::builder().attribute_name(attribute).key_type(KeyType::from(kind.as_str())).build()?,
+                KeySchemaElement::builder()
+                    .attribute_name(attribute)
+                    .key_type(KeyType::from(kind.as_str()))
+                    .build()?,
             );
         }
         match request.send().await {
@@ -99,13 +142,20 @@ pub async fn provision_aws(template: &Template, aws: &AwsClients, prefix: &str) 
                     aws.dynamodb
                         .update_time_to_live()
                         .table_name(&name)
-                        .time_to_live_specification(TimeToLiveSpecification::builder().attribute_name(ttl).enabled(true).build()?)
+                        .time_to_live_specification(
+                            TimeToLiveSpecification::builder()
+                                .attribute_name(ttl)
+                                .enabled(true)
+                                .build()?,
+                        )
                         .send()
                         .await
                         .with_context(|| format!("enabling TTL on {name}"))?;
                 }
             }
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_in_use_exception()) => {}
             Err(e) => return Err(anyhow!("creating table {name}: {e:?}")),
         }
         resources.refs.insert(table.logical_id.clone(), name);
@@ -129,7 +179,9 @@ pub fn resolve_environment(
             .cloned()
             .or_else(|| template.parameters.get(name).cloned())
             .or_else(|| match name {
-                "AWS::Region" => Some(process_env("AWS_REGION").unwrap_or_else(|| "ap-south-1".into())),
+                "AWS::Region" => {
+                    Some(process_env("AWS_REGION").unwrap_or_else(|| "ap-south-1".into()))
+                }
                 "AWS::StackName" => Some("flightbook-local".into()),
                 _ => None,
             })
@@ -187,7 +239,9 @@ Resources: {}
         .unwrap();
         let mut resources = LocalResources::default();
         resources.refs.insert("Q".into(), "http://q".into());
-        let env = resolve_environment(&template, &resources, |k| (k == "OVERRIDDEN").then(|| "y".into()));
+        let env = resolve_environment(&template, &resources, |k| {
+            (k == "OVERRIDDEN").then(|| "y".into())
+        });
         assert_eq!(env["QUEUE"], "http://q");
         assert_eq!(env["PREFIX"], "fb-dev");
         assert_eq!(env["LITERAL"], "3");

@@ -63,21 +63,34 @@ impl TestStack {
         }
         env.insert("DATABASE_URL".into(), database_url.clone());
         env.insert("REDIS_KEY_PREFIX".into(), prefix.clone());
-        let config = Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
+        let config =
+            Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
         let services = Arc::new(Services::new(config).map_err(anyhow::Error::msg)?);
-        Ok(TestStack { services, database_url, prefix, resources, template, env })
+        Ok(TestStack {
+            services,
+            database_url,
+            prefix,
+            resources,
+            template,
+            env,
+        })
     }
 
     /// A direct connection to this test's database, for assertions.
     pub async fn db(&self) -> tokio_postgres::Client {
-        database::connect(&self.database_url).await.expect("connecting to the test database")
+        database::connect(&self.database_url)
+            .await
+            .expect("connecting to the test database")
     }
 
     /// Starts the local gateway for this stack on a free loopback port and
     /// returns its base URL; it stops when the test's runtime ends.
     pub async fn start_gateway(&self) -> String {
-        let gateway = Gateway::new(&self.template, self.services.clone()).expect("building the gateway");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
+        let gateway =
+            Gateway::new(&self.template, self.services.clone()).expect("building the gateway");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding a port");
         let address = listener.local_addr().expect("local address");
         tokio::spawn(gateway::serve(listener, gateway, std::future::pending()));
         format!("http://{address}")
@@ -86,6 +99,9 @@ impl TestStack {
     /// Creates the admin account and returns its id.
     pub async fn create_admin(&self, email: &str, password: &str) -> i64 {
         let users = shared::store::users::PgUsers::new(&self.services.db);
-        shared::auth::accounts::ensure_admin(&users, email, password).await.expect("creating the admin").id
+        shared::auth::accounts::ensure_admin(&users, email, password)
+            .await
+            .expect("creating the admin")
+            .id
     }
 }

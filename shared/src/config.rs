@@ -77,7 +77,12 @@ impl Config {
             }
         };
 
-        let private_key_pem = match (optional("JWT_PRIVATE_KEY"), optional("JWT_PRIVATE_KEY_FILE")) {
+        let database_url = required("DATABASE_URL")?;
+        let redis_url = required("REDIS_URL")?;
+        let private_key_pem = match (
+            optional("JWT_PRIVATE_KEY"),
+            optional("JWT_PRIVATE_KEY_FILE"),
+        ) {
             (Some(pem), _) => pem,
             (None, Some(path)) => {
                 std::fs::read_to_string(&path).map_err(|e| ConfigError::Invalid {
@@ -89,8 +94,8 @@ impl Config {
         };
 
         Ok(Config {
-            database_url: required("DATABASE_URL")?,
-            redis_url: required("REDIS_URL")?,
+            database_url,
+            redis_url,
             redis_key_prefix: optional("REDIS_KEY_PREFIX").unwrap_or_else(|| "fb".into()),
             jwt: JwtConfig {
                 private_key_pem,
@@ -115,15 +120,20 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn names_the_missing_variable() {
         let err = Config::from_lookup(lookup(&[("REDIS_URL", "redis://x")])).unwrap_err();
-        assert_eq!(err.to_string(), "environment variable DATABASE_URL is not set");
+        assert_eq!(
+            err.to_string(),
+            "environment variable DATABASE_URL is not set"
+        );
     }
 
     #[test]

@@ -14,7 +14,10 @@ use local_stack::provision::{provision_aws, resolve_environment};
 use local_stack::template::{EnvValue, Template};
 
 fn flag_value(args: &[String], flag: &str) -> Option<String> {
-    args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned()
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
 }
 
 fn env(name: &str) -> anyhow::Result<String> {
@@ -42,10 +45,13 @@ async fn provision(args: &[String]) -> anyhow::Result<()> {
         println!("database: test template {name} ready");
     }
 
-    let template = Template::load(flag_value(args, "--template").unwrap_or_else(|| "template.yaml".into()))?;
+    let template =
+        Template::load(flag_value(args, "--template").unwrap_or_else(|| "template.yaml".into()))?;
     let prefix = std::env::var("LOCAL_RESOURCE_PREFIX").unwrap_or_else(|_| "flightbook-".into());
     let aws = shared::store::aws::load().await;
-    let resources = provision_aws(&template, &aws, &prefix).await.context("provisioning the emulator")?;
+    let resources = provision_aws(&template, &aws, &prefix)
+        .await
+        .context("provisioning the emulator")?;
     println!(
         "emulator: {} queue(s), {} topic(s), {} subscription(s), {} table(s)",
         template.queues.len(),
@@ -70,7 +76,10 @@ async fn provision(args: &[String]) -> anyhow::Result<()> {
 async fn seed() -> anyhow::Result<()> {
     let database_url = env("DATABASE_URL")?;
     let client = database::connect(&database_url).await?;
-    let users: i64 = client.query_one("SELECT count(*) FROM users", &[]).await?.get(0);
+    let users: i64 = client
+        .query_one("SELECT count(*) FROM users", &[])
+        .await?
+        .get(0);
     println!("seed: no demo schedule yet (flights arrive with the flights issue); {users} account(s) present");
     Ok(())
 }
@@ -79,8 +88,9 @@ async fn admin() -> anyhow::Result<()> {
     let database_url = env("DATABASE_URL")?;
     let email = env("ADMIN_EMAIL")?;
     let password = env("ADMIN_PASSWORD")?;
-    let pool = shared::store::postgres::pool_from_url(&database_url, 1, std::time::Duration::from_secs(5))
-        .map_err(anyhow::Error::msg)?;
+    let pool =
+        shared::store::postgres::pool_from_url(&database_url, 1, std::time::Duration::from_secs(5))
+            .map_err(anyhow::Error::msg)?;
     let users = shared::store::users::PgUsers::new(&pool);
     let admin = shared::auth::accounts::ensure_admin(&users, &email, &password)
         .await

@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 #[test]
 fn every_function_package_is_in_the_template_and_every_template_function_is_served() {
     let template = Template::load(local_stack::testing::template_path()).unwrap();
-    let functions_dir = local_stack::testing::template_path().parent().unwrap().join("functions");
+    let functions_dir = local_stack::testing::template_path()
+        .parent()
+        .unwrap()
+        .join("functions");
     let mut packages: Vec<String> = std::fs::read_dir(functions_dir)
         .unwrap()
         .filter_map(Result::ok)
@@ -17,17 +20,31 @@ fn every_function_package_is_in_the_template_and_every_template_function_is_serv
         .collect();
     packages.sort();
     for package in &packages {
-        assert!(template.functions.iter().any(|f| &f.package == package), "functions/{package} is not in template.yaml");
+        assert!(
+            template.functions.iter().any(|f| &f.package == package),
+            "functions/{package} is not in template.yaml"
+        );
     }
     for function in &template.functions {
-        let has_route = template.routes.iter().any(|r| r.function == function.package);
+        let has_route = template
+            .routes
+            .iter()
+            .any(|r| r.function == function.package);
         let served = has_route && http_handler(&function.package).is_some();
         let manual = MANUAL_FUNCTIONS.contains(&function.package.as_str())
             && !has_route
             && function.sqs_sources.is_empty()
             && function.schedules.is_empty();
-        assert!(served || manual, "{} has no way to run locally", function.logical_id);
-        assert!(packages.contains(&function.package), "{} points at a missing package", function.logical_id);
+        assert!(
+            served || manual,
+            "{} has no way to run locally",
+            function.logical_id
+        );
+        assert!(
+            packages.contains(&function.package),
+            "{} points at a missing package",
+            function.logical_id
+        );
     }
 }
 
@@ -48,7 +65,10 @@ async fn the_foundation_over_http() {
         .await
         .unwrap();
     assert_eq!(signup.status(), 201);
-    let request_id = signup.headers()["x-request-id"].to_str().unwrap().to_string();
+    let request_id = signup.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(!request_id.is_empty());
     let body: Value = signup.json().await.unwrap();
     assert_eq!(body["userId"], 1);
@@ -60,7 +80,10 @@ async fn the_foundation_over_http() {
         .await
         .unwrap();
     assert_eq!(duplicate.status(), 409);
-    assert_eq!(duplicate.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        duplicate.headers()["content-type"],
+        "application/problem+json"
+    );
 
     // The original's Postman collection sends ids and everything as strings.
     let login = http
@@ -70,28 +93,60 @@ async fn the_foundation_over_http() {
         .await
         .unwrap();
     assert_eq!(login.status(), 200);
-    let token = login.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
+    let token = login.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
-    let me = http.get(format!("{base}/api/auth/me")).bearer_auth(&token).send().await.unwrap();
+    let me = http
+        .get(format!("{base}/api/auth/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), 200);
-    let anonymous = http.get(format!("{base}/api/auth/me")).send().await.unwrap();
+    let anonymous = http
+        .get(format!("{base}/api/auth/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), 401);
-    assert_eq!(anonymous.headers()["content-type"], "application/problem+json");
+    assert_eq!(
+        anonymous.headers()["content-type"],
+        "application/problem+json"
+    );
 
-    let jwks: Value = http.get(format!("{base}/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = http
+        .get(format!("{base}/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(jwks["keys"][0]["kty"], "RSA");
 
     let missing = http.get(format!("{base}/api/nope")).send().await.unwrap();
     assert_eq!(missing.status(), 404);
-    assert_eq!(missing.headers()["content-type"], "application/problem+json");
-    let wrong_method = http.delete(format!("{base}/api/auth/signup")).send().await.unwrap();
+    assert_eq!(
+        missing.headers()["content-type"],
+        "application/problem+json"
+    );
+    let wrong_method = http
+        .delete(format!("{base}/api/auth/signup"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong_method.status(), 405);
     assert_eq!(wrong_method.headers()["allow"], "POST");
 
     let oversized = http
         .post(format!("{base}/api/auth/signup"))
         .header("content-type", "application/json")
-        .body(format!(r#"{{"name":"{}","email":"a@b.co","password":"test123"}}"#, "x".repeat(100_000)))
+        .body(format!(
+            r#"{{"name":"{}","email":"a@b.co","password":"test123"}}"#,
+            "x".repeat(100_000)
+        ))
         .send()
         .await
         .unwrap();

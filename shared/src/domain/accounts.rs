@@ -11,15 +11,71 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 /// breach corpora. The original walkthrough's `test123` is deliberately not
 /// on it (the minimum length is 6 for the same reason).
 const COMMON_PASSWORDS: &[&str] = &[
-    "123456", "1234567", "12345678", "123456789", "1234567890", "password", "password1",
-    "password123", "qwerty", "qwerty123", "qwertyuiop", "abc123", "111111", "000000",
-    "123123", "654321", "666666", "121212", "112233", "123321", "iloveyou", "admin",
-    "admin123", "welcome", "welcome1", "letmein", "monkey", "dragon", "sunshine",
-    "princess", "football", "baseball", "master", "shadow", "superman", "michael",
-    "passw0rd", "trustno1", "1q2w3e4r", "1q2w3e", "zaq12wsx", "asdfgh", "asdfghjkl",
-    "aa123456", "secret", "changeme", "default", "login", "starwars", "whatever",
-    "freedom", "hello123", "charlie", "donald", "loveme", "987654321", "7777777",
-    "555555", "888888", "999999", "qazwsx", "computer", "flower", "hottie", "jordan23",
+    "123456",
+    "1234567",
+    "12345678",
+    "123456789",
+    "1234567890",
+    "password",
+    "password1",
+    "password123",
+    "qwerty",
+    "qwerty123",
+    "qwertyuiop",
+    "abc123",
+    "111111",
+    "000000",
+    "123123",
+    "654321",
+    "666666",
+    "121212",
+    "112233",
+    "123321",
+    "iloveyou",
+    "admin",
+    "admin123",
+    "welcome",
+    "welcome1",
+    "letmein",
+    "monkey",
+    "dragon",
+    "sunshine",
+    "princess",
+    "football",
+    "baseball",
+    "master",
+    "shadow",
+    "superman",
+    "michael",
+    "passw0rd",
+    "trustno1",
+    "1q2w3e4r",
+    "1q2w3e",
+    "zaq12wsx",
+    "asdfgh",
+    "asdfghjkl",
+    "aa123456",
+    "secret",
+    "changeme",
+    "default",
+    "login",
+    "starwars",
+    "whatever",
+    "freedom",
+    "hello123",
+    "charlie",
+    "donald",
+    "loveme",
+    "987654321",
+    "7777777",
+    "555555",
+    "888888",
+    "999999",
+    "qazwsx",
+    "computer",
+    "flower",
+    "hottie",
+    "jordan23",
 ];
 
 /// Trims and lower-cases an email and checks its shape. Deliverability is
@@ -33,7 +89,9 @@ pub fn normalize_email(raw: &str) -> Result<String, ApiError> {
     if email.chars().count() > MAX_EMAIL_CHARS {
         return Err(invalid("is too long"));
     }
-    let (local, domain) = email.split_once('@').ok_or_else(|| invalid("must look like name@example.com"))?;
+    let (local, domain) = email
+        .split_once('@')
+        .ok_or_else(|| invalid("must look like name@example.com"))?;
     let label_ok = |label: &str| {
         !label.is_empty()
             && label.len() <= 63
@@ -46,7 +104,9 @@ pub fn normalize_email(raw: &str) -> Result<String, ApiError> {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        && local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2 && labels.iter().all(|l| label_ok(l));
     if !local_ok || !domain_ok {
@@ -62,28 +122,44 @@ pub fn normalize_name(raw: &str) -> Result<String, ApiError> {
         return Err(ApiError::invalid_field("name", "is required"));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::invalid_field("name", format!("must be at most {MAX_NAME_CHARS} characters")));
+        return Err(ApiError::invalid_field(
+            "name",
+            format!("must be at most {MAX_NAME_CHARS} characters"),
+        ));
     }
     if name.chars().any(char::is_control) {
-        return Err(ApiError::invalid_field("name", "must not contain control characters"));
+        return Err(ApiError::invalid_field(
+            "name",
+            "must not contain control characters",
+        ));
     }
     Ok(name.to_string())
 }
 
 pub fn check_password_policy(password: &str, email: &str) -> Result<(), ApiError> {
-    let weak = |reason: String| ApiError::bad_request("WEAK_PASSWORD", format!("password: {reason}"));
+    let weak =
+        |reason: String| ApiError::bad_request("WEAK_PASSWORD", format!("password: {reason}"));
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(weak(format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(weak(format!(
+            "must be at least {MIN_PASSWORD_CHARS} characters"
+        )));
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(weak(format!("must be at most {MAX_PASSWORD_CHARS} characters")));
+        return Err(weak(format!(
+            "must be at most {MAX_PASSWORD_CHARS} characters"
+        )));
     }
     let lowered = password.to_lowercase();
     if COMMON_PASSWORDS.contains(&lowered.as_str()) {
-        return Err(weak("is one of the most common passwords; choose another".into()));
+        return Err(weak(
+            "is one of the most common passwords; choose another".into(),
+        ));
     }
-    if password.chars().all(|c| c == password.chars().next().unwrap_or(' ')) {
+    if password
+        .chars()
+        .all(|c| c == password.chars().next().unwrap_or(' '))
+    {
         return Err(weak("must not be one repeated character".into()));
     }
     let local_part = email.split('@').next().unwrap_or_default();
@@ -99,11 +175,28 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_lowercased_and_shape_checked() {
-        assert_eq!(normalize_email("  John@Example.COM ").unwrap(), "john@example.com");
-        assert_eq!(normalize_email("a.b+tag@mail.co.in").unwrap(), "a.b+tag@mail.co.in");
-        for bad in ["", "john", "john@", "@example.com", "john@example", "jo hn@example.com",
-                    "john@@example.com", "john@-example.com", ".john@example.com", "john..x@example.com",
-                    "john@example..com", "john'; DROP TABLE users;--@x.com"] {
+        assert_eq!(
+            normalize_email("  John@Example.COM ").unwrap(),
+            "john@example.com"
+        );
+        assert_eq!(
+            normalize_email("a.b+tag@mail.co.in").unwrap(),
+            "a.b+tag@mail.co.in"
+        );
+        for bad in [
+            "",
+            "john",
+            "john@",
+            "@example.com",
+            "john@example",
+            "jo hn@example.com",
+            "john@@example.com",
+            "john@-example.com",
+            ".john@example.com",
+            "john..x@example.com",
+            "john@example..com",
+            "john'; DROP TABLE users;--@x.com",
+        ] {
             assert!(normalize_email(bad).is_err(), "{bad:?} accepted");
         }
         assert!(normalize_email(&format!("{}@example.com", "a".repeat(250))).is_err());
@@ -122,8 +215,14 @@ mod tests {
     fn password_policy_keeps_the_walkthrough_working() {
         assert!(check_password_policy("test123", "john@example.com").is_ok());
         assert!(check_password_policy("correct horse battery", "john@example.com").is_ok());
-        for (bad, why) in [("12345", "short"), ("password", "common"), ("Password1", "common"),
-                           ("aaaaaaaa", "repeated"), ("johnny", "email"), ("x".repeat(129).as_str(), "long")] {
+        for (bad, why) in [
+            ("12345", "short"),
+            ("password", "common"),
+            ("Password1", "common"),
+            ("aaaaaaaa", "repeated"),
+            ("johnny", "email"),
+            ("x".repeat(129).as_str(), "long"),
+        ] {
             let err = check_password_policy(bad, "johnny@example.com").unwrap_err();
             assert_eq!(err.code(), "WEAK_PASSWORD", "{why}");
         }

@@ -32,7 +32,9 @@ impl Caller {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("this route needs the admin role".into()))
+            Err(ApiError::Forbidden(
+                "this route needs the admin role".into(),
+            ))
         }
     }
 }
@@ -41,7 +43,9 @@ pub fn authenticate(req: &Request, verifier: &TokenVerifier) -> Result<Caller, A
     let header = req
         .headers()
         .get(http::header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthorized("missing Authorization: Bearer <token> header".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthorized("missing Authorization: Bearer <token> header".into())
+        })?;
     let header = header
         .to_str()
         .map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
@@ -52,5 +56,8 @@ pub fn authenticate(req: &Request, verifier: &TokenVerifier) -> Result<Caller, A
         .filter(|token| !token.is_empty())
         .ok_or_else(|| ApiError::Unauthorized("expected Authorization: Bearer <token>".into()))?;
     let claims = verifier.verify(token)?;
-    Ok(Caller { user_id: claims.user_id()?, role: claims.role })
+    Ok(Caller {
+        user_id: claims.user_id()?,
+        role: claims.role,
+    })
 }

@@ -7,10 +7,10 @@ pub mod problem;
 pub mod request;
 pub mod response;
 
+pub use ::http::{header, HeaderValue, StatusCode};
 pub use auth::Caller;
 pub use body::{json_body, Id};
 pub use request::{path_id, query_param, RequestMeta};
-pub use ::http::{header, HeaderValue, StatusCode};
 pub use response::{json, json_with_status, user_json};
 
 use crate::ApiError;
@@ -42,7 +42,10 @@ where
     async move {
         let outcome = match tokio::time::timeout(deadline, handler(req)).await {
             Ok(outcome) => outcome,
-            Err(_) => Err(ApiError::unavailable("deadline", format!("request took longer than {deadline:?}"))),
+            Err(_) => Err(ApiError::unavailable(
+                "deadline",
+                format!("request took longer than {deadline:?}"),
+            )),
         };
         let mut response = match outcome {
             Ok(response) => response,
@@ -50,7 +53,11 @@ where
                 if error.status().is_server_error() {
                     tracing::error!(code = error.code(), error = %error, "request failed");
                 } else {
-                    tracing::info!(code = error.code(), status = error.status().as_u16(), "request rejected");
+                    tracing::info!(
+                        code = error.code(),
+                        status = error.status().as_u16(),
+                        "request rejected"
+                    );
                 }
                 problem::render(&error, &meta.request_id)
             }

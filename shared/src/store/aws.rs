@@ -28,7 +28,9 @@ impl LazyAws {
 }
 
 pub async fn load() -> AwsClients {
-    let http_client = Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
+    let http_client = Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https();
     let config = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http_client)
         .load()
