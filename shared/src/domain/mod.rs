@@ -1,3 +1,4 @@
 //! Pure business rules: no I/O, unit-tested without any server.
 
 pub mod accounts;
+pub mod seating;
