@@ -318,3 +318,54 @@ pub async fn serve(
         .with_graceful_shutdown(shutdown)
         .await
 }
+
+/// Plays EventBridge Scheduler: calls each scheduled function on its rate
+/// with a scheduled-event payload, one run at a time per function (as the
+/// template's reserved concurrency of 1 does in AWS).
+pub fn run_schedules(
+    template: &Template,
+    services: Arc<Services>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let mut tasks = Vec::new();
+    for function in &template.functions {
+        for expression in &function.schedules {
+            let period = crate::template::schedule_period(expression)?;
+            let handler =
+                crate::registry::schedule_handler(&function.package).ok_or_else(|| {
+                    anyhow!(
+                        "{} is scheduled but the gateway does not know it",
+                        function.package
+                    )
+                })?;
+            let (services, package) = (services.clone(), function.package.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(period);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                loop {
+                    ticks.tick().await;
+                    let event = json!({
+                        "version": "0",
+                        "id": uuid::Uuid::new_v4().to_string(),
+                        "detail-type": "Scheduled Event",
+                        "source": "aws.scheduler",
+                        "time": chrono::Utc::now().to_rfc3339(),
+                        "detail": {},
+                    });
+                    match AssertUnwindSafe(handler(&services, event))
+                        .catch_unwind()
+                        .await
+                    {
+                        Ok(Ok(result)) => {
+                            tracing::debug!(function = %package, %result, "scheduled run done")
+                        }
+                        Ok(Err(e)) => {
+                            tracing::error!(function = %package, error = %e, "scheduled run failed")
+                        }
+                        Err(_) => tracing::error!(function = %package, "scheduled run panicked"),
+                    }
+                }
+            }));
+        }
+    }
+    Ok(tasks)
+}

@@ -15,6 +15,23 @@ pub fn http_handler(package: &str) -> Option<HttpHandler> {
         "auth-login" => |s, r| Box::pin(auth_login::handle(s, r)),
         "auth-jwks" => |s, r| Box::pin(auth_jwks::handle(s, r)),
         "auth-me" => |s, r| Box::pin(auth_me::handle(s, r)),
+        "flights-search" => |s, r| Box::pin(flights_search::handle(s, r)),
+        "flights-get" => |s, r| Box::pin(flights_get::handle(s, r)),
+        "flights-cancel" => |s, r| Box::pin(flights_cancel::handle(s, r)),
+        _ => return None,
+    };
+    Some(handler)
+}
+
+pub type ScheduleHandler =
+    for<'a> fn(
+        &'a Services,
+        serde_json::Value,
+    ) -> BoxFuture<'a, Result<serde_json::Value, lambda_runtime::Error>>;
+
+pub fn schedule_handler(package: &str) -> Option<ScheduleHandler> {
+    let handler: ScheduleHandler = match package {
+        "bookings-expire" => |s, e| Box::pin(bookings_expire::handle(s, e)),
         _ => return None,
     };
     Some(handler)

@@ -21,6 +21,8 @@ pub struct Config {
     /// function timeout so the client gets a 503 rather than a dropped connection.
     pub dependency_timeout: Duration,
     pub db_pool_size: usize,
+    /// Backstop only: invalidation keeps cached searches correct.
+    pub search_cache_ttl: Duration,
 }
 
 #[derive(Clone)]
@@ -110,6 +112,7 @@ impl Config {
             notification_log_table: optional("NOTIFICATION_LOG_TABLE"),
             dependency_timeout: Duration::from_millis(number("DEPENDENCY_TIMEOUT_MS", 3000)?),
             db_pool_size: number("DB_POOL_SIZE", 4)? as usize,
+            search_cache_ttl: Duration::from_secs(number("SEARCH_CACHE_TTL_SECONDS", 300)?),
         })
     }
 }

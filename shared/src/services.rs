@@ -6,7 +6,9 @@ use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::http::Caller;
 use crate::store::aws::{AwsClients, LazyAws};
+use crate::store::flights::DirectoryCache;
 use crate::store::redis::RedisStore;
+use crate::store::search_cache::SearchCache;
 use crate::ApiError;
 use deadpool_postgres::Pool;
 use lambda_http::{Body, Request, Response};
@@ -18,6 +20,7 @@ pub struct Services {
     pub db: Pool,
     pub redis: RedisStore,
     pub tokens: TokenService,
+    pub directory: DirectoryCache,
     aws: LazyAws,
 }
 
@@ -28,6 +31,7 @@ impl Services {
             redis: RedisStore::new(&config)?,
             tokens: TokenService::from_config(&config.jwt)?,
             aws: LazyAws::default(),
+            directory: DirectoryCache::default(),
             config,
         })
     }
@@ -38,6 +42,10 @@ impl Services {
 
     pub async fn aws(&self) -> &AwsClients {
         self.aws.get().await
+    }
+
+    pub fn search_cache(&self) -> SearchCache<'_> {
+        SearchCache::new(&self.redis, self.config.search_cache_ttl)
     }
 
     /// The caller, from the request's bearer token.

@@ -1,7 +1,7 @@
 //! End to end over HTTP through the local gateway, and the template ⇄ code check.
 
 use crate::support::*;
-use local_stack::registry::{http_handler, MANUAL_FUNCTIONS};
+use local_stack::registry::{http_handler, schedule_handler, MANUAL_FUNCTIONS};
 use local_stack::template::Template;
 use serde_json::{json, Value};
 
@@ -30,7 +30,8 @@ fn every_function_package_is_in_the_template_and_every_template_function_is_serv
             .routes
             .iter()
             .any(|r| r.function == function.package);
-        let served = has_route && http_handler(&function.package).is_some();
+        let served = (has_route && http_handler(&function.package).is_some())
+            || (!function.schedules.is_empty() && schedule_handler(&function.package).is_some());
         let manual = MANUAL_FUNCTIONS.contains(&function.package.as_str())
             && !has_route
             && function.sqs_sources.is_empty()

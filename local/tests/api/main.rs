@@ -2,6 +2,7 @@
 //! AWS emulator started by `local/test`. One test binary (one link) for all.
 
 mod auth;
+mod flights;
 mod gateway;
 mod health;
 mod support;

@@ -118,3 +118,106 @@ pub async fn customer(stack: &TestStack, email: &str) -> (i64, String) {
         doc["token"].as_str().unwrap().to_string(),
     )
 }
+
+/// A small hand-made network in a test database: airports across UTC
+/// offsets, one airline, a 4-seat aircraft so "full" is easy to reach.
+pub struct Network {
+    pub db: tokio_postgres::Client,
+    /// Local midnight (Asia/Kolkata) of the search date, two days ahead.
+    pub day: chrono::DateTime<chrono::Utc>,
+    pub date: String,
+}
+
+impl Network {
+    pub async fn new(stack: &TestStack) -> Network {
+        let db = stack.db().await;
+        db.batch_execute(
+            r#"
+            INSERT INTO airports (code, name, city, country, time_zone, min_connection_minutes, min_connection_minutes_international) VALUES
+              ('AAA', 'Alpha', 'Alpha City', 'IN', 'Asia/Kolkata', 45, 90),
+              ('BBB', 'Bravo', 'Bravo City', 'IN', 'Asia/Kolkata', 45, 90),
+              ('CCC', 'Charlie', 'Charlie City', 'IN', 'Asia/Kolkata', 60, 90),
+              ('DDD', 'Delta', 'Delta City', 'IN', 'Asia/Kolkata', 45, 90),
+              ('EEE', 'Echo', 'Dubai', 'AE', 'Asia/Dubai', 60, 90),
+              ('NNN', 'November', 'New York', 'US', 'America/New_York', 60, 90);
+            INSERT INTO airlines (code, name) VALUES ('XY', 'Example Air');
+            INSERT INTO aircraft_types (code, name, layout) VALUES ('T4', 'Tiny 4',
+              '{"cabins": [{"cabin": "ECONOMY", "firstRow": 1, "lastRow": 2, "letters": "AB"}]}');
+            "#,
+        )
+        .await
+        .unwrap();
+        let tz: chrono_tz::Tz = "Asia/Kolkata".parse().unwrap();
+        let date = chrono::Utc::now().with_timezone(&tz).date_naive() + chrono::Duration::days(2);
+        let day = chrono::TimeZone::from_local_datetime(&tz, &date.and_hms_opt(0, 0, 0).unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        Network {
+            db,
+            day,
+            date: date.to_string(),
+        }
+    }
+
+    /// Adds a flight departing `minutes_after_midnight` (IST) on the search
+    /// date, lasting `duration` minutes; economy fare in paise. Returns its id.
+    pub async fn flight(
+        &self,
+        number: &str,
+        from: &str,
+        to: &str,
+        minutes_after_midnight: i64,
+        duration: i64,
+        fare: i64,
+    ) -> i64 {
+        let departs = self.day + chrono::Duration::minutes(minutes_after_midnight);
+        let arrives = departs + chrono::Duration::minutes(duration);
+        let row = self
+            .db
+            .query_one(
+                "INSERT INTO flights (airline_code, flight_number, origin, destination, departs_at, arrives_at, aircraft_type)
+                 VALUES ('XY', $1, $2, $3, $4, $5, 'T4') RETURNING id",
+                &[&number, &from, &to, &departs, &arrives],
+            )
+            .await
+            .unwrap();
+        let id: i64 = row.get(0);
+        self.db
+            .execute(
+                "INSERT INTO flight_fares (flight_id, cabin, amount, currency, seats_total) VALUES ($1, 'ECONOMY', $2, 'INR', 4)",
+                &[&id, &fare],
+            )
+            .await
+            .unwrap();
+        id
+    }
+}
+
+/// Runs a search through the handler; returns (status, body, x-cache).
+pub async fn search(stack: &TestStack, token: &str, query: &str) -> (u16, Value, String) {
+    let req = request_with(
+        "GET",
+        &format!("/api/flights/search?{query}"),
+        None,
+        Some(token),
+        &[],
+        &[],
+    );
+    let response = flights_search::handle(&stack.services, req).await.unwrap();
+    let cache = response
+        .headers()
+        .get("x-cache")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (response.status().as_u16(), body_json(&response), cache)
+}
+
+pub fn itinerary_ids(body: &Value) -> Vec<String> {
+    body["itineraries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect()
+}

@@ -1,4 +1,6 @@
 //! Pure business rules: no I/O, unit-tested without any server.
 
 pub mod accounts;
+pub mod itinerary;
+pub mod money;
 pub mod seating;

@@ -2,8 +2,10 @@
 //! modules hold every SQL statement, Redis command and AWS call.
 
 pub mod aws;
+pub mod flights;
 pub mod health;
 pub mod login_throttle;
 pub mod postgres;
 pub mod redis;
+pub mod search_cache;
 pub mod users;

@@ -1,0 +1,16 @@
+//! `GET /api/flights/{flightId}`: one flight with status, times, aircraft,
+//! fares and seats left per cabin.
+
+use lambda_http::{Body, Request, Response};
+use shared::http::{self, path_id};
+use shared::service::flights::flight_view;
+use shared::Services;
+
+pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    svc.serve(req, |req| async move {
+        svc.caller(&req)?;
+        let flight_id = path_id(&req, "flightId")?;
+        Ok(http::json(&flight_view(svc, flight_id).await?))
+    })
+    .await
+}

@@ -1,0 +1,87 @@
+//! Money: integer minor units plus an ISO 4217 currency.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Money {
+    /// Minor units (paise for INR).
+    pub amount: i64,
+    pub currency: String,
+}
+
+impl Money {
+    pub fn new(amount: i64, currency: impl Into<String>) -> Self {
+        Money {
+            amount,
+            currency: currency.into(),
+        }
+    }
+
+    pub fn inr(amount: i64) -> Self {
+        Money::new(amount, "INR")
+    }
+
+    /// `₹5,000.00`; INR uses Indian digit grouping (`₹1,00,000.00`).
+    pub fn formatted(&self) -> String {
+        let negative = self.amount < 0;
+        let minor = self.amount.unsigned_abs();
+        let (major, cents) = (minor / 100, minor % 100);
+        let digits = major.to_string();
+        let grouped = if self.currency == "INR" && digits.len() > 3 {
+            let (head, tail) = digits.split_at(digits.len() - 3);
+            let mut groups: Vec<String> = Vec::new();
+            let head_chars: Vec<char> = head.chars().collect();
+            let mut end = head_chars.len();
+            while end > 0 {
+                let start = end.saturating_sub(2);
+                groups.insert(0, head_chars[start..end].iter().collect());
+                end = start;
+            }
+            format!("{},{tail}", groups.join(","))
+        } else {
+            let chars: Vec<char> = digits.chars().collect();
+            chars
+                .rchunks(3)
+                .rev()
+                .map(|c| c.iter().collect::<String>())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let symbol = match self.currency.as_str() {
+            "INR" => "₹",
+            "USD" => "$",
+            "EUR" => "€",
+            "GBP" => "£",
+            other => {
+                return format!(
+                    "{}{other} {grouped}.{cents:02}",
+                    if negative { "-" } else { "" }
+                )
+            }
+        };
+        format!(
+            "{}{symbol}{grouped}.{cents:02}",
+            if negative { "-" } else { "" }
+        )
+    }
+
+    /// The JSON shape of money in responses.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"amount": self.amount, "currency": self.currency, "formatted": self.formatted()})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_indian_grouping_for_inr() {
+        assert_eq!(Money::inr(500000).formatted(), "₹5,000.00");
+        assert_eq!(Money::inr(10000000).formatted(), "₹1,00,000.00");
+        assert_eq!(Money::inr(123456789).formatted(), "₹12,34,567.89");
+        assert_eq!(Money::inr(5).formatted(), "₹0.05");
+        assert_eq!(Money::inr(-10000).formatted(), "-₹100.00");
+        assert_eq!(Money::new(123456789, "USD").formatted(), "$1,234,567.89");
+    }
+}

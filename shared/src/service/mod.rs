@@ -1,0 +1,5 @@
+//! Use cases that combine the domain rules with the stores: what a handler
+//! calls after parsing its request.
+
+pub mod flights;
+pub mod search;

@@ -1,0 +1,166 @@
+//! The flight search cache in Redis.
+//!
+//! - `q:<hash>`: the sorted itineraries of one normalised query, a LIST of
+//!   JSON documents, so a page is one `LRANGE`; `m:<hash>`: its metadata.
+//! - `f:<flightId>`: a SET of the query hashes whose results contain the
+//!   flight: the reverse index that lets a cancellation, a departure or a
+//!   sold-out cabin drop every cached search showing that flight.
+//! - `epoch`: bumped by every invalidation. A search reads it *before*
+//!   querying Postgres and stores its result only if it is unchanged, so a
+//!   result computed before an invalidation can never be cached after it.
+//!
+//! All keys share the `{search}` hash tag: the scripts touch several keys,
+//! which Redis Cluster allows only within one slot.
+
+use super::redis::RedisStore;
+use crate::ApiError;
+use redis::Script;
+use std::collections::BTreeSet;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+static STORE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
+        redis.call('DEL', KEYS[2])
+        if #ARGV >= 5 then
+            redis.call('RPUSH', KEYS[2], unpack(ARGV, 5, #ARGV))
+            redis.call('PEXPIRE', KEYS[2], ARGV[2])
+        end
+        redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[2])
+        for i = 4, #KEYS do
+            redis.call('SADD', KEYS[i], ARGV[4])
+            redis.call('PEXPIRE', KEYS[i], ARGV[2])
+        end
+        return 1",
+    )
+});
+
+static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        redis.call('INCR', KEYS[1])
+        local hashes = redis.call('SMEMBERS', KEYS[2])
+        for _, h in ipairs(hashes) do
+            redis.call('DEL', ARGV[1] .. h, ARGV[2] .. h)
+        end
+        redis.call('DEL', KEYS[2])
+        return #hashes",
+    )
+});
+
+pub struct CachedPage {
+    pub meta: String,
+    pub items: Vec<String>,
+}
+
+pub struct SearchCache<'a> {
+    redis: &'a RedisStore,
+    ttl: Duration,
+}
+
+impl<'a> SearchCache<'a> {
+    pub fn new(redis: &'a RedisStore, ttl: Duration) -> Self {
+        SearchCache { redis, ttl }
+    }
+
+    fn key(&self, suffix: &str) -> String {
+        self.redis.key(&format!("{{search}}:{suffix}"))
+    }
+
+    pub async fn epoch(&self) -> Result<i64, ApiError> {
+        let mut conn = self.redis.connection();
+        let epoch: Option<i64> = redis::cmd("GET")
+            .arg(self.key("epoch"))
+            .query_async(&mut conn)
+            .await?;
+        Ok(epoch.unwrap_or(0))
+    }
+
+    /// One page of a cached result, or `None` on a miss.
+    pub async fn page(
+        &self,
+        query_hash: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Option<CachedPage>, ApiError> {
+        let mut conn = self.redis.connection();
+        let (meta, items): (Option<String>, Vec<String>) = redis::pipe()
+            .get(self.key(&format!("m:{query_hash}")))
+            .lrange(
+                self.key(&format!("q:{query_hash}")),
+                offset as isize,
+                (offset + limit) as isize - 1,
+            )
+            .query_async(&mut conn)
+            .await?;
+        Ok(meta.map(|meta| CachedPage { meta, items }))
+    }
+
+    /// Stores a result unless an invalidation happened since `epoch` was read.
+    pub async fn store(
+        &self,
+        query_hash: &str,
+        epoch: i64,
+        meta: &str,
+        items: &[String],
+        flight_ids: &BTreeSet<i64>,
+    ) -> Result<bool, ApiError> {
+        let mut invocation = STORE.prepare_invoke();
+        invocation
+            .key(self.key("epoch"))
+            .key(self.key(&format!("q:{query_hash}")))
+            .key(self.key(&format!("m:{query_hash}")));
+        for id in flight_ids {
+            invocation.key(self.key(&format!("f:{id}")));
+        }
+        invocation
+            .arg(epoch)
+            .arg(self.ttl.as_millis() as u64)
+            .arg(meta)
+            .arg(query_hash);
+        for item in items {
+            invocation.arg(item);
+        }
+        let mut conn = self.redis.connection();
+        let stored: i64 = invocation.invoke_async(&mut conn).await?;
+        Ok(stored == 1)
+    }
+
+    /// Drops every cached search that contains the flight; returns how many.
+    pub async fn invalidate_flight(&self, flight_id: i64) -> Result<usize, ApiError> {
+        let mut conn = self.redis.connection();
+        let dropped: i64 = INVALIDATE
+            .key(self.key("epoch"))
+            .key(self.key(&format!("f:{flight_id}")))
+            .arg(self.key("q:"))
+            .arg(self.key("m:"))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(dropped as usize)
+    }
+
+    /// Single flight: the first request for a missing key computes it.
+    pub async fn try_lock(&self, query_hash: &str) -> Result<bool, ApiError> {
+        let mut conn = self.redis.connection();
+        let acquired: Option<String> = redis::cmd("SET")
+            .arg(self.key(&format!("lock:{query_hash}")))
+            .arg(1)
+            .arg("NX")
+            .arg("PX")
+            .arg(5000)
+            .query_async(&mut conn)
+            .await?;
+        Ok(acquired.is_some())
+    }
+
+    pub async fn unlock(&self, query_hash: &str) -> Result<(), ApiError> {
+        let mut conn = self.redis.connection();
+        let _: i64 = redis::cmd("DEL")
+            .arg(self.key(&format!("lock:{query_hash}")))
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+}
