@@ -18,6 +18,13 @@ pub fn http_handler(package: &str) -> Option<HttpHandler> {
         "flights-search" => |s, r| Box::pin(flights_search::handle(s, r)),
         "flights-get" => |s, r| Box::pin(flights_get::handle(s, r)),
         "flights-cancel" => |s, r| Box::pin(flights_cancel::handle(s, r)),
+        "seats-list" => |s, r| Box::pin(seats_list::handle(s, r)),
+        "seats-lock" => |s, r| Box::pin(seats_lock::handle(s, r)),
+        "seats-release" => |s, r| Box::pin(seats_release::handle(s, r)),
+        "bookings-create" => |s, r| Box::pin(bookings_create::handle(s, r)),
+        "bookings-get" => |s, r| Box::pin(bookings_get::handle(s, r)),
+        "bookings-list" => |s, r| Box::pin(bookings_list::handle(s, r)),
+        "bookings-cancel" => |s, r| Box::pin(bookings_cancel::handle(s, r)),
         _ => return None,
     };
     Some(handler)

@@ -23,6 +23,10 @@ pub struct Config {
     pub db_pool_size: usize,
     /// Backstop only: invalidation keeps cached searches correct.
     pub search_cache_ttl: Duration,
+    /// How long a seat lock lasts; a booking's payment deadline too.
+    pub seat_hold_ttl: Duration,
+    /// Seats one user may hold at once on one flight.
+    pub seat_hold_max_per_flight: usize,
 }
 
 #[derive(Clone)]
@@ -113,6 +117,8 @@ impl Config {
             dependency_timeout: Duration::from_millis(number("DEPENDENCY_TIMEOUT_MS", 3000)?),
             db_pool_size: number("DB_POOL_SIZE", 4)? as usize,
             search_cache_ttl: Duration::from_secs(number("SEARCH_CACHE_TTL_SECONDS", 300)?),
+            seat_hold_ttl: Duration::from_secs(number("SEAT_HOLD_TTL_SECONDS", 600)?.max(1)),
+            seat_hold_max_per_flight: number("SEAT_HOLD_MAX_PER_FLIGHT", 9)?.max(1) as usize,
         })
     }
 }

@@ -44,6 +44,10 @@ impl Services {
         self.aws.get().await
     }
 
+    pub fn seat_holds(&self) -> crate::store::seat_holds::SeatHolds<'_> {
+        crate::store::seat_holds::SeatHolds::new(&self.redis)
+    }
+
     pub fn search_cache(&self) -> SearchCache<'_> {
         SearchCache::new(&self.redis, self.config.search_cache_ttl)
     }

@@ -1,6 +1,7 @@
 //! Pure business rules: no I/O, unit-tested without any server.
 
 pub mod accounts;
+pub mod booking;
 pub mod itinerary;
 pub mod money;
 pub mod seating;

@@ -1,5 +1,7 @@
 //! Use cases that combine the domain rules with the stores: what a handler
 //! calls after parsing its request.
 
+pub mod bookings;
 pub mod flights;
 pub mod search;
+pub mod seats;

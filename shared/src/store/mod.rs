@@ -2,10 +2,12 @@
 //! modules hold every SQL statement, Redis command and AWS call.
 
 pub mod aws;
+pub mod bookings;
 pub mod flights;
 pub mod health;
 pub mod login_throttle;
 pub mod postgres;
 pub mod redis;
 pub mod search_cache;
+pub mod seat_holds;
 pub mod users;

@@ -1,0 +1,24 @@
+//! `GET /api/bookings/{bookingId}` and the original
+//! `GET /api/bookings/{bookingId}/{userId}`: owner only (`404` for others;
+//! `403` when the path names another user).
+
+use lambda_http::{Body, Request, RequestExt, Response};
+use shared::http::{self, path_id, Id};
+use shared::service::bookings::{booking_view, owned_booking};
+use shared::Services;
+
+pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    svc.serve(req, |req| async move {
+        let caller = svc.caller(&req)?;
+        let booking_id = path_id(&req, "bookingId")?;
+        let has_user = req
+            .path_parameters_ref()
+            .is_some_and(|p| p.first("userId").is_some());
+        if has_user {
+            caller.ensure_self(Some(Id(path_id(&req, "userId")?)))?;
+        }
+        let record = owned_booking(svc, &caller, booking_id).await?;
+        Ok(http::json(&booking_view(svc, &record).await?))
+    })
+    .await
+}
