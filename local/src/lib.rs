@@ -6,6 +6,8 @@
 pub mod database;
 pub mod gateway;
 pub mod provision;
+pub mod queues;
 pub mod registry;
+pub mod seed;
 pub mod template;
 pub mod testing;

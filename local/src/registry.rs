@@ -44,5 +44,17 @@ pub fn schedule_handler(package: &str) -> Option<ScheduleHandler> {
     Some(handler)
 }
 
+pub type SqsHandler = for<'a> fn(
+    &'a Services,
+    aws_lambda_events::sqs::SqsEvent,
+) -> BoxFuture<'a, Result<aws_lambda_events::sqs::SqsBatchResponse, lambda_runtime::Error>>;
+
+pub fn sqs_handler(package: &str) -> Option<SqsHandler> {
+    let handler: SqsHandler = match package {
+        _ => return None,
+    };
+    Some(handler)
+}
+
 /// Functions with no event source, invoked by hand after a deploy.
 pub const MANUAL_FUNCTIONS: &[&str] = &["db-migrate"];

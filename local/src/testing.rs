@@ -96,6 +96,11 @@ impl TestStack {
         format!("http://{address}")
     }
 
+    /// Starts the template's SQS consumers against this stack's queues.
+    pub fn start_queue_consumers(&self) {
+        crate::queues::run_consumers(&self.template, &self.resources, self.services.clone()).expect("starting consumers");
+    }
+
     /// Creates the admin account and returns its id.
     pub async fn create_admin(&self, email: &str, password: &str) -> i64 {
         let users = shared::store::users::PgUsers::new(&self.services.db);

@@ -28,7 +28,8 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
     let services = Arc::new(Services::new(config).map_err(anyhow::Error::msg)?);
     let gateway = Gateway::new(&template, services.clone())?;
-    gateway::run_schedules(&template, services)?;
+    gateway::run_schedules(&template, services.clone())?;
+    local_stack::queues::run_consumers(&template, &resources, services)?;
 
     let host = std::env::var("HOST").unwrap_or_else(|_| "127.0.0.1".into());
     let port = std::env::var("PORT").unwrap_or_else(|_| "8080".into());

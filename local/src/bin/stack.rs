@@ -5,13 +5,16 @@
 //!   the database, applies migrations, creates the template's queues, topic,
 //!   subscriptions and tables in the emulator, and writes the resolved
 //!   resource variables as `export NAME='value'` lines.
-//! - `seed`: loads the demo data.
+//! - `seed [--days N]`: loads the demo schedule for today (in India) and the
+//!   next N-1 days (default 30); flight 1 is the walkthrough's AI101.
+//! - `bench-seed [--days 7] [--airports 500] [--flights-per-day 50000]`:
+//!   loads the large synthetic network the search benchmarks run on.
 //! - `admin`: creates or resets the admin from `ADMIN_EMAIL` / `ADMIN_PASSWORD`.
 
 use anyhow::{bail, Context};
-use local_stack::database;
 use local_stack::provision::{provision_aws, resolve_environment};
 use local_stack::template::{EnvValue, Template};
+use local_stack::{database, seed};
 
 fn flag_value(args: &[String], flag: &str) -> Option<String> {
     args.iter()
@@ -29,9 +32,10 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("provision") => provision(&args).await,
-        Some("seed") => seed().await,
+        Some("seed") => seed(&args).await,
+        Some("bench-seed") => bench_seed(&args).await,
         Some("admin") => admin().await,
-        _ => bail!("usage: stack provision [--template T] [--env-out FILE] [--test-template] | seed | admin"),
+        _ => bail!("usage: stack provision [--template T] [--env-out FILE] [--test-template] | seed [--days N] | bench-seed [--days N] [--airports N] [--flights-per-day N] | admin"),
     }
 }
 
@@ -73,14 +77,50 @@ async fn provision(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn seed() -> anyhow::Result<()> {
-    let database_url = env("DATABASE_URL")?;
-    let client = database::connect(&database_url).await?;
-    let users: i64 = client
-        .query_one("SELECT count(*) FROM users", &[])
-        .await?
-        .get(0);
-    println!("seed: no demo schedule yet (flights arrive with the flights issue); {users} account(s) present");
+fn number_flag(args: &[String], flag: &str, default: u32) -> anyhow::Result<u32> {
+    match flag_value(args, flag) {
+        Some(raw) => raw
+            .parse()
+            .with_context(|| format!("{flag} takes a whole number, not {raw:?}")),
+        None => Ok(default),
+    }
+}
+
+async fn seed(args: &[String]) -> anyhow::Result<()> {
+    let days = number_flag(args, "--days", 30)?;
+    let client = database::connect(&env("DATABASE_URL")?).await?;
+    let today = seed::demo_today();
+    let started = std::time::Instant::now();
+    let report = seed::seed_demo(&client, today, days).await?;
+    println!(
+        "seed: {report} from {today} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    match seed::describe_flight(&client, 1).await? {
+        Some(flight) => println!("flight 1: {flight}"),
+        None => println!("flight 1: missing"),
+    }
+    Ok(())
+}
+
+async fn bench_seed(args: &[String]) -> anyhow::Result<()> {
+    let days = number_flag(args, "--days", 7)?;
+    let airports = number_flag(args, "--airports", 500)?;
+    let flights_per_day = number_flag(args, "--flights-per-day", 50_000)?;
+    let client = database::connect(&env("DATABASE_URL")?).await?;
+    let today = seed::demo_today();
+    let started = std::time::Instant::now();
+    let report = seed::seed_bench(&client, today, days, airports, flights_per_day).await?;
+    println!(
+        "bench-seed: {report} from {today} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let pairs: Vec<String> = seed::bench_busy_pairs()
+        .into_iter()
+        .zip(["direct-heavy", "1 stop", "2 stops"])
+        .map(|((from, to), kind)| format!("{from}→{to} ({kind})"))
+        .collect();
+    println!("busy pairs: {}", pairs.join(", "));
     Ok(())
 }
 

@@ -51,23 +51,39 @@ fn every_function_package_is_in_the_template_and_every_template_function_is_serv
 
 #[test]
 fn the_cargo_lambda_watch_router_mirrors_the_template() {
-    let root = local_stack::testing::template_path().parent().unwrap().to_path_buf();
-    let manifest: toml::Value = toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
-    let router = manifest["workspace"]["metadata"]["lambda"]["watch"]["router"].as_table().unwrap();
+    let root = local_stack::testing::template_path()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
+    let router = manifest["workspace"]["metadata"]["lambda"]["watch"]["router"]
+        .as_table()
+        .unwrap();
     let mut in_cargo: Vec<(String, String, String)> = router
         .iter()
         .flat_map(|(path, routes)| {
             routes.as_array().unwrap().iter().map(move |r| {
-                (r["method"].as_str().unwrap().to_string(), path.clone(), r["function"].as_str().unwrap().to_string())
+                (
+                    r["method"].as_str().unwrap().to_string(),
+                    path.clone(),
+                    r["function"].as_str().unwrap().to_string(),
+                )
             })
         })
         .collect();
     let template = Template::load(root.join("template.yaml")).unwrap();
-    let mut in_template: Vec<(String, String, String)> =
-        template.routes.iter().map(|r| (r.method.clone(), r.path.clone(), r.function.clone())).collect();
+    let mut in_template: Vec<(String, String, String)> = template
+        .routes
+        .iter()
+        .map(|r| (r.method.clone(), r.path.clone(), r.function.clone()))
+        .collect();
     in_cargo.sort();
     in_template.sort();
-    assert_eq!(in_cargo, in_template, "Cargo.toml [workspace.metadata.lambda.watch.router] must list template.yaml's routes");
+    assert_eq!(
+        in_cargo, in_template,
+        "Cargo.toml [workspace.metadata.lambda.watch.router] must list template.yaml's routes"
+    );
 }
 
 #[tokio::test]

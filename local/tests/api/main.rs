@@ -2,7 +2,11 @@
 //! AWS emulator started by `local/test`. One test binary (one link) for all.
 
 mod auth;
+mod booking_inputs;
+mod bookings;
 mod flights;
 mod gateway;
 mod health;
+mod races;
+mod seed;
 mod support;

@@ -221,3 +221,38 @@ pub fn itinerary_ids(body: &Value) -> Vec<String> {
         .map(|i| i["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// Calls a JSON route handler with a body; returns (status, body).
+pub async fn call(
+    handler: for<'a> fn(&'a shared::Services, Request) -> futures::future::BoxFuture<'a, Result<Response<Body>, lambda_http::Error>>,
+    stack: &TestStack,
+    method: &str,
+    path: &str,
+    params: &[(&str, &str)],
+    body: Option<Value>,
+    token: &str,
+) -> (u16, Value) {
+    let req = request_with(method, path, body.map(|b| b.to_string()), Some(token), params, &[]);
+    let response = handler(&stack.services, req).await.unwrap();
+    let status = response.status().as_u16();
+    (status, body_json(&response))
+}
+
+pub fn lock_handler() -> local_stack::registry::HttpHandler {
+    local_stack::registry::http_handler("seats-lock").unwrap()
+}
+
+pub async fn lock(stack: &TestStack, token: &str, body: Value) -> (u16, Value) {
+    call(lock_handler(), stack, "POST", "/api/seats/lock", &[], Some(body), token).await
+}
+
+pub async fn create_booking(stack: &TestStack, token: &str, body: Value) -> (u16, Value) {
+    let handler = local_stack::registry::http_handler("bookings-create").unwrap();
+    call(handler, stack, "POST", "/api/bookings/create", &[], Some(body), token).await
+}
+
+pub async fn seat_map(stack: &TestStack, token: &str, flight: i64) -> (u16, Value) {
+    let handler = local_stack::registry::http_handler("seats-list").unwrap();
+    let id = flight.to_string();
+    call(handler, stack, "GET", &format!("/api/seats/{id}"), &[("flightId", &id)], None, token).await
+}

@@ -2,6 +2,8 @@
 
 pub mod accounts;
 pub mod booking;
+pub mod discount;
 pub mod itinerary;
 pub mod money;
+pub mod payment;
 pub mod seating;

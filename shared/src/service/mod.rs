@@ -3,5 +3,8 @@
 
 pub mod bookings;
 pub mod flights;
+pub mod idempotency;
+pub mod notifications;
+pub mod payments;
 pub mod search;
 pub mod seats;

@@ -1,0 +1,120 @@
+//! Paying a booking through the mock gateway. One Postgres transaction
+//! locks the booking, checks it, records the payment, marks the booking
+//! paid and queues the ticketing message and the confirmation in the outbox;
+//! the outbox is drained right after the commit (and every minute).
+
+use super::bookings::booking_view;
+use super::notifications::{self, Notification};
+use crate::domain::booking::BookingStatus;
+use crate::domain::money::Money;
+use crate::domain::payment::{decide, GatewayDecision, PaymentMethod};
+use crate::http::Caller;
+use crate::store::bookings::PgBookings;
+use crate::store::outbox::{self, Destination};
+use crate::store::payments::{lock_booking, record_decline, record_success, PaymentRow};
+use crate::{ApiError, Services};
+use chrono::Utc;
+use serde_json::{json, Value};
+
+pub struct PayRequest {
+    pub booking_id: i64,
+    /// What the client believes is due, minor units (the original sends rupees).
+    pub expected_amount: Option<i64>,
+    pub method: PaymentMethod,
+}
+
+pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result<Value, ApiError> {
+    let mut client = svc.db.get().await?;
+    let tx = client.transaction().await?;
+    let booking = match lock_booking(&tx, request.booking_id).await? {
+        Some(b) if b.user_id == caller.user_id => b,
+        _ => return Err(ApiError::not_found(format!("booking {} does not exist", request.booking_id))),
+    };
+    match booking.status {
+        BookingStatus::Paid => {
+            return Err(ApiError::conflict("BOOKING_ALREADY_PAID", format!("booking {} is already paid", booking.id)))
+        }
+        BookingStatus::Cancelled => {
+            return Err(ApiError::conflict("BOOKING_CANCELLED", format!("booking {} is cancelled", booking.id)))
+        }
+        BookingStatus::Expired => {
+            return Err(ApiError::conflict("BOOKING_EXPIRED", format!("booking {} expired unpaid", booking.id)))
+        }
+        BookingStatus::PendingPayment if booking.expires_at <= Utc::now() => {
+            return Err(ApiError::conflict(
+                "BOOKING_EXPIRED",
+                format!("booking {} expired at {}; book again", booking.id, booking.expires_at.to_rfc3339()),
+            ))
+        }
+        BookingStatus::PendingPayment => {}
+    }
+    let due = Money::new(booking.amount_due, &booking.currency);
+    if let Some(expected) = request.expected_amount {
+        if expected != booking.amount_due {
+            return Err(ApiError::unprocessable(
+                "AMOUNT_MISMATCH",
+                format!("the amount due is {}, not {}", due.formatted(), Money::new(expected, &booking.currency).formatted()),
+            )
+            .with("amountDue", due.to_json()));
+        }
+    }
+
+    let method = &request.method;
+    let payment = |reference: &'static str| PaymentRow {
+        booking: &booking,
+        amount: booking.amount_due,
+        method: method.kind(),
+        card_last4: method.card_last4(),
+        reference,
+        decline_code: None,
+    };
+    match decide(method) {
+        GatewayDecision::ProcessingError => Err(ApiError::unavailable(
+            "payment gateway",
+            "the gateway could not process the payment; nothing was charged",
+        )),
+        GatewayDecision::Declined { code, message } => {
+            let reference = format!("dec_{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
+            record_decline(&tx, PaymentRow { reference: &reference, decline_code: Some(code), ..payment("") }).await?;
+            tx.commit().await?;
+            Err(ApiError::PaymentRequired { code: "PAYMENT_DECLINED", detail: format!("{message} The booking is still payable.") })
+        }
+        GatewayDecision::Approved { reference } => {
+            let payment_id = record_success(&tx, PaymentRow { reference: &reference, ..payment("") })
+                .await?
+                .ok_or_else(|| ApiError::conflict("BOOKING_ALREADY_PAID", format!("booking {} is already paid", booking.id)))?;
+            outbox::enqueue(
+                &tx,
+                Destination::Ticketing,
+                &json!({"type": "booking.paid", "bookingId": booking.id}),
+                Some(&format!("ticketing:{}", booking.id)),
+            )
+            .await?;
+            let notification = Notification::new(
+                booking.user_id,
+                "BOOKING_CONFIRMED",
+                format!("Booking {} confirmed", booking.pnr),
+                format!("We received {} for booking {}. Your e-tickets follow shortly.", due.formatted(), booking.pnr),
+            );
+            notifications::enqueue(&tx, &notification).await?;
+            tx.commit().await?;
+            outbox::drain_soon(svc).await;
+
+            let record = PgBookings::new(&svc.db)
+                .find(booking.id)
+                .await?
+                .ok_or_else(|| ApiError::internal("booking vanished after payment"))?;
+            Ok(json!({
+                "paymentId": payment_id,
+                "bookingId": booking.id,
+                "status": "SUCCEEDED",
+                "amount": due.to_json(),
+                "method": method.kind(),
+                "cardLast4": method.card_last4(),
+                "gatewayReference": reference,
+                "ticketing": "QUEUED",
+                "booking": booking_view(svc, &record).await?,
+            }))
+        }
+    }
+}

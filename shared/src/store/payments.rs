@@ -1,0 +1,125 @@
+//! Payments, refunds and the booking state changes they cause, each in one
+//! Postgres transaction with the outbox messages that announce them.
+
+use super::postgres::is_unique_violation;
+use crate::domain::booking::BookingStatus;
+use crate::ApiError;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::Transaction;
+
+/// A booking row locked for the rest of the transaction.
+pub struct LockedBooking {
+    pub id: i64,
+    pub user_id: i64,
+    pub pnr: String,
+    pub status: BookingStatus,
+    pub currency: String,
+    pub total_amount: i64,
+    pub amount_due: i64,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn lock_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<LockedBooking>, ApiError> {
+    let row = tx
+        .query_opt(
+            "SELECT id, user_id, pnr, status, currency, total_amount, amount_due, expires_at FROM bookings WHERE id = $1 FOR UPDATE",
+            &[&booking_id],
+        )
+        .await?;
+    row.map(|r| {
+        let status: String = r.get(3);
+        Ok(LockedBooking {
+            id: r.get(0),
+            user_id: r.get(1),
+            pnr: r.get(2),
+            status: BookingStatus::parse(&status).ok_or_else(|| ApiError::internal(format!("unknown status {status}")))?,
+            currency: r.get(4),
+            total_amount: r.get(5),
+            amount_due: r.get(6),
+            expires_at: r.get(7),
+        })
+    })
+    .transpose()
+}
+
+pub struct PaymentRow<'a> {
+    pub booking: &'a LockedBooking,
+    pub amount: i64,
+    pub method: &'a str,
+    pub card_last4: Option<String>,
+    pub reference: &'a str,
+    pub decline_code: Option<&'a str>,
+}
+
+/// Records a successful payment and marks the booking paid. `Ok(None)` when
+/// another success already exists (the unique index is the last word).
+pub async fn record_success(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Result<Option<i64>, ApiError> {
+    let inserted = tx
+        .query_one(
+            "INSERT INTO payments (booking_id, user_id, amount, currency, status, method, card_last4, gateway_reference)
+             VALUES ($1, $2, $3, $4, 'SUCCEEDED', $5, $6, $7) RETURNING id",
+            &[
+                &payment.booking.id,
+                &payment.booking.user_id,
+                &payment.amount,
+                &payment.booking.currency,
+                &payment.method,
+                &payment.card_last4,
+                &payment.reference,
+            ],
+        )
+        .await;
+    let id: i64 = match inserted {
+        Ok(row) => row.get(0),
+        Err(e) if is_unique_violation(&e, "payments_one_success_per_booking") => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    tx.execute("UPDATE bookings SET status = 'PAID', paid_at = now() WHERE id = $1", &[&payment.booking.id]).await?;
+    Ok(Some(id))
+}
+
+pub async fn record_decline(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Result<i64, ApiError> {
+    let row = tx
+        .query_one(
+            "INSERT INTO payments (booking_id, user_id, amount, currency, status, method, card_last4, gateway_reference, decline_code)
+             VALUES ($1, $2, $3, $4, 'DECLINED', $5, $6, $7, $8) RETURNING id",
+            &[
+                &payment.booking.id,
+                &payment.booking.user_id,
+                &payment.amount,
+                &payment.booking.currency,
+                &payment.method,
+                &payment.card_last4,
+                &payment.reference,
+                &payment.decline_code,
+            ],
+        )
+        .await?;
+    Ok(row.get(0))
+}
+
+/// The successful payment of a booking: (payment id, amount).
+pub async fn successful_payment(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<(i64, i64)>, ApiError> {
+    let row = tx
+        .query_opt("SELECT id, amount FROM payments WHERE booking_id = $1 AND status = 'SUCCEEDED'", &[&booking_id])
+        .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
+}
+
+/// Sum of refunds already made for a booking (e.g. cashback).
+pub async fn refunded_so_far(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, ApiError> {
+    let row = tx.query_one("SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1", &[&booking_id]).await?;
+    Ok(row.get(0))
+}
+
+/// Records a (mock) refund; `false` if one for this reason already exists.
+pub async fn record_refund(tx: &Transaction<'_>, booking_id: i64, payment_id: i64, amount: i64, reason: &str) -> Result<bool, ApiError> {
+    let inserted = tx
+        .execute(
+            "INSERT INTO refunds (booking_id, payment_id, amount, reason) VALUES ($1, $2, $3, $4)
+             ON CONFLICT ON CONSTRAINT refunds_once_per_reason DO NOTHING",
+            &[&booking_id, &payment_id, &amount, &reason],
+        )
+        .await?;
+    Ok(inserted == 1)
+}
