@@ -6,9 +6,8 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::{Client, NoTls};
 
 pub async fn connect(url: &str) -> anyhow::Result<Client> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .with_context(|| format!("connecting to {}", redact(url)))?;
+    let (client, connection) =
+        tokio_postgres::connect(url, NoTls).await.with_context(|| format!("connecting to {}", redact(url)))?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "postgres connection closed");
@@ -24,10 +23,7 @@ pub fn with_database(url: &str, database: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let host_end = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
+    let host_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
     let mut out = format!("{}/{database}", &base[..host_end]);
     if let Some(query) = query {
         out.push('?');
@@ -56,15 +52,9 @@ fn quote_ident(name: &str) -> String {
 pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     let name = database_name(url).ok_or_else(|| anyhow!("DATABASE_URL names no database"))?;
     let admin = connect(&with_database(url, "postgres")).await?;
-    let exists = admin
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-        .await?
-        .is_some();
+    let exists = admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await?.is_some();
     if !exists {
-        match admin
-            .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
-            .await
-        {
+        match admin.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name))).await {
             Ok(()) => {}
             // Another process created it in between.
             Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => {}
@@ -76,9 +66,7 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
 
 pub async fn migrate(url: &str) -> anyhow::Result<usize> {
     let mut client = connect(url).await?;
-    shared::store::postgres::migrate(&mut client)
-        .await
-        .context("applying migrations")
+    shared::store::postgres::migrate(&mut client).await.context("applying migrations")
 }
 
 /// A fingerprint of the migrations, so the test template is rebuilt when they change.
@@ -92,12 +80,7 @@ fn migrations_fingerprint() -> anyhow::Result<String> {
     files.sort();
     let mut hasher = Sha256::new();
     for file in files {
-        hasher.update(
-            file.file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .as_bytes(),
-        );
+        hasher.update(file.file_name().unwrap_or_default().to_string_lossy().as_bytes());
         hasher.update(std::fs::read(&file)?);
     }
     Ok(format!("{:x}", hasher.finalize())[..12].to_string())
@@ -110,49 +93,27 @@ pub async fn ensure_test_template(base_url: &str) -> anyhow::Result<String> {
     let admin = connect(&with_database(base_url, "postgres")).await?;
     admin.execute("SELECT pg_advisory_lock(7261)", &[]).await?;
     let result = async {
-        let ready = admin
-            .query_opt(
-                "SELECT 1 FROM pg_database WHERE datname = $1 AND datallowconn",
-                &[&name],
-            )
-            .await?
-            .is_some();
+        let ready =
+            admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1 AND datallowconn", &[&name]).await?.is_some();
         let marked = if ready {
             let url = with_database(base_url, &name);
             let client = connect(&url).await?;
-            client
-                .query_opt(
-                    "SELECT 1 FROM pg_tables WHERE tablename = 'template_ready'",
-                    &[],
-                )
-                .await?
-                .is_some()
+            client.query_opt("SELECT 1 FROM pg_tables WHERE tablename = 'template_ready'", &[]).await?.is_some()
         } else {
             false
         };
         if !marked {
-            admin
-                .batch_execute(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    quote_ident(&name)
-                ))
-                .await?;
-            admin
-                .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
-                .await?;
+            admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name))).await?;
+            admin.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name))).await?;
             let url = with_database(base_url, &name);
             migrate(&url).await?;
             let client = connect(&url).await?;
-            client
-                .batch_execute("CREATE TABLE template_ready ()")
-                .await?;
+            client.batch_execute("CREATE TABLE template_ready ()").await?;
         }
         anyhow::Ok(())
     }
     .await;
-    admin
-        .execute("SELECT pg_advisory_unlock(7261)", &[])
-        .await?;
+    admin.execute("SELECT pg_advisory_unlock(7261)", &[]).await?;
     result?;
     Ok(name)
 }
@@ -163,19 +124,12 @@ pub async fn create_test_database(base_url: &str, name: &str) -> anyhow::Result<
     let admin = connect(&with_database(base_url, "postgres")).await?;
     // Cloning fails while anyone is connected to the template; the only
     // connections are our own short-lived ones, so retry briefly.
-    let statement = format!(
-        "CREATE DATABASE {} TEMPLATE {}",
-        quote_ident(name),
-        quote_ident(&template)
-    );
+    let statement = format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(name), quote_ident(&template));
     let mut attempt = 0;
     loop {
         match admin.batch_execute(&statement).await {
             Ok(()) => break,
-            Err(e)
-                if attempt < 50
-                    && e.code() == Some(&tokio_postgres::error::SqlState::OBJECT_IN_USE) =>
-            {
+            Err(e) if attempt < 50 && e.code() == Some(&tokio_postgres::error::SqlState::OBJECT_IN_USE) => {
                 attempt += 1;
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             }
@@ -191,19 +145,10 @@ mod tests {
 
     #[test]
     fn swaps_the_database_in_a_url() {
-        assert_eq!(
-            with_database("postgres://u:p@h:5432/a", "b"),
-            "postgres://u:p@h:5432/b"
-        );
-        assert_eq!(
-            with_database("postgres://u@h:1/a?sslmode=disable", "b"),
-            "postgres://u@h:1/b?sslmode=disable"
-        );
+        assert_eq!(with_database("postgres://u:p@h:5432/a", "b"), "postgres://u:p@h:5432/b");
+        assert_eq!(with_database("postgres://u@h:1/a?sslmode=disable", "b"), "postgres://u@h:1/b?sslmode=disable");
         assert_eq!(with_database("postgres://h", "b"), "postgres://h/b");
-        assert_eq!(
-            database_name("postgres://u@h:1/abc").as_deref(),
-            Some("abc")
-        );
+        assert_eq!(database_name("postgres://u@h:1/abc").as_deref(), Some("abc"));
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://***@h/db");
     }
 }

@@ -59,34 +59,17 @@ impl Gateway {
                 Some(i) => *i,
                 None => {
                     let i = endpoints.len();
-                    router
-                        .insert(matchit_path(&route.path), i)
-                        .map_err(|e| anyhow!("route {}: {e}", route.path))?;
-                    endpoints.push(Endpoint {
-                        route_key_path: route.path.clone(),
-                        handlers: BTreeMap::new(),
-                    });
+                    router.insert(matchit_path(&route.path), i).map_err(|e| anyhow!("route {}: {e}", route.path))?;
+                    endpoints.push(Endpoint { route_key_path: route.path.clone(), handlers: BTreeMap::new() });
                     index_of.insert(route.path.clone(), i);
                     i
                 }
             };
-            if endpoints[index]
-                .handlers
-                .insert(route.method.clone(), (route.function.clone(), handler))
-                .is_some()
-            {
-                return Err(anyhow!(
-                    "route {} {} is declared twice",
-                    route.method,
-                    route.path
-                ));
+            if endpoints[index].handlers.insert(route.method.clone(), (route.function.clone(), handler)).is_some() {
+                return Err(anyhow!("route {} {} is declared twice", route.method, route.path));
             }
         }
-        Ok(Gateway {
-            router,
-            endpoints,
-            services,
-        })
+        Ok(Gateway { router, endpoints, services })
     }
 
     pub fn into_router(self) -> axum::Router {
@@ -102,10 +85,7 @@ fn gateway_error(status: StatusCode, message: &str) -> axum::response::Response 
     let request_id = uuid::Uuid::new_v4().to_string();
     (
         status,
-        [
-            ("content-type", "application/json"),
-            ("x-request-id", request_id.as_str()),
-        ],
+        [("content-type", "application/json"), ("x-request-id", request_id.as_str())],
         json!({ "message": message }).to_string(),
     )
         .into_response()
@@ -122,10 +102,7 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> axum::response::Resp
     let request_id = uuid::Uuid::new_v4().to_string();
     (
         status,
-        [
-            ("content-type", shared::http::problem::CONTENT_TYPE),
-            ("x-request-id", request_id.as_str()),
-        ],
+        [("content-type", shared::http::problem::CONTENT_TYPE), ("x-request-id", request_id.as_str())],
         body.to_string(),
     )
         .into_response()
@@ -141,11 +118,7 @@ async fn dispatch(
 ) -> axum::response::Response {
     let path = uri.path().to_string();
     let Ok(matched) = gateway.router.at(&path) else {
-        return problem(
-            StatusCode::NOT_FOUND,
-            "ROUTE_NOT_FOUND",
-            &format!("no route for {path}"),
-        );
+        return problem(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", &format!("no route for {path}"));
     };
     let endpoint = &gateway.endpoints[*matched.value];
     if method == Method::OPTIONS {
@@ -154,56 +127,34 @@ async fn dispatch(
             [
                 ("access-control-allow-origin", "*"),
                 ("access-control-allow-methods", "GET, POST, OPTIONS"),
-                (
-                    "access-control-allow-headers",
-                    "authorization, content-type, idempotency-key, accept",
-                ),
+                ("access-control-allow-headers", "authorization, content-type, idempotency-key, accept"),
             ],
         )
             .into_response();
     }
-    let Some((function, handler)) = endpoint
-        .handlers
-        .get(method.as_str())
-        .or_else(|| endpoint.handlers.get("ANY"))
+    let Some((function, handler)) = endpoint.handlers.get(method.as_str()).or_else(|| endpoint.handlers.get("ANY"))
     else {
         let allowed: Vec<&str> = endpoint.handlers.keys().map(String::as_str).collect();
         let mut response = problem(
             StatusCode::METHOD_NOT_ALLOWED,
             "METHOD_NOT_ALLOWED",
-            &format!(
-                "{method} is not allowed on {path}; use {}",
-                allowed.join(", ")
-            ),
+            &format!("{method} is not allowed on {path}; use {}", allowed.join(", ")),
         );
         if let Ok(value) = http::HeaderValue::from_str(&allowed.join(", ")) {
             response.headers_mut().insert(http::header::ALLOW, value);
         }
         return response;
     };
-    let path_parameters: Map<String, Value> = matched
-        .params
-        .iter()
-        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-        .collect();
+    let path_parameters: Map<String, Value> =
+        matched.params.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
     let route_key = format!("{method} {}", endpoint.route_key_path);
-    let request = match api_gateway_v2_request(
-        &route_key,
-        &method,
-        &uri,
-        &headers,
-        &body,
-        path_parameters,
-        peer,
-    ) {
+    let request = match api_gateway_v2_request(&route_key, &method, &uri, &headers, &body, path_parameters, peer) {
         Ok(request) => request,
         Err(e) => return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", &e.to_string()),
     };
     let services = gateway.services.clone();
     let started = std::time::Instant::now();
-    let outcome = AssertUnwindSafe(handler(&services, request))
-        .catch_unwind()
-        .await;
+    let outcome = AssertUnwindSafe(handler(&services, request)).catch_unwind().await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     match outcome {
         Ok(Ok(response)) => {
@@ -243,11 +194,7 @@ pub fn api_gateway_v2_request(
     let mut header_map = Map::new();
     let mut cookies = Vec::new();
     for name in headers.keys() {
-        let values: Vec<&str> = headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
+        let values: Vec<&str> = headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
         if name == http::header::COOKIE {
             cookies.extend(values.iter().flat_map(|v| v.split("; ")).map(str::to_owned));
             continue;
@@ -257,17 +204,10 @@ pub fn api_gateway_v2_request(
     let (body_text, is_base64) = match std::str::from_utf8(body) {
         _ if body.is_empty() => (None, false),
         Ok(text) => (Some(text.to_string()), false),
-        Err(_) => (
-            Some(base64::engine::general_purpose::STANDARD.encode(body)),
-            true,
-        ),
+        Err(_) => (Some(base64::engine::general_purpose::STANDARD.encode(body)), true),
     };
     let now = chrono::Utc::now();
-    let host = headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost")
-        .to_string();
+    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string();
     let mut event = json!({
         "version": "2.0",
         "routeKey": route_key,
@@ -311,32 +251,20 @@ pub async fn serve(
     gateway: Gateway,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = gateway
-        .into_router()
-        .into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = gateway.into_router().into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// Plays EventBridge Scheduler: calls each scheduled function on its rate
 /// with a scheduled-event payload, one run at a time per function (as the
 /// template's reserved concurrency of 1 does in AWS).
-pub fn run_schedules(
-    template: &Template,
-    services: Arc<Services>,
-) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+pub fn run_schedules(template: &Template, services: Arc<Services>) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let mut tasks = Vec::new();
     for function in &template.functions {
         for expression in &function.schedules {
             let period = crate::template::schedule_period(expression)?;
-            let handler =
-                crate::registry::schedule_handler(&function.package).ok_or_else(|| {
-                    anyhow!(
-                        "{} is scheduled but the gateway does not know it",
-                        function.package
-                    )
-                })?;
+            let handler = crate::registry::schedule_handler(&function.package)
+                .ok_or_else(|| anyhow!("{} is scheduled but the gateway does not know it", function.package))?;
             let (services, package) = (services.clone(), function.package.clone());
             tasks.push(tokio::spawn(async move {
                 let mut ticks = tokio::time::interval(period);
@@ -351,10 +279,7 @@ pub fn run_schedules(
                         "time": chrono::Utc::now().to_rfc3339(),
                         "detail": {},
                     });
-                    match AssertUnwindSafe(handler(&services, event))
-                        .catch_unwind()
-                        .await
-                    {
+                    match AssertUnwindSafe(handler(&services, event)).catch_unwind().await {
                         Ok(Ok(result)) => {
                             tracing::debug!(function = %package, %result, "scheduled run done")
                         }

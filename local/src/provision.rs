@@ -5,8 +5,7 @@
 use crate::template::{EnvValue, Template};
 use anyhow::{anyhow, Context};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 use shared::store::aws::AwsClients;
@@ -19,11 +18,7 @@ pub struct LocalResources {
     pub arns: BTreeMap<String, String>,
 }
 
-pub async fn provision_aws(
-    template: &Template,
-    aws: &AwsClients,
-    prefix: &str,
-) -> anyhow::Result<LocalResources> {
+pub async fn provision_aws(template: &Template, aws: &AwsClients, prefix: &str) -> anyhow::Result<LocalResources> {
     let mut resources = LocalResources::default();
 
     // Dead-letter queues first: the queues that redrive to them need their ARNs.
@@ -33,24 +28,17 @@ pub async fn provision_aws(
         let name = format!("{prefix}{}", queue.logical_id);
         let mut request = aws.sqs.create_queue().queue_name(&name);
         if let Some(timeout) = queue.visibility_timeout {
-            request =
-                request.attributes(QueueAttributeName::VisibilityTimeout, timeout.to_string());
+            request = request.attributes(QueueAttributeName::VisibilityTimeout, timeout.to_string());
         }
         if let Some((dlq, max_receive)) = &queue.redrive {
             let dlq_arn = resources
                 .arns
                 .get(dlq)
                 .ok_or_else(|| anyhow!("{}: unknown dead-letter queue {dlq}", queue.logical_id))?;
-            let policy =
-                serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive});
+            let policy = serde_json::json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive});
             request = request.attributes(QueueAttributeName::RedrivePolicy, policy.to_string());
         }
-        let url = request
-            .send()
-            .await
-            .with_context(|| format!("creating queue {name}"))?
-            .queue_url
-            .unwrap_or_default();
+        let url = request.send().await.with_context(|| format!("creating queue {name}"))?.queue_url.unwrap_or_default();
         let attributes = aws
             .sqs
             .get_queue_attributes()
@@ -85,16 +73,8 @@ pub async fn provision_aws(
     for subscription in &template.subscriptions {
         let topic_arn = &resources.refs[&subscription.topic];
         let queue_arn = &resources.arns[&subscription.queue];
-        let existing = aws
-            .sns
-            .list_subscriptions_by_topic()
-            .topic_arn(topic_arn)
-            .send()
-            .await?;
-        let already = existing
-            .subscriptions()
-            .iter()
-            .any(|s| s.endpoint() == Some(queue_arn.as_str()));
+        let existing = aws.sns.list_subscriptions_by_topic().topic_arn(topic_arn).send().await?;
+        let already = existing.subscriptions().iter().any(|s| s.endpoint() == Some(queue_arn.as_str()));
         if !already {
             aws.sns
                 .subscribe()
@@ -104,22 +84,13 @@ pub async fn provision_aws(
                 .attributes("RawMessageDelivery", subscription.raw.to_string())
                 .send()
                 .await
-                .with_context(|| {
-                    format!(
-                        "subscribing {} to {}",
-                        subscription.queue, subscription.topic
-                    )
-                })?;
+                .with_context(|| format!("subscribing {} to {}", subscription.queue, subscription.topic))?;
         }
     }
 
     for table in &template.tables {
         let name = format!("{prefix}{}", table.logical_id);
-        let mut request = aws
-            .dynamodb
-            .create_table()
-            .table_name(&name)
-            .billing_mode(BillingMode::PayPerRequest);
+        let mut request = aws.dynamodb.create_table().table_name(&name).billing_mode(BillingMode::PayPerRequest);
         for (attribute, kind) in &table.attributes {
             request = request.attribute_definitions(
                 AttributeDefinition::builder()
@@ -130,10 +101,7 @@ pub async fn provision_aws(
         }
         for (attribute, kind) in &table.keys {
             request = request.key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(attribute)
-                    .key_type(KeyType::from(kind.as_str()))
-                    .build()?,
+                KeySchemaElement::builder().attribute_name(attribute).key_type(KeyType::from(kind.as_str())).build()?,
             );
         }
         match request.send().await {
@@ -143,19 +111,14 @@ pub async fn provision_aws(
                         .update_time_to_live()
                         .table_name(&name)
                         .time_to_live_specification(
-                            TimeToLiveSpecification::builder()
-                                .attribute_name(ttl)
-                                .enabled(true)
-                                .build()?,
+                            TimeToLiveSpecification::builder().attribute_name(ttl).enabled(true).build()?,
                         )
                         .send()
                         .await
                         .with_context(|| format!("enabling TTL on {name}"))?;
                 }
             }
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_in_use_exception()) => {}
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_in_use_exception()) => {}
             Err(e) => return Err(anyhow!("creating table {name}: {e:?}")),
         }
         resources.refs.insert(table.logical_id.clone(), name);
@@ -173,18 +136,11 @@ pub fn resolve_environment(
     process_env: impl Fn(&str) -> Option<String>,
 ) -> BTreeMap<String, String> {
     let lookup = |name: &str| -> Option<String> {
-        resources
-            .refs
-            .get(name)
-            .cloned()
-            .or_else(|| template.parameters.get(name).cloned())
-            .or_else(|| match name {
-                "AWS::Region" => {
-                    Some(process_env("AWS_REGION").unwrap_or_else(|| "ap-south-1".into()))
-                }
-                "AWS::StackName" => Some("flightbook-local".into()),
-                _ => None,
-            })
+        resources.refs.get(name).cloned().or_else(|| template.parameters.get(name).cloned()).or_else(|| match name {
+            "AWS::Region" => Some(process_env("AWS_REGION").unwrap_or_else(|| "ap-south-1".into())),
+            "AWS::StackName" => Some("flightbook-local".into()),
+            _ => None,
+        })
     };
     let mut env = BTreeMap::new();
     for (name, value) in &template.environment {
@@ -239,9 +195,7 @@ Resources: {}
         .unwrap();
         let mut resources = LocalResources::default();
         resources.refs.insert("Q".into(), "http://q".into());
-        let env = resolve_environment(&template, &resources, |k| {
-            (k == "OVERRIDDEN").then(|| "y".into())
-        });
+        let env = resolve_environment(&template, &resources, |k| (k == "OVERRIDDEN").then(|| "y".into()));
         assert_eq!(env["QUEUE"], "http://q");
         assert_eq!(env["PREFIX"], "fb-dev");
         assert_eq!(env["LITERAL"], "3");

@@ -36,7 +36,11 @@ pub fn consumers(template: &Template, resources: &LocalResources) -> anyhow::Res
                 .ok_or_else(|| anyhow!("{} consumes SQS but the gateway does not know it", function.package))?;
             found.push(Consumer {
                 package: function.package.clone(),
-                queue_url: resources.refs.get(&source.queue).cloned().ok_or_else(|| anyhow!("unknown queue {}", source.queue))?,
+                queue_url: resources
+                    .refs
+                    .get(&source.queue)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("unknown queue {}", source.queue))?,
                 queue_arn: resources.arns.get(&source.queue).cloned().unwrap_or_default(),
                 batch_size: source.batch_size.clamp(1, 10),
                 report_failures: source.report_batch_item_failures,
@@ -107,7 +111,11 @@ impl Consumer {
             .enumerate()
             .filter(|(_, m)| !m.message_id.as_ref().is_some_and(|id| failed.contains(id)))
             .filter_map(|(i, m)| {
-                DeleteMessageBatchRequestEntry::builder().id(i.to_string()).set_receipt_handle(m.receipt_handle.clone()).build().ok()
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .set_receipt_handle(m.receipt_handle.clone())
+                    .build()
+                    .ok()
             })
             .collect();
         if !entries.is_empty() {
@@ -118,7 +126,11 @@ impl Consumer {
 }
 
 /// Runs every consumer until the process ends.
-pub fn run_consumers(template: &Template, resources: &LocalResources, services: Arc<Services>) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+pub fn run_consumers(
+    template: &Template,
+    resources: &LocalResources,
+    services: Arc<Services>,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let mut tasks = Vec::new();
     for consumer in consumers(template, resources)? {
         let services = services.clone();

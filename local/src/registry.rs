@@ -5,8 +5,7 @@ use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 use shared::Services;
 
-pub type HttpHandler =
-    for<'a> fn(&'a Services, Request) -> BoxFuture<'a, Result<Response<Body>, lambda_http::Error>>;
+pub type HttpHandler = for<'a> fn(&'a Services, Request) -> BoxFuture<'a, Result<Response<Body>, lambda_http::Error>>;
 
 pub fn http_handler(package: &str) -> Option<HttpHandler> {
     let handler: HttpHandler = match package {
@@ -25,16 +24,20 @@ pub fn http_handler(package: &str) -> Option<HttpHandler> {
         "bookings-get" => |s, r| Box::pin(bookings_get::handle(s, r)),
         "bookings-list" => |s, r| Box::pin(bookings_list::handle(s, r)),
         "bookings-cancel" => |s, r| Box::pin(bookings_cancel::handle(s, r)),
+        "notifications-send" => |s, r| Box::pin(notifications_send::handle(s, r)),
+        "notifications-list" => |s, r| Box::pin(notifications_list::handle(s, r)),
+        "payments-pay" => |s, r| Box::pin(payments_pay::handle(s, r)),
+        "discounts-apply" => |s, r| Box::pin(discounts_apply::handle(s, r)),
+        "tickets-generate" => |s, r| Box::pin(tickets_generate::handle(s, r)),
+        "tickets-get" => |s, r| Box::pin(tickets_get::handle(s, r)),
+        "tickets-invoice" => |s, r| Box::pin(tickets_invoice::handle(s, r)),
         _ => return None,
     };
     Some(handler)
 }
 
 pub type ScheduleHandler =
-    for<'a> fn(
-        &'a Services,
-        serde_json::Value,
-    ) -> BoxFuture<'a, Result<serde_json::Value, lambda_runtime::Error>>;
+    for<'a> fn(&'a Services, serde_json::Value) -> BoxFuture<'a, Result<serde_json::Value, lambda_runtime::Error>>;
 
 pub fn schedule_handler(package: &str) -> Option<ScheduleHandler> {
     let handler: ScheduleHandler = match package {
@@ -44,13 +47,16 @@ pub fn schedule_handler(package: &str) -> Option<ScheduleHandler> {
     Some(handler)
 }
 
-pub type SqsHandler = for<'a> fn(
-    &'a Services,
-    aws_lambda_events::sqs::SqsEvent,
-) -> BoxFuture<'a, Result<aws_lambda_events::sqs::SqsBatchResponse, lambda_runtime::Error>>;
+pub type SqsHandler =
+    for<'a> fn(
+        &'a Services,
+        aws_lambda_events::sqs::SqsEvent,
+    ) -> BoxFuture<'a, Result<aws_lambda_events::sqs::SqsBatchResponse, lambda_runtime::Error>>;
 
 pub fn sqs_handler(package: &str) -> Option<SqsHandler> {
     let handler: SqsHandler = match package {
+        "notifications-deliver" => |s, e| Box::pin(notifications_deliver::handle(s, e)),
+        "tickets-issue" => |s, e| Box::pin(tickets_issue::handle(s, e)),
         _ => return None,
     };
     Some(handler)

@@ -62,7 +62,30 @@ pub async fn seed_demo(client: &Client, today: NaiveDate, days: u32) -> anyhow::
     let seats = insert_reference(client, &network).await?;
     let mut flights_inserted = ensure_walkthrough_flight(client, &network, today, &seats).await?;
     flights_inserted += load_flights(client, &network, today, days, &seats).await?;
+    seed_discount_codes(client).await?;
     Ok(report(&network, flights_inserted, days))
+}
+
+/// The demo discount codes, valid for a year from the first seeding:
+/// FLY100 (the original's: ₹100 off, from ₹1,000), SAVE200 (₹200 off from
+/// ₹5,000), NEW50 (50% off up to ₹750, once per customer). Existing codes
+/// are left as they are.
+pub async fn seed_discount_codes(client: &Client) -> anyhow::Result<()> {
+    client
+        .batch_execute(
+            "INSERT INTO discount_codes
+               (code, description, kind, value, max_discount, min_fare, valid_from, valid_until, usage_limit, per_user_limit)
+             VALUES
+               ('FLY100', '₹100 off any booking of ₹1,000 or more', 'FLAT', 10000, NULL, 100000,
+                now() - interval '1 day', now() + interval '365 days', NULL, 5),
+               ('SAVE200', '₹200 off bookings of ₹5,000 or more', 'FLAT', 20000, NULL, 500000,
+                now() - interval '1 day', now() + interval '365 days', 10000, 3),
+               ('NEW50', '50% off up to ₹750, once per customer', 'PERCENT', 50, 75000, 0,
+                now() - interval '1 day', now() + interval '365 days', 1000, 1)
+             ON CONFLICT (code) DO NOTHING",
+        )
+        .await?;
+    Ok(())
 }
 
 /// Loads a synthetic network of `airports` airports (the real ones plus
@@ -106,18 +129,14 @@ pub async fn describe_flight(client: &Client, id: i64) -> anyhow::Result<Option<
         return Ok(None);
     };
     let zone_name: String = row.get(4);
-    let zone: Tz = zone_name
-        .parse()
-        .map_err(|e| anyhow!("airport time zone {zone_name}: {e}"))?;
+    let zone: Tz = zone_name.parse().map_err(|e| anyhow!("airport time zone {zone_name}: {e}"))?;
     let departs_at: DateTime<Utc> = row.get(3);
     Ok(Some(format!(
         "{} {}→{} {}",
         row.get::<_, String>(0),
         row.get::<_, String>(1),
         row.get::<_, String>(2),
-        departs_at
-            .with_timezone(&zone)
-            .format("%Y-%m-%d %H:%M %Z (UTC%:z)")
+        departs_at.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z (UTC%:z)")
     )))
 }
 
@@ -139,10 +158,7 @@ async fn insert_reference(client: &Client, network: &Network) -> anyhow::Result<
     let column = |f: fn(&network::Airport) -> &str| airports.iter().map(f).collect::<Vec<_>>();
     let zones: Vec<&str> = airports.iter().map(|a| a.time_zone.name()).collect();
     let minimums: Vec<i32> = airports.iter().map(|a| a.min_connection_minutes).collect();
-    let minimums_international: Vec<i32> = airports
-        .iter()
-        .map(|a| a.min_connection_minutes_international)
-        .collect();
+    let minimums_international: Vec<i32> = airports.iter().map(|a| a.min_connection_minutes_international).collect();
     client
         .execute(
             "INSERT INTO airports (code, name, city, country, time_zone,
@@ -178,10 +194,7 @@ async fn insert_reference(client: &Client, network: &Network) -> anyhow::Result<
     let aircraft = aircraft_types();
     let aircraft_codes: Vec<&str> = aircraft.iter().map(|a| a.code).collect();
     let aircraft_names: Vec<&str> = aircraft.iter().map(|a| a.name).collect();
-    let layouts = aircraft
-        .iter()
-        .map(|a| serde_json::to_value(&a.layout))
-        .collect::<Result<Vec<_>, _>>()?;
+    let layouts = aircraft.iter().map(|a| serde_json::to_value(&a.layout)).collect::<Result<Vec<_>, _>>()?;
     client
         .execute(
             "INSERT INTO aircraft_types (code, name, layout)
@@ -193,16 +206,10 @@ async fn insert_reference(client: &Client, network: &Network) -> anyhow::Result<
         .context("inserting aircraft types")?;
 
     let mut seats = SeatCounts::new();
-    for row in client
-        .query(
-            "SELECT code, layout FROM aircraft_types WHERE code = ANY($1)",
-            &[&aircraft_codes],
-        )
-        .await?
-    {
+    for row in client.query("SELECT code, layout FROM aircraft_types WHERE code = ANY($1)", &[&aircraft_codes]).await? {
         let code: String = row.get(0);
-        let layout: SeatLayout = serde_json::from_value(row.get(1))
-            .with_context(|| format!("the stored layout of aircraft type {code}"))?;
+        let layout: SeatLayout =
+            serde_json::from_value(row.get(1)).with_context(|| format!("the stored layout of aircraft type {code}"))?;
         let cabins = Cabin::ALL
             .into_iter()
             .filter_map(|cabin| {
@@ -290,9 +297,7 @@ async fn load_flights(
                  cabins text[], amounts int8[], seats int4[])",
         )
         .await?;
-    let sink = client
-        .copy_in("COPY seed_flights FROM STDIN (FORMAT binary)")
-        .await?;
+    let sink = client.copy_in("COPY seed_flights FROM STDIN (FORMAT binary)").await?;
     let writer = BinaryCopyInWriter::new(
         sink,
         &[
@@ -310,9 +315,8 @@ async fn load_flights(
     );
     let mut writer = std::pin::pin!(writer);
     for day in 0..days {
-        let date = first_day
-            .checked_add_days(Days::new(u64::from(day)))
-            .context("seeding past the end of the calendar")?;
+        let date =
+            first_day.checked_add_days(Days::new(u64::from(day))).context("seeding past the end of the calendar")?;
         for flight in network.flights_on(date, seats) {
             let flight = flight?;
             writer

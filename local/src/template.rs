@@ -80,14 +80,8 @@ fn tagged_target(value: &Value, tag: &str) -> Option<String> {
             _ => None,
         },
         Value::Mapping(m) if m.len() == 1 => {
-            let long = if tag == "!Ref" {
-                "Ref".to_string()
-            } else {
-                format!("Fn::{}", &tag[1..])
-            };
-            m.get(long.as_str())
-                .and_then(Value::as_str)
-                .map(str::to_owned)
+            let long = if tag == "!Ref" { "Ref".to_string() } else { format!("Fn::{}", &tag[1..]) };
+            m.get(long.as_str()).and_then(Value::as_str).map(str::to_owned)
         }
         _ => None,
     }
@@ -119,8 +113,7 @@ fn scalar(value: &Value) -> Option<String> {
 impl Template {
     pub fn load(path: impl AsRef<Path>) -> anyhow::Result<Self> {
         let path = path.as_ref();
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         Self::parse(&text).with_context(|| format!("parsing {}", path.display()))
     }
 
@@ -130,9 +123,7 @@ impl Template {
 
         if let Some(params) = doc.get("Parameters").and_then(Value::as_mapping) {
             for (name, spec) in params {
-                if let (Some(name), Some(default)) =
-                    (name.as_str(), spec.get("Default").and_then(scalar))
-                {
+                if let (Some(name), Some(default)) = (name.as_str(), spec.get("Default").and_then(scalar)) {
                     template.parameters.insert(name.to_string(), default);
                 }
             }
@@ -145,9 +136,7 @@ impl Template {
             .and_then(|e| e.get("Variables"))
             .and_then(Value::as_mapping);
         for (name, value) in variables.into_iter().flatten() {
-            let name = name
-                .as_str()
-                .ok_or_else(|| anyhow!("environment variable name is not a string"))?;
+            let name = name.as_str().ok_or_else(|| anyhow!("environment variable name is not a string"))?;
             let parsed = if let Some(target) = tagged_target(value, "!Ref") {
                 EnvValue::Ref(target)
             } else if let Some(sub) = tagged_target(value, "!Sub") {
@@ -160,16 +149,10 @@ impl Template {
             template.environment.insert(name.to_string(), parsed);
         }
 
-        let resources = doc
-            .get("Resources")
-            .and_then(Value::as_mapping)
-            .ok_or_else(|| anyhow!("no Resources"))?;
+        let resources = doc.get("Resources").and_then(Value::as_mapping).ok_or_else(|| anyhow!("no Resources"))?;
         for (logical_id, resource) in resources {
             let logical_id = logical_id.as_str().unwrap_or_default().to_string();
-            let kind = resource
-                .get("Type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let kind = resource.get("Type").and_then(Value::as_str).unwrap_or_default();
             let props = resource.get("Properties").cloned().unwrap_or(Value::Null);
             match kind {
                 "AWS::Serverless::Function" => template.add_function(&logical_id, &props)?,
@@ -195,13 +178,8 @@ impl Template {
                     let (Some(topic), Some(queue)) = (topic, queue) else {
                         bail!("{logical_id}: subscriptions need TopicArn: !Ref Topic and Endpoint: !GetAtt Queue.Arn");
                     };
-                    let raw = props
-                        .get("RawMessageDelivery")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(false);
-                    template
-                        .subscriptions
-                        .push(Subscription { topic, queue, raw });
+                    let raw = props.get("RawMessageDelivery").and_then(Value::as_bool).unwrap_or(false);
+                    template.subscriptions.push(Subscription { topic, queue, raw });
                 }
                 "AWS::DynamoDB::Table" => {
                     let pairs = |list: &str, a: &str, b: &str| -> Vec<(String, String)> {
@@ -211,20 +189,13 @@ impl Template {
                             .into_iter()
                             .flatten()
                             .filter_map(|item| {
-                                Some((
-                                    item.get(a)?.as_str()?.to_string(),
-                                    item.get(b)?.as_str()?.to_string(),
-                                ))
+                                Some((item.get(a)?.as_str()?.to_string(), item.get(b)?.as_str()?.to_string()))
                             })
                             .collect()
                     };
                     let ttl = props
                         .get("TimeToLiveSpecification")
-                        .filter(|spec| {
-                            spec.get("Enabled")
-                                .and_then(Value::as_bool)
-                                .unwrap_or(false)
-                        })
+                        .filter(|spec| spec.get("Enabled").and_then(Value::as_bool).unwrap_or(false))
                         .and_then(|spec| spec.get("AttributeName"))
                         .and_then(Value::as_str)
                         .map(str::to_owned);
@@ -246,75 +217,42 @@ impl Template {
             .get("CodeUri")
             .and_then(Value::as_str)
             .ok_or_else(|| anyhow!("{logical_id}: CodeUri must be functions/<package>"))?;
-        let package = code_uri
-            .trim_end_matches('/')
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let package = code_uri.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_string();
         let mut function = Function {
             logical_id: logical_id.into(),
             package: package.clone(),
             sqs_sources: vec![],
             schedules: vec![],
         };
-        for (_, event) in props
-            .get("Events")
-            .and_then(Value::as_mapping)
-            .into_iter()
-            .flatten()
-        {
-            let kind = event
-                .get("Type")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+        for (_, event) in props.get("Events").and_then(Value::as_mapping).into_iter().flatten() {
+            let kind = event.get("Type").and_then(Value::as_str).unwrap_or_default();
             let p = event.get("Properties").cloned().unwrap_or(Value::Null);
             match kind {
                 "HttpApi" => {
-                    let method = p
-                        .get("Method")
-                        .and_then(Value::as_str)
-                        .unwrap_or("ANY")
-                        .to_ascii_uppercase();
+                    let method = p.get("Method").and_then(Value::as_str).unwrap_or("ANY").to_ascii_uppercase();
                     let path = p
                         .get("Path")
                         .and_then(Value::as_str)
                         .ok_or_else(|| anyhow!("{logical_id}: HttpApi event without Path"))?;
-                    self.routes.push(Route {
-                        method,
-                        path: path.to_string(),
-                        function: package.clone(),
-                    });
+                    self.routes.push(Route { method, path: path.to_string(), function: package.clone() });
                 }
                 "SQS" => {
-                    let queue = p.get("Queue").and_then(get_att_resource).ok_or_else(|| {
-                        anyhow!("{logical_id}: SQS Queue must be !GetAtt Queue.Arn")
-                    })?;
+                    let queue = p
+                        .get("Queue")
+                        .and_then(get_att_resource)
+                        .ok_or_else(|| anyhow!("{logical_id}: SQS Queue must be !GetAtt Queue.Arn"))?;
                     let report = p
                         .get("FunctionResponseTypes")
                         .and_then(Value::as_sequence)
-                        .is_some_and(|types| {
-                            types
-                                .iter()
-                                .any(|t| t.as_str() == Some("ReportBatchItemFailures"))
-                        });
-                    let batch_size =
-                        p.get("BatchSize").and_then(Value::as_i64).unwrap_or(10) as i32;
-                    function.sqs_sources.push(SqsSource {
-                        queue,
-                        batch_size,
-                        report_batch_item_failures: report,
-                    });
+                        .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("ReportBatchItemFailures")));
+                    let batch_size = p.get("BatchSize").and_then(Value::as_i64).unwrap_or(10) as i32;
+                    function.sqs_sources.push(SqsSource { queue, batch_size, report_batch_item_failures: report });
                 }
                 "Schedule" | "ScheduleV2" => {
-                    let expr = p
-                        .get("Schedule")
-                        .or_else(|| p.get("ScheduleExpression"))
-                        .and_then(Value::as_str);
-                    function.schedules.push(
-                        expr.ok_or_else(|| anyhow!("{logical_id}: schedule without expression"))?
-                            .to_string(),
-                    );
+                    let expr = p.get("Schedule").or_else(|| p.get("ScheduleExpression")).and_then(Value::as_str);
+                    function
+                        .schedules
+                        .push(expr.ok_or_else(|| anyhow!("{logical_id}: schedule without expression"))?.to_string());
                 }
                 other => {
                     bail!("{logical_id}: event type {other} is not supported by the local stack")
@@ -332,9 +270,7 @@ pub fn schedule_period(expression: &str) -> anyhow::Result<std::time::Duration> 
         .strip_prefix("rate(")
         .and_then(|s| s.strip_suffix(')'))
         .ok_or_else(|| anyhow!("only rate(...) schedules run locally, got {expression}"))?;
-    let (n, unit) = inner
-        .split_once(' ')
-        .ok_or_else(|| anyhow!("bad rate {expression}"))?;
+    let (n, unit) = inner.split_once(' ').ok_or_else(|| anyhow!("bad rate {expression}"))?;
     let n: u64 = n.parse()?;
     let secs = match unit.trim_end_matches('s') {
         "minute" => 60,
@@ -352,34 +288,16 @@ mod tests {
     #[test]
     fn reads_the_repository_template() {
         let t = Template::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml")).unwrap();
-        assert!(t.routes.iter().any(|r| r.method == "POST"
-            && r.path == "/api/auth/signup"
-            && r.function == "auth-signup"));
-        assert_eq!(
-            t.environment.get("TICKETING_QUEUE_URL"),
-            Some(&EnvValue::Ref("TicketingQueue".into()))
-        );
-        let ticketing = t
-            .queues
-            .iter()
-            .find(|q| q.logical_id == "TicketingQueue")
-            .unwrap();
-        assert_eq!(
-            ticketing.redrive,
-            Some(("TicketingDeadLetterQueue".into(), 5))
-        );
         assert!(t
-            .subscriptions
+            .routes
             .iter()
-            .any(|s| s.topic == "NotificationsTopic" && s.raw));
-        assert!(t
-            .tables
-            .iter()
-            .all(|table| table.ttl_attribute.as_deref() == Some("expiresAt")));
-        assert_eq!(
-            t.parameters.get("Architecture").map(String::as_str),
-            Some("arm64")
-        );
+            .any(|r| r.method == "POST" && r.path == "/api/auth/signup" && r.function == "auth-signup"));
+        assert_eq!(t.environment.get("TICKETING_QUEUE_URL"), Some(&EnvValue::Ref("TicketingQueue".into())));
+        let ticketing = t.queues.iter().find(|q| q.logical_id == "TicketingQueue").unwrap();
+        assert_eq!(ticketing.redrive, Some(("TicketingDeadLetterQueue".into(), 5)));
+        assert!(t.subscriptions.iter().any(|s| s.topic == "NotificationsTopic" && s.raw));
+        assert!(t.tables.iter().all(|table| table.ttl_attribute.as_deref() == Some("expiresAt")));
+        assert_eq!(t.parameters.get("Architecture").map(String::as_str), Some("arm64"));
     }
 
     #[test]

@@ -12,6 +12,10 @@ use shared::{Config, Services};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+/// The template's pool size suits a Lambda serving one request at a time;
+/// the local gateway serves every function concurrently in one process.
+pub const LOCAL_POOL_SIZE: usize = 16;
+
 pub fn template_path() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../template.yaml")
 }
@@ -38,6 +42,8 @@ impl TestStack {
     }
 
     pub async fn try_new() -> anyhow::Result<Self> {
+        // Logs go to the test's captured output (RUST_LOG filters them).
+        shared::telemetry::init_local();
         let base_url = required_env("DATABASE_URL");
         required_env("REDIS_URL");
         required_env("AWS_ENDPOINT_URL");
@@ -63,34 +69,23 @@ impl TestStack {
         }
         env.insert("DATABASE_URL".into(), database_url.clone());
         env.insert("REDIS_KEY_PREFIX".into(), prefix.clone());
-        let config =
-            Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
+        // One process plays every function and consumer at once.
+        env.insert("DB_POOL_SIZE".into(), LOCAL_POOL_SIZE.to_string());
+        let config = Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
         let services = Arc::new(Services::new(config).map_err(anyhow::Error::msg)?);
-        Ok(TestStack {
-            services,
-            database_url,
-            prefix,
-            resources,
-            template,
-            env,
-        })
+        Ok(TestStack { services, database_url, prefix, resources, template, env })
     }
 
     /// A direct connection to this test's database, for assertions.
     pub async fn db(&self) -> tokio_postgres::Client {
-        database::connect(&self.database_url)
-            .await
-            .expect("connecting to the test database")
+        database::connect(&self.database_url).await.expect("connecting to the test database")
     }
 
     /// Starts the local gateway for this stack on a free loopback port and
     /// returns its base URL; it stops when the test's runtime ends.
     pub async fn start_gateway(&self) -> String {
-        let gateway =
-            Gateway::new(&self.template, self.services.clone()).expect("building the gateway");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binding a port");
+        let gateway = Gateway::new(&self.template, self.services.clone()).expect("building the gateway");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binding a port");
         let address = listener.local_addr().expect("local address");
         tokio::spawn(gateway::serve(listener, gateway, std::future::pending()));
         format!("http://{address}")
@@ -98,15 +93,13 @@ impl TestStack {
 
     /// Starts the template's SQS consumers against this stack's queues.
     pub fn start_queue_consumers(&self) {
-        crate::queues::run_consumers(&self.template, &self.resources, self.services.clone()).expect("starting consumers");
+        crate::queues::run_consumers(&self.template, &self.resources, self.services.clone())
+            .expect("starting consumers");
     }
 
     /// Creates the admin account and returns its id.
     pub async fn create_admin(&self, email: &str, password: &str) -> i64 {
         let users = shared::store::users::PgUsers::new(&self.services.db);
-        shared::auth::accounts::ensure_admin(&users, email, password)
-            .await
-            .expect("creating the admin")
-            .id
+        shared::auth::accounts::ensure_admin(&users, email, password).await.expect("creating the admin").id
     }
 }

@@ -67,11 +67,8 @@ impl Config {
 
     /// Parses configuration from any variable source; tests pass a map.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let required = |name: &'static str| {
-            get(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
+        let required =
+            |name: &'static str| get(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name));
         let optional = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         let number = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
             match optional(name) {
@@ -85,17 +82,12 @@ impl Config {
 
         let database_url = required("DATABASE_URL")?;
         let redis_url = required("REDIS_URL")?;
-        let private_key_pem = match (
-            optional("JWT_PRIVATE_KEY"),
-            optional("JWT_PRIVATE_KEY_FILE"),
-        ) {
+        let private_key_pem = match (optional("JWT_PRIVATE_KEY"), optional("JWT_PRIVATE_KEY_FILE")) {
             (Some(pem), _) => pem,
-            (None, Some(path)) => {
-                std::fs::read_to_string(&path).map_err(|e| ConfigError::Invalid {
-                    name: "JWT_PRIVATE_KEY_FILE",
-                    reason: format!("cannot read {path}: {e}"),
-                })?
-            }
+            (None, Some(path)) => std::fs::read_to_string(&path).map_err(|e| ConfigError::Invalid {
+                name: "JWT_PRIVATE_KEY_FILE",
+                reason: format!("cannot read {path}: {e}"),
+            })?,
             (None, None) => return Err(ConfigError::Missing("JWT_PRIVATE_KEY")),
         };
 
@@ -129,20 +121,14 @@ mod tests {
     use std::collections::HashMap;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn names_the_missing_variable() {
         let err = Config::from_lookup(lookup(&[("REDIS_URL", "redis://x")])).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "environment variable DATABASE_URL is not set"
-        );
+        assert_eq!(err.to_string(), "environment variable DATABASE_URL is not set");
     }
 
     #[test]

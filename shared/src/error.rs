@@ -23,18 +23,10 @@ pub enum ApiError {
     MethodNotAllowed(String),
     /// The request conflicts with the current state (seat taken, already paid).
     #[error("{detail}")]
-    Conflict {
-        code: &'static str,
-        detail: String,
-        extensions: Map<String, Value>,
-    },
+    Conflict { code: &'static str, detail: String, extensions: Map<String, Value> },
     /// Well-formed, but not applicable (amount mismatch, discount not valid).
     #[error("{detail}")]
-    Unprocessable {
-        code: &'static str,
-        detail: String,
-        extensions: Map<String, Value>,
-    },
+    Unprocessable { code: &'static str, detail: String, extensions: Map<String, Value> },
     #[error("{detail}")]
     PaymentRequired { code: &'static str, detail: String },
     #[error("request body is larger than {limit} bytes")]
@@ -42,16 +34,10 @@ pub enum ApiError {
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{detail}")]
-    RateLimited {
-        detail: String,
-        retry_after_secs: u64,
-    },
+    RateLimited { detail: String, retry_after_secs: u64 },
     /// A dependency is down or too slow; nothing was left half-done.
     #[error("{dependency} is unavailable: {reason}")]
-    Unavailable {
-        dependency: &'static str,
-        reason: String,
-    },
+    Unavailable { dependency: &'static str, reason: String },
     /// A bug. Logged with its cause; the client only sees a generic message.
     #[error("internal error: {0}")]
     Internal(String),
@@ -59,10 +45,7 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::BadRequest {
-            code,
-            detail: detail.into(),
-        }
+        Self::BadRequest { code, detail: detail.into() }
     }
 
     pub fn invalid_field(field: &str, reason: impl std::fmt::Display) -> Self {
@@ -70,19 +53,11 @@ impl ApiError {
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::Conflict {
-            code,
-            detail: detail.into(),
-            extensions: Map::new(),
-        }
+        Self::Conflict { code, detail: detail.into(), extensions: Map::new() }
     }
 
     pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::Unprocessable {
-            code,
-            detail: detail.into(),
-            extensions: Map::new(),
-        }
+        Self::Unprocessable { code, detail: detail.into(), extensions: Map::new() }
     }
 
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -90,10 +65,7 @@ impl ApiError {
     }
 
     pub fn unavailable(dependency: &'static str, reason: impl std::fmt::Display) -> Self {
-        Self::Unavailable {
-            dependency,
-            reason: reason.to_string(),
-        }
+        Self::Unavailable { dependency, reason: reason.to_string() }
     }
 
     pub fn internal(reason: impl std::fmt::Display) -> Self {
@@ -102,9 +74,7 @@ impl ApiError {
 
     /// Adds a machine-readable member to the problem document (e.g. `seats`).
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        if let Self::Conflict { extensions, .. } | Self::Unprocessable { extensions, .. } =
-            &mut self
-        {
+        if let Self::Conflict { extensions, .. } | Self::Unprocessable { extensions, .. } = &mut self {
             extensions.insert(key.to_string(), value.into());
         }
         self
@@ -160,9 +130,7 @@ impl ApiError {
 
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
-            Self::RateLimited {
-                retry_after_secs, ..
-            } => Some(*retry_after_secs),
+            Self::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
             Self::Unavailable { .. } => Some(DEPENDENCY_RETRY_AFTER_SECS),
             _ => None,
         }
@@ -170,9 +138,7 @@ impl ApiError {
 
     pub fn extensions(&self) -> Option<&Map<String, Value>> {
         match self {
-            Self::Conflict { extensions, .. } | Self::Unprocessable { extensions, .. } => {
-                Some(extensions)
-            }
+            Self::Conflict { extensions, .. } | Self::Unprocessable { extensions, .. } => Some(extensions),
             _ => None,
         }
     }
@@ -199,11 +165,7 @@ impl From<deadpool_postgres::PoolError> for ApiError {
 
 impl From<redis::RedisError> for ApiError {
     fn from(e: redis::RedisError) -> Self {
-        if e.is_io_error()
-            || e.is_connection_refusal()
-            || e.is_timeout()
-            || e.is_connection_dropped()
-        {
+        if e.is_io_error() || e.is_connection_refusal() || e.is_timeout() || e.is_connection_dropped() {
             Self::unavailable("redis", e)
         } else {
             Self::internal(format!("redis: {e}"))
@@ -217,21 +179,12 @@ mod tests {
 
     #[test]
     fn statuses_and_codes() {
-        let e =
-            ApiError::conflict("SEAT_UNAVAILABLE", "seat 1A is taken").with("seats", vec!["1A"]);
+        let e = ApiError::conflict("SEAT_UNAVAILABLE", "seat 1A is taken").with("seats", vec!["1A"]);
         assert_eq!(e.status(), StatusCode::CONFLICT);
         assert_eq!(e.code(), "SEAT_UNAVAILABLE");
         assert_eq!(e.extensions().unwrap()["seats"], serde_json::json!(["1A"]));
-        assert_eq!(
-            ApiError::unavailable("redis", "down").retry_after_secs(),
-            Some(2)
-        );
-        assert_eq!(
-            ApiError::internal("secret cause").status(),
-            StatusCode::INTERNAL_SERVER_ERROR
-        );
-        assert!(!ApiError::internal("secret cause")
-            .public_detail()
-            .contains("secret"));
+        assert_eq!(ApiError::unavailable("redis", "down").retry_after_secs(), Some(2));
+        assert_eq!(ApiError::internal("secret cause").status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!ApiError::internal("secret cause").public_detail().contains("secret"));
     }
 }

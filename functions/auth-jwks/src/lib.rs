@@ -13,10 +13,9 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
             other => return Err(ApiError::not_found(format!("no document at {other}"))),
         };
         let mut response = http::json(&document);
-        response.headers_mut().insert(
-            http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("public, max-age=300"),
-        );
+        response
+            .headers_mut()
+            .insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("public, max-age=300"));
         Ok(response)
     })
     .await

@@ -20,11 +20,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let body: LogInBody = json_body(&req)?;
         let meta = RequestMeta::of(&req);
-        let input = LogIn {
-            email: &body.email,
-            password: &body.password,
-            client_ip: meta.source_ip.as_deref(),
-        };
+        let input = LogIn { email: &body.email, password: &body.password, client_ip: meta.source_ip.as_deref() };
         let throttle = RedisLoginThrottle::new(&svc.redis);
         let (user, token) = log_in(&PgUsers::new(&svc.db), &throttle, &svc.tokens, input).await?;
         Ok(http::json(&json!({

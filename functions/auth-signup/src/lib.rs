@@ -18,11 +18,7 @@ struct SignUpBody {
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
         let body: SignUpBody = json_body(&req)?;
-        let input = SignUp {
-            name: &body.name,
-            email: &body.email,
-            password: &body.password,
-        };
+        let input = SignUp { name: &body.name, email: &body.email, password: &body.password };
         let (user, token) = sign_up(&PgUsers::new(&svc.db), &svc.tokens, input).await?;
         Ok(http::json_with_status(
             http::StatusCode::CREATED,

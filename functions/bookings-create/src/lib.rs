@@ -59,62 +59,30 @@ fn to_request(body: CreateBody) -> Result<CreateBooking, ApiError> {
     };
     let seat_numbers = body.seat_numbers.or(listed).unwrap_or_default();
     let legs = match (body.legs, body.flight_id) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid_field(
-                "legs",
-                "give either legs or flightId, not both",
-            ))
+        (Some(_), Some(_)) => return Err(ApiError::invalid_field("legs", "give either legs or flightId, not both")),
+        (Some(legs), None) => {
+            legs.into_iter().map(|l| LegRequest { flight_id: l.flight_id.0, seats: l.seat_numbers }).collect()
         }
-        (Some(legs), None) => legs
-            .into_iter()
-            .map(|l| LegRequest {
-                flight_id: l.flight_id.0,
-                seats: l.seat_numbers,
-            })
-            .collect(),
-        (None, Some(Id(flight_id))) => vec![LegRequest {
-            flight_id,
-            seats: seat_numbers,
-        }],
+        (None, Some(Id(flight_id))) => vec![LegRequest { flight_id, seats: seat_numbers }],
         (None, None) => return Err(ApiError::invalid_field("flightId", "is required (or legs)")),
     };
     let passengers = body
         .passengers
-        .map(|list| {
-            list.iter()
-                .map(|p| normalize_name(&p.name))
-                .collect::<Result<Vec<_>, _>>()
-        })
+        .map(|list| list.iter().map(|p| normalize_name(&p.name)).collect::<Result<Vec<_>, _>>())
         .transpose()?;
     let cabin = body
         .cabin
-        .map(|raw| {
-            Cabin::parse(&raw)
-                .ok_or_else(|| ApiError::invalid_field("cabin", format!("unknown cabin {raw:?}")))
-        })
+        .map(|raw| Cabin::parse(&raw).ok_or_else(|| ApiError::invalid_field("cabin", format!("unknown cabin {raw:?}"))))
         .transpose()?;
     let expected_total = match body.price {
         None => None,
         Some(ClientPrice::Money { amount }) => Some(amount),
-        Some(ClientPrice::Rupees(rupees))
-            if rupees.is_finite() && rupees >= 0.0 && rupees < 1e12 =>
-        {
+        Some(ClientPrice::Rupees(rupees)) if rupees.is_finite() && rupees >= 0.0 && rupees < 1e12 => {
             Some((rupees * 100.0).round() as i64)
         }
-        Some(ClientPrice::Rupees(_)) => {
-            return Err(ApiError::invalid_field(
-                "price",
-                "must be a non-negative amount",
-            ))
-        }
+        Some(ClientPrice::Rupees(_)) => return Err(ApiError::invalid_field("price", "must be a non-negative amount")),
     };
-    Ok(CreateBooking {
-        legs,
-        count,
-        passengers,
-        cabin,
-        expected_total,
-    })
+    Ok(CreateBooking { legs, count, passengers, cabin, expected_total })
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {

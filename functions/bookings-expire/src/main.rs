@@ -6,8 +6,5 @@ use shared::Services;
 async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::tracing::init_default_subscriber();
     let svc: &'static Services = Box::leak(Box::new(Services::from_env()?));
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
-        bookings_expire::handle(svc, event.payload)
-    }))
-    .await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| bookings_expire::handle(svc, event.payload))).await
 }

@@ -11,9 +11,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req)?;
         let booking_id = path_id(&req, "bookingId")?;
-        let has_user = req
-            .path_parameters_ref()
-            .is_some_and(|p| p.first("userId").is_some());
+        let has_user = req.path_parameters_ref().is_some_and(|p| p.first("userId").is_some());
         if has_user {
             caller.ensure_self(Some(Id(path_id(&req, "userId")?)))?;
         }

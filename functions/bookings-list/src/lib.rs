@@ -14,13 +14,9 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
                 .parse::<usize>()
                 .ok()
                 .filter(|n| (1..=100).contains(n))
-                .ok_or_else(|| {
-                    ApiError::invalid_field("limit", "expected an integer from 1 to 100")
-                })?,
+                .ok_or_else(|| ApiError::invalid_field("limit", "expected an integer from 1 to 100"))?,
         };
-        Ok(http::json(
-            &list_bookings(svc, &caller, limit, query_param(&req, "cursor")).await?,
-        ))
+        Ok(http::json(&list_bookings(svc, &caller, limit, query_param(&req, "cursor")).await?))
     })
     .await
 }

@@ -23,11 +23,7 @@ async fn handle(svc: &Services, event: LambdaEvent<Value>) -> Result<Value, lamb
     let applied = migrate(&mut client).await?;
     tracing::info!(applied, "migrations applied");
     let admin = match (event.admin_email, event.admin_password) {
-        (Some(email), Some(password)) => Some(
-            ensure_admin(&PgUsers::new(&svc.db), &email, &password)
-                .await?
-                .id,
-        ),
+        (Some(email), Some(password)) => Some(ensure_admin(&PgUsers::new(&svc.db), &email, &password).await?.id),
         _ => None,
     };
     Ok(json!({ "appliedMigrations": applied, "adminUserId": admin }))

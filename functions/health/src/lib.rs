@@ -15,10 +15,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let down = report.down().join(", ");
         let error = ApiError::unavailable("dependencies", &down);
         let mut extra = serde_json::Map::new();
-        extra.insert(
-            "checks".into(),
-            serde_json::to_value(&report.checks).map_err(ApiError::internal)?,
-        );
+        extra.insert("checks".into(), serde_json::to_value(&report.checks).map_err(ApiError::internal)?);
         extra.insert("detail".into(), format!("unavailable: {down}").into());
         Ok(problem::render_with(&error, &request_id, extra))
     })

@@ -24,16 +24,9 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let seats = match (body.seat_numbers, body.seat_number) {
             (Some(list), _) => list,
             (None, Some(one)) => vec![one],
-            (None, None) => {
-                return Err(ApiError::invalid_field(
-                    "seatNumbers",
-                    "give seatNumber or seatNumbers",
-                ))
-            }
+            (None, None) => return Err(ApiError::invalid_field("seatNumbers", "give seatNumber or seatNumbers")),
         };
-        Ok(http::json(
-            &lock_seats(svc, &caller, body.flight_id.0, &seats).await?,
-        ))
+        Ok(http::json(&lock_seats(svc, &caller, body.flight_id.0, &seats).await?))
     })
     .await
 }

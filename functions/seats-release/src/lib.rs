@@ -28,12 +28,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
             (None, Some(Id(flight_id)), Some(seats)) if !seats.is_empty() && seats.len() <= 9 => {
                 ReleaseTarget::Seats { flight_id, seats }
             }
-            _ => {
-                return Err(ApiError::invalid_field(
-                    "holdId",
-                    "give holdId, or flightId with 1 to 9 seatNumbers",
-                ))
-            }
+            _ => return Err(ApiError::invalid_field("holdId", "give holdId, or flightId with 1 to 9 seatNumbers")),
         };
         Ok(http::json(&release_seats(svc, &caller, target).await?))
     })

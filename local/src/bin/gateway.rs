@@ -21,10 +21,11 @@ async fn main() -> anyhow::Result<()> {
     let template = Template::load(&template_path)?;
     let prefix = std::env::var("LOCAL_RESOURCE_PREFIX").unwrap_or_else(|_| "flightbook-".into());
     let aws = shared::store::aws::load().await;
-    let resources = provision_aws(&template, &aws, &prefix)
-        .await
-        .context("provisioning the emulator's resources")?;
-    let env = resolve_environment(&template, &resources, |k| std::env::var(k).ok());
+    let resources = provision_aws(&template, &aws, &prefix).await.context("provisioning the emulator's resources")?;
+    let mut env = resolve_environment(&template, &resources, |k| std::env::var(k).ok());
+    if std::env::var("DB_POOL_SIZE").is_err() {
+        env.insert("DB_POOL_SIZE".into(), local_stack::testing::LOCAL_POOL_SIZE.to_string());
+    }
     let config = Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
     let services = Arc::new(Services::new(config).map_err(anyhow::Error::msg)?);
     let gateway = Gateway::new(&template, services.clone())?;

@@ -17,10 +17,7 @@ use local_stack::template::{EnvValue, Template};
 use local_stack::{database, seed};
 
 fn flag_value(args: &[String], flag: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == flag)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
+    args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned()
 }
 
 fn env(name: &str) -> anyhow::Result<String> {
@@ -49,13 +46,10 @@ async fn provision(args: &[String]) -> anyhow::Result<()> {
         println!("database: test template {name} ready");
     }
 
-    let template =
-        Template::load(flag_value(args, "--template").unwrap_or_else(|| "template.yaml".into()))?;
+    let template = Template::load(flag_value(args, "--template").unwrap_or_else(|| "template.yaml".into()))?;
     let prefix = std::env::var("LOCAL_RESOURCE_PREFIX").unwrap_or_else(|_| "flightbook-".into());
     let aws = shared::store::aws::load().await;
-    let resources = provision_aws(&template, &aws, &prefix)
-        .await
-        .context("provisioning the emulator")?;
+    let resources = provision_aws(&template, &aws, &prefix).await.context("provisioning the emulator")?;
     println!(
         "emulator: {} queue(s), {} topic(s), {} subscription(s), {} table(s)",
         template.queues.len(),
@@ -79,9 +73,7 @@ async fn provision(args: &[String]) -> anyhow::Result<()> {
 
 fn number_flag(args: &[String], flag: &str, default: u32) -> anyhow::Result<u32> {
     match flag_value(args, flag) {
-        Some(raw) => raw
-            .parse()
-            .with_context(|| format!("{flag} takes a whole number, not {raw:?}")),
+        Some(raw) => raw.parse().with_context(|| format!("{flag} takes a whole number, not {raw:?}")),
         None => Ok(default),
     }
 }
@@ -92,10 +84,7 @@ async fn seed(args: &[String]) -> anyhow::Result<()> {
     let today = seed::demo_today();
     let started = std::time::Instant::now();
     let report = seed::seed_demo(&client, today, days).await?;
-    println!(
-        "seed: {report} from {today} in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    println!("seed: {report} from {today} in {:.1} s", started.elapsed().as_secs_f64());
     match seed::describe_flight(&client, 1).await? {
         Some(flight) => println!("flight 1: {flight}"),
         None => println!("flight 1: missing"),
@@ -111,10 +100,7 @@ async fn bench_seed(args: &[String]) -> anyhow::Result<()> {
     let today = seed::demo_today();
     let started = std::time::Instant::now();
     let report = seed::seed_bench(&client, today, days, airports, flights_per_day).await?;
-    println!(
-        "bench-seed: {report} from {today} in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    println!("bench-seed: {report} from {today} in {:.1} s", started.elapsed().as_secs_f64());
     let pairs: Vec<String> = seed::bench_busy_pairs()
         .into_iter()
         .zip(["direct-heavy", "1 stop", "2 stops"])
@@ -128,13 +114,11 @@ async fn admin() -> anyhow::Result<()> {
     let database_url = env("DATABASE_URL")?;
     let email = env("ADMIN_EMAIL")?;
     let password = env("ADMIN_PASSWORD")?;
-    let pool =
-        shared::store::postgres::pool_from_url(&database_url, 1, std::time::Duration::from_secs(5))
-            .map_err(anyhow::Error::msg)?;
+    let pool = shared::store::postgres::pool_from_url(&database_url, 1, std::time::Duration::from_secs(5))
+        .map_err(anyhow::Error::msg)?;
     let users = shared::store::users::PgUsers::new(&pool);
-    let admin = shared::auth::accounts::ensure_admin(&users, &email, &password)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let admin =
+        shared::auth::accounts::ensure_admin(&users, &email, &password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("admin: {} (user id {})", admin.email, admin.id);
     Ok(())
 }

@@ -5,9 +5,7 @@
 //! timetable instead of laying a second one over it; only fares depend on
 //! the date.
 
-use super::reference::{
-    self, distance_km, is_indian_carrier, Role, AIRLINES, AIRPORTS, INTERNATIONAL, TRUNKS,
-};
+use super::reference::{self, distance_km, is_indian_carrier, Role, AIRLINES, AIRPORTS, INTERNATIONAL, TRUNKS};
 use anyhow::{bail, ensure, Context};
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -105,8 +103,8 @@ const LAST_FLIGHT_NUMBER: u16 = 9999;
 
 /// The twenty hubs of the benchmark network.
 pub const BENCH_HUBS: [&str; 20] = [
-    "DEL", "BOM", "BLR", "HYD", "MAA", "CCU", "DXB", "DOH", "AUH", "SIN", "BKK", "KUL", "HKG",
-    "NRT", "SYD", "LHR", "FRA", "CDG", "JFK", "SFO",
+    "DEL", "BOM", "BLR", "HYD", "MAA", "CCU", "DXB", "DOH", "AUH", "SIN", "BKK", "KUL", "HKG", "NRT", "SYD", "LHR",
+    "FRA", "CDG", "JFK", "SFO",
 ];
 
 /// Regions the synthetic benchmark airports are scattered over:
@@ -155,10 +153,7 @@ impl<'a> Builder<'a> {
     }
 
     fn distance(&self, origin: usize, destination: usize) -> f64 {
-        distance_km(
-            self.airports[origin].position(),
-            self.airports[destination].position(),
-        )
+        distance_km(self.airports[origin].position(), self.airports[destination].position())
     }
 
     fn domestic(&self, origin: usize, destination: usize) -> bool {
@@ -170,11 +165,7 @@ impl<'a> Builder<'a> {
         let distance = self.distance(origin, destination);
         let domestic = self.domestic(origin, destination);
         // Long-haul banks leave at any hour; short hops sleep at night.
-        let (start, end) = if distance > 6000.0 {
-            (0.0, 1440.0)
-        } else {
-            (330.0, 1425.0)
-        };
+        let (start, end) = if distance > 6000.0 { (0.0, 1440.0) } else { (330.0, 1425.0) };
         let step = (end - start) / f64::from(per_day);
         for i in 0..per_day {
             let centre = start + step * (f64::from(i) + 0.5);
@@ -182,18 +173,11 @@ impl<'a> Builder<'a> {
             let minute = (((centre + jitter) / 5.0).round() * 5.0).rem_euclid(1440.0) as u16;
             let airline = self.pick_airline(origin, destination, distance, domestic);
             let number = self.next_number[airline];
-            ensure!(
-                number <= LAST_FLIGHT_NUMBER,
-                "airline {} ran out of flight numbers",
-                AIRLINES[airline].code
-            );
+            ensure!(number <= LAST_FLIGHT_NUMBER, "airline {} ran out of flight numbers", AIRLINES[airline].code);
             self.next_number[airline] += 1;
             let aircraft = self.pick_aircraft(AIRLINES[airline].code, distance, domestic);
-            let base_fare_inr = if domestic {
-                1800.0 + 4.2 * distance
-            } else {
-                4000.0 + 4.8 * distance
-            } * self.rng.gen_range(0.9..1.15);
+            let base_fare_inr = if domestic { 1800.0 + 4.2 * distance } else { 4000.0 + 4.8 * distance }
+                * self.rng.gen_range(0.9..1.15);
             self.slots.push(Slot {
                 airline,
                 number,
@@ -209,34 +193,23 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn pick_airline(
-        &mut self,
-        origin: usize,
-        destination: usize,
-        distance: f64,
-        domestic: bool,
-    ) -> usize {
+    fn pick_airline(&mut self, origin: usize, destination: usize, distance: f64, domestic: bool) -> usize {
         if let Carriers::RoundRobin = self.carriers {
             self.turn += 1;
             return self.turn % AIRLINES.len();
         }
         let (a, b) = (&self.airports[origin], &self.airports[destination]);
         let candidates: Vec<(usize, u32)> = if domestic && a.country == "IN" {
-            AIRLINES
-                .iter()
-                .enumerate()
-                .map(|(i, airline)| (i, airline.domestic_weight))
-                .collect()
+            AIRLINES.iter().enumerate().map(|(i, airline)| (i, airline.domestic_weight)).collect()
         } else {
             let touches_india = a.country == "IN" || b.country == "IN";
-            let gulf = ["AE", "QA", "OM"].contains(&a.country.as_str())
-                || ["AE", "QA", "OM"].contains(&b.country.as_str());
+            let gulf =
+                ["AE", "QA", "OM"].contains(&a.country.as_str()) || ["AE", "QA", "OM"].contains(&b.country.as_str());
             AIRLINES
                 .iter()
                 .enumerate()
                 .map(|(i, airline)| {
-                    let based = airline.bases.contains(&a.code.as_str())
-                        || airline.bases.contains(&b.code.as_str());
+                    let based = airline.bases.contains(&a.code.as_str()) || airline.bases.contains(&b.code.as_str());
                     let weight = match airline.code {
                         _ if based => 3,
                         _ if !touches_india => 0,
@@ -311,11 +284,7 @@ fn block_minutes(distance_km: f64) -> u16 {
 }
 
 fn index_by_code(airports: &[Airport]) -> HashMap<&str, usize> {
-    airports
-        .iter()
-        .enumerate()
-        .map(|(i, a)| (a.code.as_str(), i))
-        .collect()
+    airports.iter().enumerate().map(|(i, a)| (a.code.as_str(), i)).collect()
 }
 
 impl Network {
@@ -376,9 +345,7 @@ impl Network {
         let mut codes = synthetic_codes(&airports);
         let region_weights: u32 = BENCH_REGIONS.iter().map(|r| r.5).sum();
         while airports.len() < wanted {
-            let code = codes
-                .next()
-                .context("no three-letter codes left for synthetic airports")?;
+            let code = codes.next().context("no three-letter codes left for synthetic airports")?;
             let mut ticket = rng.gen_range(0..region_weights);
             let region = BENCH_REGIONS
                 .iter()
@@ -427,8 +394,7 @@ impl Network {
                     let mut by_distance = hubs.clone();
                     let here = airports[airport].position();
                     by_distance.sort_by(|&x, &y| {
-                        distance_km(here, airports[x].position())
-                            .total_cmp(&distance_km(here, airports[y].position()))
+                        distance_km(here, airports[x].position()).total_cmp(&distance_km(here, airports[y].position()))
                     });
                     by_distance.truncate(rng.gen_range(2..=3));
                     by_distance
@@ -441,17 +407,12 @@ impl Network {
             }
         }
 
-        let capacity =
-            AIRLINES.len() * usize::from(LAST_FLIGHT_NUMBER - FIRST_GENERATED_NUMBER + 1);
+        let capacity = AIRLINES.len() * usize::from(LAST_FLIGHT_NUMBER - FIRST_GENERATED_NUMBER + 1);
         if flights_per_day as usize > capacity {
             bail!("at most {capacity} flights a day fit the airlines' flight numbers");
         }
         if (flights_per_day as usize) < routes.len() {
-            bail!(
-                "{} airports make {} routes: ask for at least that many flights a day",
-                airports.len(),
-                routes.len()
-            );
+            bail!("{} airports make {} routes: ask for at least that many flights a day", airports.len(), routes.len());
         }
         let frequencies = apportion(flights_per_day, &routes);
         let mut builder = Builder::new(&airports, BENCH_SCHEDULE_SEED, Carriers::RoundRobin);
@@ -469,9 +430,7 @@ impl Network {
         seats: &'a SeatCounts,
     ) -> impl Iterator<Item = anyhow::Result<FlightRow<'a>>> + 'a {
         let mut rng = StdRng::seed_from_u64(date_seed(date));
-        self.slots
-            .iter()
-            .map(move |slot| self.flight(slot, date, seats, &mut rng))
+        self.slots.iter().map(move |slot| self.flight(slot, date, seats, &mut rng))
     }
 
     pub fn flight<'a>(
@@ -483,9 +442,8 @@ impl Network {
     ) -> anyhow::Result<FlightRow<'a>> {
         let origin = &self.airports[slot.origin];
         let departs_at = local_to_utc(origin.time_zone, date, slot.departs_minute);
-        let cabins = seats
-            .get(slot.aircraft)
-            .with_context(|| format!("aircraft type {} has no layout", slot.aircraft))?;
+        let cabins =
+            seats.get(slot.aircraft).with_context(|| format!("aircraft type {} has no layout", slot.aircraft))?;
         // Drawn even for a fixed fare so every slot takes the same draws.
         let day_factor = rng.gen_range(0.85..1.3);
         let economy_inr = match slot.fixed_economy_paise {
@@ -532,11 +490,8 @@ fn apportion(total: u32, routes: &[(usize, usize, f64)]) -> Vec<u32> {
     let mut counts: Vec<u32> = shares.iter().map(|s| 1 + s.floor() as u32).collect();
     let mut left = total - counts.iter().sum::<u32>();
     let mut by_remainder: Vec<usize> = (0..routes.len()).collect();
-    by_remainder.sort_by(|&a, &b| {
-        (shares[b] - shares[b].floor())
-            .total_cmp(&(shares[a] - shares[a].floor()))
-            .then(a.cmp(&b))
-    });
+    by_remainder
+        .sort_by(|&a, &b| (shares[b] - shares[b].floor()).total_cmp(&(shares[a] - shares[a].floor())).then(a.cmp(&b)));
     for i in by_remainder.into_iter().cycle() {
         if left == 0 {
             break;
@@ -560,15 +515,11 @@ fn synthetic_codes(real: &[Airport]) -> impl Iterator<Item = String> {
 /// A local wall-clock time on a local date, in UTC. A time skipped by a
 /// daylight-saving change moves an hour later; a repeated one takes the first.
 pub fn local_to_utc(zone: Tz, date: NaiveDate, minute: u16) -> DateTime<Utc> {
-    let time = NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)
-        .expect("a minute of the day");
+    let time = NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0).expect("a minute of the day");
     let local = date.and_time(time);
     zone.from_local_datetime(&local)
         .earliest()
-        .or_else(|| {
-            zone.from_local_datetime(&(local + Duration::hours(1)))
-                .earliest()
-        })
+        .or_else(|| zone.from_local_datetime(&(local + Duration::hours(1))).earliest())
         .expect("an hour after a skipped time exists")
         .with_timezone(&Utc)
 }
@@ -592,11 +543,7 @@ mod tests {
     fn demo_schedule_is_busy_and_numbers_are_unique() {
         let network = Network::demo().unwrap();
         assert!(network.slots.len() >= 2500, "{}", network.slots.len());
-        let numbers: HashSet<_> = network
-            .slots
-            .iter()
-            .map(|s| (s.airline, s.number))
-            .collect();
+        let numbers: HashSet<_> = network.slots.iter().map(|s| (s.airline, s.number)).collect();
         assert_eq!(numbers.len(), network.slots.len());
         let first = &network.slots[0];
         assert_eq!((AIRLINES[first.airline].code, first.number), ("AI", 101));
@@ -609,10 +556,7 @@ mod tests {
         assert_eq!(network.slots.len(), 50_000);
         let codes: HashSet<_> = network.airports.iter().map(|a| &a.code).collect();
         assert_eq!(codes.len(), 600);
-        assert!(network
-            .airports
-            .iter()
-            .all(|a| a.code.len() == 3 && a.code.bytes().all(|b| b.is_ascii_uppercase())));
+        assert!(network.airports.iter().all(|a| a.code.len() == 3 && a.code.bytes().all(|b| b.is_ascii_uppercase())));
     }
 
     #[test]
@@ -641,16 +585,9 @@ mod tests {
         };
         let (first, again, next) = (flights(day), flights(day), flights(day.succ_opt().unwrap()));
         assert_eq!(first, again);
-        let shifted =
-            |f: &(String, DateTime<Utc>, Vec<i64>)| (f.0.clone(), f.1 + Duration::days(1));
-        assert!(first
-            .iter()
-            .map(shifted)
-            .eq(next.iter().map(|f| (f.0.clone(), f.1))));
-        assert_ne!(
-            first.iter().map(|f| &f.2).collect::<Vec<_>>(),
-            next.iter().map(|f| &f.2).collect::<Vec<_>>()
-        );
+        let shifted = |f: &(String, DateTime<Utc>, Vec<i64>)| (f.0.clone(), f.1 + Duration::days(1));
+        assert!(first.iter().map(shifted).eq(next.iter().map(|f| (f.0.clone(), f.1))));
+        assert_ne!(first.iter().map(|f| &f.2).collect::<Vec<_>>(), next.iter().map(|f| &f.2).collect::<Vec<_>>());
         assert_eq!(first[0].2, [WALKTHROUGH_ECONOMY_PAISE]);
         assert_eq!(next[0].2, [WALKTHROUGH_ECONOMY_PAISE]);
     }
@@ -667,15 +604,9 @@ mod tests {
             let airline = AIRLINES[builder.pick_airline(a, b, distance, domestic)].code;
             let (a, b) = (&network.airports[a], &network.airports[b]);
             let based = AIRLINES.iter().any(|x| {
-                x.code == airline
-                    && (x.bases.contains(&a.code.as_str()) || x.bases.contains(&b.code.as_str()))
+                x.code == airline && (x.bases.contains(&a.code.as_str()) || x.bases.contains(&b.code.as_str()))
             });
-            assert!(
-                based || a.country == "IN" || b.country == "IN",
-                "{}-{} flown by {airline}",
-                a.code,
-                b.code
-            );
+            assert!(based || a.country == "IN" || b.country == "IN", "{}-{} flown by {airline}", a.code, b.code);
         }
     }
 

@@ -13,10 +13,7 @@ pub enum Role {
     /// An Indian airport linked to two or three hubs; `per_day` sizes the
     /// links: each way, the first hub listed gets 1.5×, the second 1.2× and
     /// the third 0.9× that many flights a day.
-    Spoke {
-        hubs: &'static [&'static str],
-        per_day: u32,
-    },
+    Spoke { hubs: &'static [&'static str], per_day: u32 },
     /// Outside India: reached by the international route list only.
     Foreign,
 }
@@ -44,23 +41,8 @@ impl RealAirport {
     }
 }
 
-const fn hub(
-    code: &'static str,
-    name: &'static str,
-    city: &'static str,
-    lat: f64,
-    lon: f64,
-) -> RealAirport {
-    RealAirport {
-        code,
-        name,
-        city,
-        country: "IN",
-        time_zone: Tz::Asia__Kolkata,
-        lat,
-        lon,
-        role: Role::Hub,
-    }
+const fn hub(code: &'static str, name: &'static str, city: &'static str, lat: f64, lon: f64) -> RealAirport {
+    RealAirport { code, name, city, country: "IN", time_zone: Tz::Asia__Kolkata, lat, lon, role: Role::Hub }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -94,16 +76,7 @@ const fn foreign(
     lat: f64,
     lon: f64,
 ) -> RealAirport {
-    RealAirport {
-        code,
-        name,
-        city,
-        country,
-        time_zone,
-        lat,
-        lon,
-        role: Role::Foreign,
-    }
+    RealAirport { code, name, city, country, time_zone, lat, lon, role: Role::Foreign }
 }
 
 #[rustfmt::skip]
@@ -280,12 +253,7 @@ const fn airline(
     bases: &'static [&'static str],
     domestic_weight: u32,
 ) -> Airline {
-    Airline {
-        code,
-        name,
-        bases,
-        domestic_weight,
-    }
+    Airline { code, name, bases, domestic_weight }
 }
 
 pub static AIRLINES: &[Airline] = &[
@@ -355,14 +323,7 @@ pub fn aircraft_types() -> Vec<AircraftType> {
         AircraftType {
             code: WALKTHROUGH_AIRCRAFT,
             name: "Airbus A320neo (all economy)",
-            layout: layout(vec![section(
-                Economy,
-                (1, 31),
-                "ABCDEF",
-                &["C"],
-                &[12, 13],
-                &[12, 13],
-            )]),
+            layout: layout(vec![section(Economy, (1, 31), "ABCDEF", &["C"], &[12, 13], &[12, 13])]),
         },
         AircraftType {
             code: "A21N",
@@ -375,14 +336,7 @@ pub fn aircraft_types() -> Vec<AircraftType> {
         AircraftType {
             code: "B38M",
             name: "Boeing 737-8",
-            layout: layout(vec![section(
-                Economy,
-                (1, 32),
-                "ABCDEF",
-                &["C"],
-                &[15, 16],
-                &[1, 15, 16],
-            )]),
+            layout: layout(vec![section(Economy, (1, 32), "ABCDEF", &["C"], &[15, 16], &[1, 15, 16])]),
         },
         AircraftType {
             code: "AT76",
@@ -395,14 +349,7 @@ pub fn aircraft_types() -> Vec<AircraftType> {
             layout: layout(vec![
                 section(Business, (1, 4), "ACDGHK", &["C", "G"], &[], &[]),
                 section(PremiumEconomy, (10, 12), "ACDEFHK", &["C", "F"], &[], &[10]),
-                section(
-                    Economy,
-                    (20, 41),
-                    "ABCDEFGHK",
-                    &["C", "F"],
-                    &[20, 30],
-                    &[20, 30],
-                ),
+                section(Economy, (20, 41), "ABCDEFGHK", &["C", "F"], &[20, 30], &[20, 30]),
             ]),
         },
         AircraftType {
@@ -410,22 +357,8 @@ pub fn aircraft_types() -> Vec<AircraftType> {
             name: "Boeing 777-300ER",
             layout: layout(vec![
                 section(Business, (1, 10), "ADGK", &["A", "G"], &[], &[]),
-                section(
-                    PremiumEconomy,
-                    (15, 18),
-                    "ACDEFGHK",
-                    &["C", "G"],
-                    &[],
-                    &[15],
-                ),
-                section(
-                    Economy,
-                    (20, 49),
-                    "ABCDEFGHJK",
-                    &["C", "G"],
-                    &[20, 34],
-                    &[20, 34],
-                ),
+                section(PremiumEconomy, (15, 18), "ACDEFGHK", &["C", "G"], &[], &[15]),
+                section(Economy, (20, 49), "ABCDEFGHJK", &["C", "G"], &[20, 34], &[20, 34]),
             ]),
         },
         AircraftType {
@@ -434,14 +367,7 @@ pub fn aircraft_types() -> Vec<AircraftType> {
             layout: layout(vec![
                 section(Business, (1, 9), "ADGK", &["A", "G"], &[], &[]),
                 section(PremiumEconomy, (10, 13), "ACDEFHK", &["C", "F"], &[], &[10]),
-                section(
-                    Economy,
-                    (15, 44),
-                    "ABCDEFGHK",
-                    &["C", "F"],
-                    &[15, 30],
-                    &[15, 30],
-                ),
+                section(Economy, (15, 44), "ABCDEFGHK", &["C", "F"], &[15, 30], &[15, 30]),
             ]),
         },
     ]
@@ -451,8 +377,7 @@ pub fn aircraft_types() -> Vec<AircraftType> {
 pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
     let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
-    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
-        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2) + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
     2.0 * 6371.0 * h.sqrt().asin()
 }
 
@@ -472,12 +397,7 @@ mod tests {
         for airport in AIRPORTS {
             if let Role::Spoke { hubs, .. } = airport.role {
                 assert!((2..=3).contains(&hubs.len()), "{}", airport.code);
-                assert!(
-                    hubs.iter()
-                        .all(|h| find(h).map(|a| a.role) == Some(Role::Hub)),
-                    "{}",
-                    airport.code
-                );
+                assert!(hubs.iter().all(|h| find(h).map(|a| a.role) == Some(Role::Hub)), "{}", airport.code);
             }
         }
         let mut pairs = HashSet::new();

@@ -5,9 +5,7 @@ use serde_json::json;
 async fn walkthrough_signup_and_login_first_customer_is_user_1() {
     let stack = TestStack::new().await;
     // The admin exists before any customer and must not take id 1.
-    let admin_id = stack
-        .create_admin("admin@flightbook.local", "admin-change-me-42")
-        .await;
+    let admin_id = stack.create_admin("admin@flightbook.local", "admin-change-me-42").await;
     assert!(admin_id > 1_000_000_000);
 
     let response = signup(&stack, "John", "john@example.com", "test123").await;
@@ -17,12 +15,7 @@ async fn walkthrough_signup_and_login_first_customer_is_user_1() {
     assert_eq!(doc["user"]["email"], "john@example.com");
     assert_eq!(doc["user"]["role"], "customer");
     assert!(doc["user"].get("passwordHash").is_none() && !doc.to_string().contains("argon2"));
-    let claims = stack
-        .services
-        .tokens
-        .verifier()
-        .verify(doc["token"].as_str().unwrap())
-        .unwrap();
+    let claims = stack.services.tokens.verifier().verify(doc["token"].as_str().unwrap()).unwrap();
     assert_eq!(claims.sub, "1");
 
     let response = login(&stack, "john@example.com", "test123").await;
@@ -30,38 +23,20 @@ async fn walkthrough_signup_and_login_first_customer_is_user_1() {
     assert_eq!(response.status(), 200, "{doc}");
     assert_eq!(doc["userId"], 1);
     assert!(doc["expiresAt"].as_str().is_some());
-    let me = auth_me::handle(
-        &stack.services,
-        request("GET", "/api/auth/me", None, doc["token"].as_str()),
-    )
-    .await
-    .unwrap();
+    let me =
+        auth_me::handle(&stack.services, request("GET", "/api/auth/me", None, doc["token"].as_str())).await.unwrap();
     assert_eq!(body_json(&me)["email"], "john@example.com");
 
     // The admin logs in with the admin role.
     let response = login(&stack, "ADMIN@flightbook.local ", "admin-change-me-42").await;
     let token = body_json(&response)["token"].as_str().unwrap().to_string();
-    assert_eq!(
-        stack
-            .services
-            .tokens
-            .verifier()
-            .verify(&token)
-            .unwrap()
-            .role,
-        shared::auth::tokens::Role::Admin
-    );
+    assert_eq!(stack.services.tokens.verifier().verify(&token).unwrap().role, shared::auth::tokens::Role::Admin);
 }
 
 #[tokio::test]
 async fn duplicate_email_is_409_whatever_its_case_or_spacing() {
     let stack = TestStack::new().await;
-    assert_eq!(
-        signup(&stack, "A", "dup@example.com", "test123")
-            .await
-            .status(),
-        201
-    );
+    assert_eq!(signup(&stack, "A", "dup@example.com", "test123").await.status(), 201);
     let response = signup(&stack, "B", "  DUP@Example.com ", "another-pass").await;
     assert_problem(&response, 409, "EMAIL_TAKEN");
 }
@@ -71,30 +46,15 @@ async fn concurrent_signups_with_one_email_create_exactly_one_account() {
     let stack = TestStack::new().await;
     let attempts = (0..16).map(|i| {
         let stack = &stack;
-        async move {
-            signup(stack, &format!("Racer {i}"), "race@example.com", "test123")
-                .await
-                .status()
-                .as_u16()
-        }
+        async move { signup(stack, &format!("Racer {i}"), "race@example.com", "test123").await.status().as_u16() }
     });
     let statuses = futures::future::join_all(attempts).await;
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|s| *s == 201 || *s == 409),
-        "{statuses:?}"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
     let count: i64 = stack
         .db()
         .await
-        .query_one(
-            "SELECT count(*) FROM users WHERE email = 'race@example.com'",
-            &[],
-        )
+        .query_one("SELECT count(*) FROM users WHERE email = 'race@example.com'", &[])
         .await
         .unwrap()
         .get(0);
@@ -105,36 +65,12 @@ async fn concurrent_signups_with_one_email_create_exactly_one_account() {
 async fn signup_rejects_bad_input_with_400_naming_the_problem() {
     let stack = TestStack::new().await;
     let cases = [
-        (
-            json!({"name": "J", "email": "j@example.com", "password": "12345"}),
-            "WEAK_PASSWORD",
-            "password",
-        ),
-        (
-            json!({"name": "J", "email": "j@example.com", "password": "password"}),
-            "WEAK_PASSWORD",
-            "common",
-        ),
-        (
-            json!({"name": "J", "email": "not-an-email", "password": "test123"}),
-            "INVALID_FIELD",
-            "email",
-        ),
-        (
-            json!({"name": "   ", "email": "j@example.com", "password": "test123"}),
-            "INVALID_FIELD",
-            "name",
-        ),
-        (
-            json!({"email": "j@example.com", "password": "test123"}),
-            "INVALID_FIELD",
-            "name",
-        ),
-        (
-            json!({"name": 5, "email": "j@example.com", "password": "test123"}),
-            "INVALID_FIELD",
-            "name",
-        ),
+        (json!({"name": "J", "email": "j@example.com", "password": "12345"}), "WEAK_PASSWORD", "password"),
+        (json!({"name": "J", "email": "j@example.com", "password": "password"}), "WEAK_PASSWORD", "common"),
+        (json!({"name": "J", "email": "not-an-email", "password": "test123"}), "INVALID_FIELD", "email"),
+        (json!({"name": "   ", "email": "j@example.com", "password": "test123"}), "INVALID_FIELD", "name"),
+        (json!({"email": "j@example.com", "password": "test123"}), "INVALID_FIELD", "name"),
+        (json!({"name": 5, "email": "j@example.com", "password": "test123"}), "INVALID_FIELD", "name"),
         (
             json!({"name": "J", "email": "j'; DROP TABLE users; --@x.com", "password": "test123"}),
             "INVALID_FIELD",
@@ -144,31 +80,15 @@ async fn signup_rejects_bad_input_with_400_naming_the_problem() {
         (json!("a string"), "INVALID_FIELD", "expected"),
     ];
     for (body, code, mention) in cases {
-        let response = auth_signup::handle(
-            &stack.services,
-            request("POST", "/api/auth/signup", Some(body.clone()), None),
-        )
-        .await
-        .unwrap();
+        let response =
+            auth_signup::handle(&stack.services, request("POST", "/api/auth/signup", Some(body.clone()), None))
+                .await
+                .unwrap();
         let doc = assert_problem(&response, 400, code);
-        assert!(
-            doc["detail"].as_str().unwrap().contains(mention),
-            "{body} → {doc}"
-        );
+        assert!(doc["detail"].as_str().unwrap().contains(mention), "{body} → {doc}");
     }
-    let raw = request_with(
-        "POST",
-        "/api/auth/signup",
-        Some("{not json".into()),
-        None,
-        &[],
-        &[],
-    );
-    assert_problem(
-        &auth_signup::handle(&stack.services, raw).await.unwrap(),
-        400,
-        "INVALID_JSON",
-    );
+    let raw = request_with("POST", "/api/auth/signup", Some("{not json".into()), None, &[], &[]);
+    assert_problem(&auth_signup::handle(&stack.services, raw).await.unwrap(), 400, "INVALID_JSON");
     let form = request_with(
         "POST",
         "/api/auth/signup",
@@ -177,18 +97,8 @@ async fn signup_rejects_bad_input_with_400_naming_the_problem() {
         &[],
         &[("content-type", "application/x-www-form-urlencoded")],
     );
-    assert_problem(
-        &auth_signup::handle(&stack.services, form).await.unwrap(),
-        415,
-        "UNSUPPORTED_MEDIA_TYPE",
-    );
-    let count: i64 = stack
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM users", &[])
-        .await
-        .unwrap()
-        .get(0);
+    assert_problem(&auth_signup::handle(&stack.services, form).await.unwrap(), 415, "UNSUPPORTED_MEDIA_TYPE");
+    let count: i64 = stack.db().await.query_one("SELECT count(*) FROM users", &[]).await.unwrap().get(0);
     assert_eq!(count, 0, "no account may be written by a rejected sign-up");
 }
 
@@ -205,19 +115,11 @@ async fn wrong_password_and_unknown_email_get_the_same_401_then_429() {
     // Attempts 2..=5 are still answered; the 6th in the window is throttled,
     // even with the right password.
     for _ in 0..4 {
-        assert_problem(
-            &login(&stack, "victim@example.com", "wrong-password").await,
-            401,
-            "UNAUTHORIZED",
-        );
+        assert_problem(&login(&stack, "victim@example.com", "wrong-password").await, 401, "UNAUTHORIZED");
     }
     let throttled = login(&stack, "victim@example.com", "correct horse battery").await;
     assert_problem(&throttled, 429, "RATE_LIMITED");
-    let retry_after: u64 = throttled.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after: u64 = throttled.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=900).contains(&retry_after), "{retry_after}");
 }
 
@@ -227,19 +129,11 @@ async fn a_burst_of_concurrent_guesses_cannot_pass_the_limit() {
     customer(&stack, "burst@example.com").await;
     let guesses = (0..30).map(|i| {
         let stack = &stack;
-        async move {
-            login(stack, "burst@example.com", &format!("guess-{i}"))
-                .await
-                .status()
-                .as_u16()
-        }
+        async move { login(stack, "burst@example.com", &format!("guess-{i}")).await.status().as_u16() }
     });
     let statuses = futures::future::join_all(guesses).await;
     let answered = statuses.iter().filter(|s| **s == 401).count();
-    assert_eq!(
-        answered, 5,
-        "exactly the limit is checked against the hash: {statuses:?}"
-    );
+    assert_eq!(answered, 5, "exactly the limit is checked against the hash: {statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 25);
 }
 
@@ -250,19 +144,9 @@ async fn a_successful_login_resets_the_counter() {
     for _ in 0..4 {
         login(&stack, "forgetful@example.com", "nope-nope").await;
     }
-    assert_eq!(
-        login(&stack, "forgetful@example.com", "correct horse battery")
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(login(&stack, "forgetful@example.com", "correct horse battery").await.status(), 200);
     for _ in 0..5 {
-        assert_eq!(
-            login(&stack, "forgetful@example.com", "nope-nope")
-                .await
-                .status(),
-            401
-        );
+        assert_eq!(login(&stack, "forgetful@example.com", "nope-nope").await.status(), 401);
     }
 }
 
@@ -283,10 +167,7 @@ async fn authenticated_routes_refuse_missing_bad_and_forged_tokens() {
         (Some("Bearer not.a.jwt".into()), "garbage"),
     ];
     for (authorization, why) in cases {
-        let headers: Vec<(&str, &str)> = authorization
-            .iter()
-            .map(|a| ("authorization", a.as_str()))
-            .collect();
+        let headers: Vec<(&str, &str)> = authorization.iter().map(|a| ("authorization", a.as_str())).collect();
         let req = request_with("GET", "/api/auth/me", None, None, &[], &headers);
         let response = auth_me::handle(&stack.services, req).await.unwrap();
         assert_problem(&response, 401, "UNAUTHORIZED");
@@ -303,37 +184,24 @@ fn base64_url(text: &str) -> String {
 async fn jwks_verifies_the_issued_tokens() {
     let stack = TestStack::new().await;
     let (_, token) = customer(&stack, "jwks@example.com").await;
-    let response = auth_jwks::handle(
-        &stack.services,
-        request("GET", "/.well-known/jwks.json", None, None),
-    )
-    .await
-    .unwrap();
+    let response =
+        auth_jwks::handle(&stack.services, request("GET", "/.well-known/jwks.json", None, None)).await.unwrap();
     assert_eq!(response.status(), 200);
     let jwks = body_json(&response);
     let key = &jwks["keys"][0];
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
-    let decoding = jsonwebtoken::DecodingKey::from_rsa_components(
-        key["n"].as_str().unwrap(),
-        key["e"].as_str().unwrap(),
-    )
-    .unwrap();
+    let decoding =
+        jsonwebtoken::DecodingKey::from_rsa_components(key["n"].as_str().unwrap(), key["e"].as_str().unwrap()).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_audience(&["flightbook-api"]);
     let data = jsonwebtoken::decode::<serde_json::Value>(&token, &decoding, &validation).unwrap();
     assert_eq!(data.claims["role"], "customer");
 
-    let response = auth_jwks::handle(
-        &stack.services,
-        request("GET", "/.well-known/openid-configuration", None, None),
-    )
-    .await
-    .unwrap();
+    let response = auth_jwks::handle(&stack.services, request("GET", "/.well-known/openid-configuration", None, None))
+        .await
+        .unwrap();
     let config = body_json(&response);
-    assert!(config["jwks_uri"]
-        .as_str()
-        .unwrap()
-        .ends_with("/.well-known/jwks.json"));
+    assert!(config["jwks_uri"].as_str().unwrap().ends_with("/.well-known/jwks.json"));
     assert_eq!(config["issuer"], stack.services.config.jwt.issuer);
 }

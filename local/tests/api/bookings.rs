@@ -32,18 +32,34 @@ async fn the_original_lock_and_booking_bodies_work() {
 
     let id = booking["id"].as_i64().unwrap().to_string();
     let get = local_stack::registry::http_handler("bookings-get").unwrap();
-    let (status, fetched) =
-        call(get, &stack, "GET", &format!("/api/bookings/{id}/1"), &[("bookingId", &id), ("userId", "1")], None, &token).await;
+    let (status, fetched) = call(
+        get,
+        &stack,
+        "GET",
+        &format!("/api/bookings/{id}/1"),
+        &[("bookingId", &id), ("userId", "1")],
+        None,
+        &token,
+    )
+    .await;
     assert_eq!(status, 200, "{fetched}");
     assert_eq!(fetched["pnr"], booking["pnr"]);
 
     let (_, map) = seat_map(&stack, &token, flight).await;
-    let state = |seat: &str| map["seats"].as_array().unwrap().iter().find(|s| s["seatNumber"] == seat).unwrap()["state"].clone();
+    let state = |seat: &str| {
+        map["seats"].as_array().unwrap().iter().find(|s| s["seatNumber"] == seat).unwrap()["state"].clone()
+    };
     assert_eq!(state("1A"), "booked");
     assert_eq!(state("1B"), "booked");
     assert_eq!(state("2A"), "available");
     assert_eq!(map["availableSeats"], json!(["2A", "2B"]));
-    let sold: i32 = stack.db().await.query_one("SELECT seats_sold FROM flight_fares WHERE flight_id = $1", &[&flight]).await.unwrap().get(0);
+    let sold: i32 = stack
+        .db()
+        .await
+        .query_one("SELECT seats_sold FROM flight_fares WHERE flight_id = $1", &[&flight])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(sold, 2);
 }
 
@@ -79,10 +95,19 @@ async fn bookings_are_private_and_cancellation_releases_seats() {
     let id = booking["id"].as_i64().unwrap().to_string();
     let (_, stranger) = customer(&stack, "stranger@example.com").await;
     let get = local_stack::registry::http_handler("bookings-get").unwrap();
-    let (status, _) = call(get, &stack, "GET", &format!("/api/bookings/{id}"), &[("bookingId", &id)], None, &stranger).await;
-    assert_eq!(status, 404);
     let (status, _) =
-        call(get, &stack, "GET", &format!("/api/bookings/{id}/2"), &[("bookingId", &id), ("userId", "2")], None, &token).await;
+        call(get, &stack, "GET", &format!("/api/bookings/{id}"), &[("bookingId", &id)], None, &stranger).await;
+    assert_eq!(status, 404);
+    let (status, _) = call(
+        get,
+        &stack,
+        "GET",
+        &format!("/api/bookings/{id}/2"),
+        &[("bookingId", &id), ("userId", "2")],
+        None,
+        &token,
+    )
+    .await;
     assert_eq!(status, 403);
 
     let cancel = local_stack::registry::http_handler("bookings-cancel").unwrap();
@@ -112,11 +137,14 @@ async fn unpaid_bookings_expire_once_and_free_their_seats() {
         bookings_expire::handle(&stack.services, json!({})),
         bookings_expire::handle(&stack.services, json!({})),
     );
-    let total = first.unwrap()["expiredBookings"].as_i64().unwrap() + second.unwrap()["expiredBookings"].as_i64().unwrap();
+    let total =
+        first.unwrap()["expiredBookings"].as_i64().unwrap() + second.unwrap()["expiredBookings"].as_i64().unwrap();
     assert_eq!(total, 1, "exactly once");
-    let row = db.query_one("SELECT status FROM bookings WHERE id = $1", &[&booking["id"].as_i64().unwrap()]).await.unwrap();
+    let row =
+        db.query_one("SELECT status FROM bookings WHERE id = $1", &[&booking["id"].as_i64().unwrap()]).await.unwrap();
     assert_eq!(row.get::<_, String>(0), "EXPIRED");
-    let sold: i32 = db.query_one("SELECT seats_sold FROM flight_fares WHERE flight_id = $1", &[&flight]).await.unwrap().get(0);
+    let sold: i32 =
+        db.query_one("SELECT seats_sold FROM flight_fares WHERE flight_id = $1", &[&flight]).await.unwrap().get(0);
     assert_eq!(sold, 0);
     let (_, other) = customer(&stack, "next@example.com").await;
     assert_eq!(lock(&stack, &other, json!({"flightId": flight, "seatNumbers": ["1A", "1B"]})).await.0, 200);

@@ -5,16 +5,11 @@ use std::time::{Duration, Instant};
 #[tokio::test]
 async fn health_reports_every_dependency_ok() {
     let stack = TestStack::new().await;
-    let response = health::handle(&stack.services, request("GET", "/api/health", None, None))
-        .await
-        .unwrap();
+    let response = health::handle(&stack.services, request("GET", "/api/health", None, None)).await.unwrap();
     let doc = body_json(&response);
     assert_eq!(response.status(), 200, "{doc}");
     for dependency in ["postgres", "redis", "sqs", "sns", "dynamodb"] {
-        assert_eq!(
-            doc["checks"][dependency]["status"], "ok",
-            "{dependency}: {doc}"
-        );
+        assert_eq!(doc["checks"][dependency]["status"], "ok", "{dependency}: {doc}");
         assert!(doc["checks"][dependency]["latencyMs"].as_f64().is_some());
     }
 }
@@ -24,8 +19,7 @@ fn broken(stack: &TestStack, variable: &str, value: &str) -> Services {
     let mut env = stack.env.clone();
     env.insert(variable.into(), value.into());
     env.insert("DEPENDENCY_TIMEOUT_MS".into(), "1000".into());
-    let config =
-        Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok())).unwrap();
+    let config = Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok())).unwrap();
     Services::new(config).unwrap()
 }
 
@@ -33,9 +27,7 @@ fn broken(stack: &TestStack, variable: &str, value: &str) -> Services {
 async fn health_is_503_naming_the_dependency_that_is_down() {
     let stack = TestStack::new().await;
     let services = broken(&stack, "REDIS_URL", "redis://127.0.0.1:1");
-    let response = health::handle(&services, request("GET", "/api/health", None, None))
-        .await
-        .unwrap();
+    let response = health::handle(&services, request("GET", "/api/health", None, None)).await.unwrap();
     let doc = assert_problem(&response, 503, "SERVICE_UNAVAILABLE");
     assert_eq!(doc["checks"]["redis"]["status"], "down", "{doc}");
     assert_eq!(doc["checks"]["postgres"]["status"], "ok", "{doc}");
@@ -45,26 +37,13 @@ async fn health_is_503_naming_the_dependency_that_is_down() {
 #[tokio::test]
 async fn postgres_down_is_a_quick_503_with_retry_after_and_nothing_written() {
     let stack = TestStack::new().await;
-    let services = broken(
-        &stack,
-        "DATABASE_URL",
-        "postgres://postgres@127.0.0.1:1/none",
-    );
+    let services = broken(&stack, "DATABASE_URL", "postgres://postgres@127.0.0.1:1/none");
     let started = Instant::now();
     let body = serde_json::json!({"name": "J", "email": "down@example.com", "password": "test123"});
-    let response = auth_signup::handle(
-        &services,
-        request("POST", "/api/auth/signup", Some(body), None),
-    )
-    .await
-    .unwrap();
+    let response = auth_signup::handle(&services, request("POST", "/api/auth/signup", Some(body), None)).await.unwrap();
     assert_problem(&response, 503, "SERVICE_UNAVAILABLE");
     assert_eq!(response.headers()["retry-after"], "2");
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -73,11 +52,6 @@ async fn redis_down_makes_login_503_not_500() {
     customer(&stack, "r@example.com").await;
     let services = broken(&stack, "REDIS_URL", "redis://127.0.0.1:1");
     let body = serde_json::json!({"email": "r@example.com", "password": "correct horse battery"});
-    let response = auth_login::handle(
-        &services,
-        request("POST", "/api/auth/login", Some(body), None),
-    )
-    .await
-    .unwrap();
+    let response = auth_login::handle(&services, request("POST", "/api/auth/login", Some(body), None)).await.unwrap();
     assert_problem(&response, 503, "SERVICE_UNAVAILABLE");
 }

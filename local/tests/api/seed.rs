@@ -25,11 +25,7 @@ async fn seeded() -> (TestStack, Client, NaiveDate) {
     (stack, db, today)
 }
 
-async fn count(
-    db: &Client,
-    sql: &str,
-    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> i64 {
+async fn count(db: &Client, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> i64 {
     db.query_one(sql, params).await.unwrap().get(0)
 }
 
@@ -47,27 +43,15 @@ async fn flight_one_is_the_walkthroughs_ai101_tomorrow() {
         .await
         .expect("flight 1 exists");
     let fields: (String, String, String, String) = (row.get(0), row.get(1), row.get(2), row.get(3));
-    assert_eq!(
-        fields,
-        ("AI".into(), "AI101".into(), "DEL".into(), "BOM".into())
-    );
-    assert_eq!(
-        row.get::<_, NaiveDate>(4),
-        day(today, 1),
-        "departs tomorrow in India"
-    );
+    assert_eq!(fields, ("AI".into(), "AI101".into(), "DEL".into(), "BOM".into()));
+    assert_eq!(row.get::<_, NaiveDate>(4), day(today, 1), "departs tomorrow in India");
     assert_eq!(row.get::<_, String>(5), "SCHEDULED");
     let layout: SeatLayout = serde_json::from_value(row.get(6)).unwrap();
-    let seat = layout
-        .seat(&SeatNumber::parse("A1").unwrap())
-        .expect("the walkthrough's seat A1 exists");
+    let seat = layout.seat(&SeatNumber::parse("A1").unwrap()).expect("the walkthrough's seat A1 exists");
     assert_eq!(seat.cabin, Cabin::Economy);
 
     let fares: Vec<(String, i64, String)> = db
-        .query(
-            "SELECT cabin, amount, currency FROM flight_fares WHERE flight_id = 1",
-            &[],
-        )
+        .query("SELECT cabin, amount, currency FROM flight_fares WHERE flight_id = 1", &[])
         .await
         .unwrap()
         .iter()
@@ -87,8 +71,7 @@ async fn seeding_again_adds_nothing_and_a_later_day_only_adds_its_new_day() {
     let today = demo_today();
     let first = seed_demo(&db, today, 2).await.unwrap();
     assert!(first.flights_inserted >= 4000, "{first}");
-    let totals =
-        "SELECT (SELECT count(*) FROM flights) * 1000000 + (SELECT count(*) FROM flight_fares)";
+    let totals = "SELECT (SELECT count(*) FROM flights) * 1000000 + (SELECT count(*) FROM flight_fares)";
     let before = count(&db, totals, &[]).await;
 
     let second = seed_demo(&db, today, 2).await.unwrap();
@@ -103,12 +86,7 @@ async fn seeding_again_adds_nothing_and_a_later_day_only_adds_its_new_day() {
     // run finds tomorrow in place and adds only the day after.
     let next = seed_demo(&db, day(today, 1), 2).await.unwrap();
     assert_eq!(next.flights_inserted * 2, first.flights_inserted, "{next}");
-    let ai101 = count(
-        &db,
-        "SELECT count(*) FROM flights WHERE flight_number = 'AI101'",
-        &[],
-    )
-    .await;
+    let ai101 = count(&db, "SELECT count(*) FROM flights WHERE flight_number = 'AI101'", &[]).await;
     assert_eq!(ai101, 3, "AI101 flies once a day");
 }
 
@@ -123,10 +101,9 @@ async fn demo_has_real_airports_and_thousands_of_flights_a_day() {
         .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert!(zones.len() >= 40, "{} airports", zones.len());
-    for code in [
-        "DEL", "BOM", "BLR", "MAA", "CCU", "HYD", "GOI", "COK", "AMD", "PNQ", "PAT", "DXB", "SIN",
-        "LHR", "JFK",
-    ] {
+    for code in
+        ["DEL", "BOM", "BLR", "MAA", "CCU", "HYD", "GOI", "COK", "AMD", "PNQ", "PAT", "DXB", "SIN", "LHR", "JFK"]
+    {
         assert!(zones.contains_key(code), "{code} missing");
     }
     for (code, zone) in [
@@ -159,10 +136,7 @@ async fn demo_has_real_airports_and_thousands_of_flights_a_day() {
         let flights = per_day.get(&date).copied().unwrap_or(0);
         assert!(flights >= 2000, "{flights} flights on {date}");
     }
-    let outside = per_day
-        .iter()
-        .filter(|(date, _)| **date < today || **date >= day(today, DAYS.into()))
-        .count();
+    let outside = per_day.iter().filter(|(date, _)| **date < today || **date >= day(today, DAYS.into())).count();
     assert_eq!(outside, 0, "flights outside the seeded dates: {per_day:?}");
 
     let bad_numbers = count(
@@ -217,10 +191,7 @@ async fn fares_match_the_seat_layouts() {
         .unwrap()
     {
         let (aircraft, fares): (String, i64) = (row.get(0), row.get(1));
-        let cabins = Cabin::ALL
-            .into_iter()
-            .filter(|c| layouts[&aircraft].seat_count(*c) > 0)
-            .count();
+        let cabins = Cabin::ALL.into_iter().filter(|c| layouts[&aircraft].seat_count(*c) > 0).count();
         assert_eq!(fares as usize, cabins, "{aircraft}");
     }
 
@@ -250,14 +221,7 @@ async fn one_and_two_stop_itineraries_exist() {
     let tomorrow = day(today, 1);
     let direct = |from: &'static str, to: &'static str| {
         let db = &db;
-        async move {
-            count(
-                db,
-                "SELECT count(*) FROM flights WHERE origin = $1 AND destination = $2",
-                &[&from, &to],
-            )
-            .await
-        }
+        async move { count(db, "SELECT count(*) FROM flights WHERE origin = $1 AND destination = $2", &[&from, &to]).await }
     };
     assert!(direct("DEL", "BOM").await >= 40 * i64::from(DAYS));
 
@@ -316,10 +280,7 @@ async fn bench_seed_loads_a_large_network_quickly() {
     let report = seed_bench(&db, demo_today(), 1, 600, 50_000).await.unwrap();
     let elapsed = started.elapsed();
     println!("seed_bench: {report} in {:.1} s", elapsed.as_secs_f64());
-    assert!(
-        report.airports >= 500 && report.flights_inserted >= 50_000,
-        "{report}"
-    );
+    assert!(report.airports >= 500 && report.flights_inserted >= 50_000, "{report}");
     assert!(count(&db, "SELECT count(*) FROM airports", &[]).await >= 500);
     assert!(count(&db, "SELECT count(*) FROM flights", &[]).await >= 50_000);
     let unpriced = count(
@@ -335,12 +296,8 @@ async fn bench_seed_loads_a_large_network_quickly() {
     let stops = |from: &'static str, to: &'static str| {
         let db = &db;
         async move {
-            let direct = count(
-                db,
-                "SELECT count(*) FROM flights WHERE origin = $1 AND destination = $2",
-                &[&from, &to],
-            )
-            .await;
+            let direct =
+                count(db, "SELECT count(*) FROM flights WHERE origin = $1 AND destination = $2", &[&from, &to]).await;
             let one = count(
                 db,
                 &format!(
@@ -366,18 +323,9 @@ async fn bench_seed_loads_a_large_network_quickly() {
     };
     let pairs = bench_busy_pairs();
     let (direct, one, _) = stops(pairs[0].0, pairs[0].1).await;
-    assert!(
-        direct >= 100 && one >= 10,
-        "{pairs:?}[0]: {direct} direct, {one} 1-stop routes"
-    );
+    assert!(direct >= 100 && one >= 10, "{pairs:?}[0]: {direct} direct, {one} 1-stop routes");
     let (direct, one, _) = stops(pairs[1].0, pairs[1].1).await;
-    assert!(
-        direct == 0 && one > 0,
-        "{pairs:?}[1]: {direct} direct, {one} 1-stop routes"
-    );
+    assert!(direct == 0 && one > 0, "{pairs:?}[1]: {direct} direct, {one} 1-stop routes");
     let (direct, one, two) = stops(pairs[2].0, pairs[2].1).await;
-    assert!(
-        direct == 0 && one == 0 && two > 0,
-        "{pairs:?}[2]: {direct} direct, {one} 1-stop, {two} 2-stop routes"
-    );
+    assert!(direct == 0 && one == 0 && two > 0, "{pairs:?}[2]: {direct} direct, {one} 1-stop, {two} 2-stop routes");
 }

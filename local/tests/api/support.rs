@@ -31,15 +31,10 @@ pub fn request_with(
         headers.insert("authorization", format!("Bearer {token}").parse().unwrap());
     }
     for (name, value) in extra_headers {
-        headers.insert(
-            http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
-            value.parse().unwrap(),
-        );
+        headers.insert(http::HeaderName::from_bytes(name.as_bytes()).unwrap(), value.parse().unwrap());
     }
-    let params: Map<String, Value> = path_params
-        .iter()
-        .map(|(k, v)| (k.to_string(), Value::String(v.to_string())))
-        .collect();
+    let params: Map<String, Value> =
+        path_params.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect();
     local_stack::gateway::api_gateway_v2_request(
         &format!("{method} {}", uri.path()),
         &method,
@@ -64,48 +59,28 @@ pub fn body_json(response: &Response<Body>) -> Value {
 /// Asserts an RFC 9457 problem with the given status and code.
 pub fn assert_problem(response: &Response<Body>, status: u16, code: &str) -> Value {
     let doc = body_json(response);
+    assert_eq!(response.status().as_u16(), status, "unexpected status, body: {doc}");
     assert_eq!(
-        response.status().as_u16(),
-        status,
-        "unexpected status, body: {doc}"
-    );
-    assert_eq!(
-        response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()),
         Some("application/problem+json"),
         "problem content type"
     );
     assert_eq!(doc["status"], status, "{doc}");
     assert_eq!(doc["code"], code, "{doc}");
     assert!(doc["type"].as_str().is_some_and(|t| !t.is_empty()), "{doc}");
-    assert!(
-        doc["title"].as_str().is_some_and(|t| !t.is_empty()),
-        "{doc}"
-    );
+    assert!(doc["title"].as_str().is_some_and(|t| !t.is_empty()), "{doc}");
     assert!(response.headers().contains_key("x-request-id"));
     doc
 }
 
 pub async fn signup(stack: &TestStack, name: &str, email: &str, password: &str) -> Response<Body> {
     let body = serde_json::json!({"name": name, "email": email, "password": password});
-    auth_signup::handle(
-        &stack.services,
-        request("POST", "/api/auth/signup", Some(body), None),
-    )
-    .await
-    .unwrap()
+    auth_signup::handle(&stack.services, request("POST", "/api/auth/signup", Some(body), None)).await.unwrap()
 }
 
 pub async fn login(stack: &TestStack, email: &str, password: &str) -> Response<Body> {
     let body = serde_json::json!({"email": email, "password": password});
-    auth_login::handle(
-        &stack.services,
-        request("POST", "/api/auth/login", Some(body), None),
-    )
-    .await
-    .unwrap()
+    auth_login::handle(&stack.services, request("POST", "/api/auth/login", Some(body), None)).await.unwrap()
 }
 
 /// Signs a customer up and returns (user id, token).
@@ -113,10 +88,7 @@ pub async fn customer(stack: &TestStack, email: &str) -> (i64, String) {
     let response = signup(stack, "Test Customer", email, "correct horse battery").await;
     let doc = body_json(&response);
     assert_eq!(response.status(), 201, "{doc}");
-    (
-        doc["userId"].as_i64().unwrap(),
-        doc["token"].as_str().unwrap().to_string(),
-    )
+    (doc["userId"].as_i64().unwrap(), doc["token"].as_str().unwrap().to_string())
 }
 
 /// A small hand-made network in a test database: airports across UTC
@@ -152,11 +124,7 @@ impl Network {
         let day = chrono::TimeZone::from_local_datetime(&tz, &date.and_hms_opt(0, 0, 0).unwrap())
             .unwrap()
             .with_timezone(&chrono::Utc);
-        Network {
-            db,
-            day,
-            date: date.to_string(),
-        }
+        Network { db, day, date: date.to_string() }
     }
 
     /// Adds a flight departing `minutes_after_midnight` (IST) on the search
@@ -195,36 +163,22 @@ impl Network {
 
 /// Runs a search through the handler; returns (status, body, x-cache).
 pub async fn search(stack: &TestStack, token: &str, query: &str) -> (u16, Value, String) {
-    let req = request_with(
-        "GET",
-        &format!("/api/flights/search?{query}"),
-        None,
-        Some(token),
-        &[],
-        &[],
-    );
+    let req = request_with("GET", &format!("/api/flights/search?{query}"), None, Some(token), &[], &[]);
     let response = flights_search::handle(&stack.services, req).await.unwrap();
-    let cache = response
-        .headers()
-        .get("x-cache")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let cache = response.headers().get("x-cache").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     (response.status().as_u16(), body_json(&response), cache)
 }
 
 pub fn itinerary_ids(body: &Value) -> Vec<String> {
-    body["itineraries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_string())
-        .collect()
+    body["itineraries"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
 }
 
 /// Calls a JSON route handler with a body; returns (status, body).
 pub async fn call(
-    handler: for<'a> fn(&'a shared::Services, Request) -> futures::future::BoxFuture<'a, Result<Response<Body>, lambda_http::Error>>,
+    handler: for<'a> fn(
+        &'a shared::Services,
+        Request,
+    ) -> futures::future::BoxFuture<'a, Result<Response<Body>, lambda_http::Error>>,
     stack: &TestStack,
     method: &str,
     path: &str,

@@ -29,11 +29,7 @@ pub async fn sign_up(
     }
     let password_hash = hash_password(input.password).await?;
     let user = users
-        .create_customer(NewUser {
-            name: &name,
-            email: &email,
-            password_hash: &password_hash,
-        })
+        .create_customer(NewUser { name: &name, email: &email, password_hash: &password_hash })
         .await
         .map_err(|e| match e {
             CreateUserError::EmailTaken => email_taken(),
@@ -66,11 +62,7 @@ pub async fn log_in(
     let email = normalize_email(input.email).unwrap_or_else(|_| input.email.trim().to_lowercase());
     throttle.begin_attempt(&email, input.client_ip).await?;
     let user = users.find_by_email(&email).await?;
-    let matches = verify_password(
-        input.password,
-        user.as_ref().map(|u| u.password_hash.as_str()),
-    )
-    .await?;
+    let matches = verify_password(input.password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     match user {
         Some(user) if matches => {
             throttle.succeeded(&email, input.client_ip).await?;
@@ -91,13 +83,8 @@ pub async fn ensure_admin(
     let email = normalize_email(email)?;
     check_password_policy(password, &email)?;
     let password_hash = hash_password(password).await?;
-    let user = users
-        .upsert_admin(NewUser {
-            name: "Administrator",
-            email: &email,
-            password_hash: &password_hash,
-        })
-        .await?;
+    let user =
+        users.upsert_admin(NewUser { name: "Administrator", email: &email, password_hash: &password_hash }).await?;
     debug_assert_eq!(user.role, Role::Admin);
     Ok(user)
 }

@@ -2,9 +2,7 @@
 //! Hashing runs on the blocking pool so it never stalls other requests.
 
 use crate::ApiError;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
 
@@ -15,17 +13,12 @@ fn hasher() -> Argon2<'static> {
 
 pub async fn hash_password(password: &str) -> Result<String, ApiError> {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(ApiError::internal)?
+    tokio::task::spawn_blocking(move || hash_blocking(&password)).await.map_err(ApiError::internal)?
 }
 
 fn hash_blocking(password: &str) -> Result<String, ApiError> {
     let salt = SaltString::generate(&mut OsRng);
-    hasher()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(ApiError::internal)
+    hasher().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(ApiError::internal)
 }
 
 /// Verifies `password` against a stored PHC hash. With `None` (unknown
@@ -37,11 +30,9 @@ pub async fn verify_password(password: &str, stored_hash: Option<&str>) -> Resul
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
-        let parsed = PasswordHash::new(&stored)
-            .map_err(|e| ApiError::internal(format!("stored hash unreadable: {e}")))?;
-        let matches = hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
+        let parsed =
+            PasswordHash::new(&stored).map_err(|e| ApiError::internal(format!("stored hash unreadable: {e}")))?;
+        let matches = hasher().verify_password(password.as_bytes(), &parsed).is_ok();
         Ok(known && matches)
     })
     .await
@@ -50,10 +41,7 @@ pub async fn verify_password(password: &str, stored_hash: Option<&str>) -> Resul
 
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        hash_blocking("dummy password for timing equalisation")
-            .expect("hashing a constant succeeds")
-    })
+    DUMMY.get_or_init(|| hash_blocking("dummy password for timing equalisation").expect("hashing a constant succeeds"))
 }
 
 #[cfg(test)]
@@ -63,10 +51,7 @@ mod tests {
     #[tokio::test]
     async fn hashes_verify_and_use_argon2id_owasp_params() {
         let hash = hash_password("correct horse").await.unwrap();
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
-        );
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
         assert!(verify_password("correct horse", Some(&hash)).await.unwrap());
         assert!(!verify_password("wrong horse", Some(&hash)).await.unwrap());
         assert!(!verify_password("correct horse", None).await.unwrap());

@@ -92,12 +92,8 @@ impl TokenService {
         // RFC 7638 thumbprint: members in lexicographic order, no spaces.
         let thumbprint_input = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
         let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(thumbprint_input.as_bytes()));
-        let encoding = EncodingKey::from_rsa_pem(pem.as_bytes())
-            .map_err(|e| format!("JWT private key: {e}"))?;
-        let decoding = DecodingKey::from_rsa_raw_components(
-            &public.n().to_bytes_be(),
-            &public.e().to_bytes_be(),
-        );
+        let encoding = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| format!("JWT private key: {e}"))?;
+        let decoding = DecodingKey::from_rsa_raw_components(&public.n().to_bytes_be(), &public.e().to_bytes_be());
 
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[&config.issuer]);
@@ -107,10 +103,7 @@ impl TokenService {
 
         Ok(TokenService {
             encoding,
-            verifier: TokenVerifier {
-                decoding,
-                validation,
-            },
+            verifier: TokenVerifier { decoding, validation },
             config: config.clone(),
             public_jwk: json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e}),
         })
@@ -118,8 +111,7 @@ impl TokenService {
 
     pub fn issue(&self, user_id: i64, role: Role) -> Result<IssuedToken, ApiError> {
         let now = Utc::now();
-        let expires_at =
-            now + chrono::Duration::from_std(self.config.ttl).map_err(ApiError::internal)?;
+        let expires_at = now + chrono::Duration::from_std(self.config.ttl).map_err(ApiError::internal)?;
         let claims = Claims {
             iss: self.config.issuer.clone(),
             aud: self.config.audience.clone(),
@@ -131,8 +123,7 @@ impl TokenService {
         };
         let mut header = Header::new(Algorithm::RS256);
         header.kid = self.public_jwk["kid"].as_str().map(str::to_owned);
-        let token =
-            jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(ApiError::internal)?;
+        let token = jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(ApiError::internal)?;
         Ok(IssuedToken { token, expires_at })
     }
 
@@ -163,27 +154,17 @@ impl TokenVerifier {
     /// audience, unexpired, is refused; `alg: none` and HS256 with the public
     /// key as secret fail the algorithm check.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| {
-                let reason = match e.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired",
-                    jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                        "the token signature is invalid"
-                    }
-                    jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => {
-                        "the token algorithm is not accepted"
-                    }
-                    jsonwebtoken::errors::ErrorKind::InvalidAudience => {
-                        "the token is for another audience"
-                    }
-                    jsonwebtoken::errors::ErrorKind::InvalidIssuer => {
-                        "the token is from another issuer"
-                    }
-                    _ => "the token is malformed or invalid",
-                };
-                ApiError::Unauthorized(reason.into())
-            })
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|e| {
+            let reason = match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired",
+                jsonwebtoken::errors::ErrorKind::InvalidSignature => "the token signature is invalid",
+                jsonwebtoken::errors::ErrorKind::InvalidAlgorithm => "the token algorithm is not accepted",
+                jsonwebtoken::errors::ErrorKind::InvalidAudience => "the token is for another audience",
+                jsonwebtoken::errors::ErrorKind::InvalidIssuer => "the token is from another issuer",
+                _ => "the token is malformed or invalid",
+            };
+            ApiError::Unauthorized(reason.into())
+        })
     }
 }
 
@@ -200,10 +181,7 @@ mod tests {
     }
 
     fn service(ttl_secs: u64) -> TokenService {
-        let pem = private_key()
-            .to_pkcs8_pem(LineEnding::LF)
-            .unwrap()
-            .to_string();
+        let pem = private_key().to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
         TokenService::from_config(&JwtConfig {
             private_key_pem: pem,
             issuer: "https://issuer.test".into(),
@@ -227,10 +205,7 @@ mod tests {
         assert_eq!(claims.iss, "https://issuer.test");
         assert!(!claims.jti.is_empty());
         let header = jsonwebtoken::decode_header(&issued.token).unwrap();
-        assert_eq!(
-            header.kid.as_deref(),
-            tokens.jwks()["keys"][0]["kid"].as_str()
-        );
+        assert_eq!(header.kid.as_deref(), tokens.jwks()["keys"][0]["kid"].as_str());
     }
 
     #[test]
@@ -241,26 +216,16 @@ mod tests {
         let verify = |t: &str| tokens.verifier().verify(t).unwrap_err().status().as_u16();
 
         // Payload changed to admin, signature kept.
-        let mut claims: Value =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         claims["role"] = json!("admin");
-        assert_eq!(
-            verify(&format!("{}.{}.{}", parts[0], b64(&claims), parts[2])),
-            401
-        );
+        assert_eq!(verify(&format!("{}.{}.{}", parts[0], b64(&claims), parts[2])), 401);
 
         // alg: none with no signature.
-        let none = format!(
-            "{}.{}.",
-            b64(&json!({"alg": "none", "typ": "JWT"})),
-            parts[1]
-        );
+        let none = format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT"})), parts[1]);
         assert_eq!(verify(&none), 401);
 
         // HS256 signed with the public key as the HMAC secret.
-        let public_pem = RsaPublicKey::from(private_key())
-            .to_public_key_pem(LineEnding::LF)
-            .unwrap();
+        let public_pem = RsaPublicKey::from(private_key()).to_public_key_pem(LineEnding::LF).unwrap();
         let forged = jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &serde_json::from_slice::<Value>(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap(),
@@ -270,11 +235,9 @@ mod tests {
         assert_eq!(verify(&forged), 401);
 
         // Expired well beyond the leeway.
-        let mut old: Value =
-            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+        let mut old: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         old["exp"] = json!(Utc::now().timestamp() - 3600);
-        let expired =
-            jsonwebtoken::encode(&Header::new(Algorithm::RS256), &old, &tokens.encoding).unwrap();
+        let expired = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &old, &tokens.encoding).unwrap();
         let err = tokens.verifier().verify(&expired).unwrap_err();
         assert!(err.to_string().contains("expired"), "{err}");
 

@@ -89,9 +89,7 @@ pub fn normalize_email(raw: &str) -> Result<String, ApiError> {
     if email.chars().count() > MAX_EMAIL_CHARS {
         return Err(invalid("is too long"));
     }
-    let (local, domain) = email
-        .split_once('@')
-        .ok_or_else(|| invalid("must look like name@example.com"))?;
+    let (local, domain) = email.split_once('@').ok_or_else(|| invalid("must look like name@example.com"))?;
     let label_ok = |label: &str| {
         !label.is_empty()
             && label.len() <= 63
@@ -104,9 +102,7 @@ pub fn normalize_email(raw: &str) -> Result<String, ApiError> {
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local
-            .chars()
-            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
+        && local.chars().all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2 && labels.iter().all(|l| label_ok(l));
     if !local_ok || !domain_ok {
@@ -122,44 +118,28 @@ pub fn normalize_name(raw: &str) -> Result<String, ApiError> {
         return Err(ApiError::invalid_field("name", "is required"));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::invalid_field(
-            "name",
-            format!("must be at most {MAX_NAME_CHARS} characters"),
-        ));
+        return Err(ApiError::invalid_field("name", format!("must be at most {MAX_NAME_CHARS} characters")));
     }
     if name.chars().any(char::is_control) {
-        return Err(ApiError::invalid_field(
-            "name",
-            "must not contain control characters",
-        ));
+        return Err(ApiError::invalid_field("name", "must not contain control characters"));
     }
     Ok(name.to_string())
 }
 
 pub fn check_password_policy(password: &str, email: &str) -> Result<(), ApiError> {
-    let weak =
-        |reason: String| ApiError::bad_request("WEAK_PASSWORD", format!("password: {reason}"));
+    let weak = |reason: String| ApiError::bad_request("WEAK_PASSWORD", format!("password: {reason}"));
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(weak(format!(
-            "must be at least {MIN_PASSWORD_CHARS} characters"
-        )));
+        return Err(weak(format!("must be at least {MIN_PASSWORD_CHARS} characters")));
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(weak(format!(
-            "must be at most {MAX_PASSWORD_CHARS} characters"
-        )));
+        return Err(weak(format!("must be at most {MAX_PASSWORD_CHARS} characters")));
     }
     let lowered = password.to_lowercase();
     if COMMON_PASSWORDS.contains(&lowered.as_str()) {
-        return Err(weak(
-            "is one of the most common passwords; choose another".into(),
-        ));
+        return Err(weak("is one of the most common passwords; choose another".into()));
     }
-    if password
-        .chars()
-        .all(|c| c == password.chars().next().unwrap_or(' '))
-    {
+    if password.chars().all(|c| c == password.chars().next().unwrap_or(' ')) {
         return Err(weak("must not be one repeated character".into()));
     }
     let local_part = email.split('@').next().unwrap_or_default();
@@ -175,14 +155,8 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_lowercased_and_shape_checked() {
-        assert_eq!(
-            normalize_email("  John@Example.COM ").unwrap(),
-            "john@example.com"
-        );
-        assert_eq!(
-            normalize_email("a.b+tag@mail.co.in").unwrap(),
-            "a.b+tag@mail.co.in"
-        );
+        assert_eq!(normalize_email("  John@Example.COM ").unwrap(), "john@example.com");
+        assert_eq!(normalize_email("a.b+tag@mail.co.in").unwrap(), "a.b+tag@mail.co.in");
         for bad in [
             "",
             "john",

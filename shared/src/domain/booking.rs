@@ -11,9 +11,7 @@ const PNR_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 
 pub fn new_pnr() -> String {
     let mut rng = rand::thread_rng();
-    (0..6)
-        .map(|_| PNR_ALPHABET[rng.gen_range(0..PNR_ALPHABET.len())] as char)
-        .collect()
+    (0..6).map(|_| PNR_ALPHABET[rng.gen_range(0..PNR_ALPHABET.len())] as char).collect()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,14 +33,7 @@ impl BookingStatus {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [
-            Self::PendingPayment,
-            Self::Paid,
-            Self::Cancelled,
-            Self::Expired,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == raw)
+        [Self::PendingPayment, Self::Paid, Self::Cancelled, Self::Expired].into_iter().find(|s| s.as_str() == raw)
     }
 }
 
@@ -59,10 +50,7 @@ pub fn assign_seats(
     if count == 0 {
         return Some(Vec::new());
     }
-    let free: Vec<Seat> = layout
-        .seats()
-        .filter(|s| s.cabin == cabin && !unavailable.contains(&s.number))
-        .collect();
+    let free: Vec<Seat> = layout.seats().filter(|s| s.cabin == cabin && !unavailable.contains(&s.number)).collect();
     if free.len() < count {
         return None;
     }
@@ -111,8 +99,7 @@ pub fn normalise_seats(raw: &[String]) -> Result<Vec<SeatNumber>, String> {
     let mut seen = HashSet::new();
     let mut seats = Vec::with_capacity(raw.len());
     for spelling in raw {
-        let seat = SeatNumber::parse(spelling)
-            .ok_or_else(|| format!("{spelling:?} is not a seat number like 12A"))?;
+        let seat = SeatNumber::parse(spelling).ok_or_else(|| format!("{spelling:?} is not a seat number like 12A"))?;
         if !seen.insert(seat.clone()) {
             return Err(format!("seat {seat} is listed twice"));
         }
@@ -142,64 +129,36 @@ mod tests {
         for _ in 0..200 {
             let pnr = new_pnr();
             assert_eq!(pnr.len(), 6);
-            assert!(
-                pnr.chars().all(|c| PNR_ALPHABET.contains(&(c as u8))),
-                "{pnr}"
-            );
+            assert!(pnr.chars().all(|c| PNR_ALPHABET.contains(&(c as u8))), "{pnr}");
         }
     }
 
     #[test]
     fn prefers_adjacent_seats_in_one_row() {
         let l = layout();
-        assert_eq!(
-            assign_seats(&l, Cabin::Economy, 2, &taken(&[]), &[]).unwrap(),
-            vec!["2A", "2B"]
-        );
+        assert_eq!(assign_seats(&l, Cabin::Economy, 2, &taken(&[]), &[]).unwrap(), vec!["2A", "2B"]);
         // Row 2 has no two adjacent free seats: row 3 does.
         let busy = taken(&["2A", "2C", "2E"]);
-        assert_eq!(
-            assign_seats(&l, Cabin::Economy, 2, &busy, &[]).unwrap(),
-            vec!["3A", "3B"]
-        );
+        assert_eq!(assign_seats(&l, Cabin::Economy, 2, &busy, &[]).unwrap(), vec!["3A", "3B"]);
         // Next to the seat the caller already holds in row 4.
-        assert_eq!(
-            assign_seats(&l, Cabin::Economy, 3, &taken(&[]), &[4]).unwrap(),
-            vec!["4A", "4B", "4C"]
-        );
+        assert_eq!(assign_seats(&l, Cabin::Economy, 3, &taken(&[]), &[4]).unwrap(), vec!["4A", "4B", "4C"]);
     }
 
     #[test]
     fn falls_back_to_scattered_seats_and_fails_when_too_few() {
         let l = layout();
-        let busy: HashSet<String> = ["2", "3", "4"]
-            .iter()
-            .flat_map(|r| ["A", "C", "E"].iter().map(move |c| format!("{r}{c}")))
-            .collect();
-        assert_eq!(
-            assign_seats(&l, Cabin::Economy, 2, &busy, &[]).unwrap(),
-            vec!["2B", "2D"]
-        );
-        assert_eq!(
-            assign_seats(&l, Cabin::Business, 2, &taken(&["1A"]), &[]),
-            None
-        );
-        assert_eq!(
-            assign_seats(&l, Cabin::Business, 1, &taken(&["1A"]), &[]).unwrap(),
-            vec!["1C"]
-        );
+        let busy: HashSet<String> =
+            ["2", "3", "4"].iter().flat_map(|r| ["A", "C", "E"].iter().map(move |c| format!("{r}{c}"))).collect();
+        assert_eq!(assign_seats(&l, Cabin::Economy, 2, &busy, &[]).unwrap(), vec!["2B", "2D"]);
+        assert_eq!(assign_seats(&l, Cabin::Business, 2, &taken(&["1A"]), &[]), None);
+        assert_eq!(assign_seats(&l, Cabin::Business, 1, &taken(&["1A"]), &[]).unwrap(), vec!["1C"]);
     }
 
     #[test]
     fn seat_lists_are_normalised_and_deduplicated() {
         let seats = normalise_seats(&["A1".into(), "2b".into()]).unwrap();
-        assert_eq!(
-            seats.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-            vec!["1A", "2B"]
-        );
-        assert!(normalise_seats(&["1A".into(), "a1".into()])
-            .unwrap_err()
-            .contains("twice"));
+        assert_eq!(seats.iter().map(|s| s.to_string()).collect::<Vec<_>>(), vec!["1A", "2B"]);
+        assert!(normalise_seats(&["1A".into(), "a1".into()]).unwrap_err().contains("twice"));
         assert!(normalise_seats(&["1A".into(), "zz".into()]).is_err());
     }
 }

@@ -94,7 +94,11 @@ mod tests {
         assert_eq!(discount_amount(&code(DiscountKind::Flat, 10_000), 500_000, 500_000, now), Ok(10_000));
         assert_eq!(discount_amount(&code(DiscountKind::Percent, 10), 500_000, 500_000, now), Ok(50_000));
         assert_eq!(discount_amount(&code(DiscountKind::Percent, 50), 500_000, 500_000, now), Ok(75_000), "capped");
-        assert_eq!(discount_amount(&code(DiscountKind::Flat, 900_000), 500_000, 200_000, now), Ok(200_000), "never more than payable");
+        assert_eq!(
+            discount_amount(&code(DiscountKind::Flat, 900_000), 500_000, 200_000, now),
+            Ok(200_000),
+            "never more than payable"
+        );
     }
 
     #[test]

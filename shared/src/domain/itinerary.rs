@@ -89,11 +89,7 @@ impl Itinerary {
     }
 
     pub fn id(&self) -> String {
-        self.legs
-            .iter()
-            .map(|l| l.flight_id.to_string())
-            .collect::<Vec<_>>()
-            .join("-")
+        self.legs.iter().map(|l| l.flight_id.to_string()).collect::<Vec<_>>().join("-")
     }
 
     pub fn departs_at(&self) -> DateTime<Utc> {
@@ -116,12 +112,7 @@ impl Itinerary {
     pub fn layovers(&self) -> Vec<(String, i64)> {
         self.legs
             .windows(2)
-            .map(|pair| {
-                (
-                    pair[0].destination.clone(),
-                    (pair[1].departs_at - pair[0].arrives_at).num_minutes(),
-                )
-            })
+            .map(|pair| (pair[0].destination.clone(), (pair[1].departs_at - pair[0].arrives_at).num_minutes()))
             .collect()
     }
 
@@ -197,12 +188,7 @@ impl<'a> DeparturesByAirport<'a> {
 /// Joins first legs (from the origin on the date), middle legs and last legs
 /// (into the destination) into itineraries, sorted and truncated to
 /// [`MAX_RESULTS`].
-pub fn build_itineraries(
-    input: &SearchInput<'_>,
-    first: &[Leg],
-    middle: &[Leg],
-    last: &[Leg],
-) -> Vec<Itinerary> {
+pub fn build_itineraries(input: &SearchInput<'_>, first: &[Leg], middle: &[Leg], last: &[Leg]) -> Vec<Itinerary> {
     let mut found: Vec<Itinerary> = Vec::new();
     let mut push = |legs: Vec<Leg>| {
         if found.len() < MAX_CANDIDATES {
@@ -214,45 +200,25 @@ pub fn build_itineraries(
     let last_by_origin = DeparturesByAirport::new(last);
     let middle_by_origin = DeparturesByAirport::new(middle);
 
-    for f1 in first
-        .iter()
-        .filter(|l| l.origin == input.origin)
-        .filter(|l| input.has_seats(l))
-    {
+    for f1 in first.iter().filter(|l| l.origin == input.origin).filter(|l| input.has_seats(l)) {
         if f1.destination == input.destination {
             push(vec![f1.clone()]);
             continue;
         }
         if input.max_stops >= 1 {
-            for f2 in last_by_origin
-                .after(&f1.destination, f1.arrives_at)
-                .iter()
-                .filter(|l| input.has_seats(l))
-            {
+            for f2 in last_by_origin.after(&f1.destination, f1.arrives_at).iter().filter(|l| input.has_seats(l)) {
                 if f2.destination == input.destination && input.connects(f1, f2) {
                     push(vec![f1.clone(), (*f2).clone()]);
                 }
             }
         }
         if input.max_stops >= 2 {
-            for f2 in middle_by_origin
-                .after(&f1.destination, f1.arrives_at)
-                .iter()
-                .filter(|l| input.has_seats(l))
-            {
+            for f2 in middle_by_origin.after(&f1.destination, f1.arrives_at).iter().filter(|l| input.has_seats(l)) {
                 let hub = f2.destination.as_str();
-                if hub == input.origin
-                    || hub == input.destination
-                    || hub == f1.destination
-                    || !input.connects(f1, f2)
-                {
+                if hub == input.origin || hub == input.destination || hub == f1.destination || !input.connects(f1, f2) {
                     continue;
                 }
-                for f3 in last_by_origin
-                    .after(hub, f2.arrives_at)
-                    .iter()
-                    .filter(|l| input.has_seats(l))
-                {
+                for f3 in last_by_origin.after(hub, f2.arrives_at).iter().filter(|l| input.has_seats(l)) {
                     if f3.destination == input.destination && input.connects(f2, f3) {
                         push(vec![f1.clone(), (*f2).clone(), (*f3).clone()]);
                     }
@@ -269,12 +235,15 @@ pub fn sort_itineraries(itineraries: &mut [Itinerary], order: SortOrder) {
     // Every key ends with the itinerary id, so the order is total and
     // pagination is stable between requests.
     match order {
-        SortOrder::Price => itineraries
-            .sort_by_cached_key(|i| (i.total_price, i.duration_minutes(), i.departs_at(), i.id())),
-        SortOrder::Duration => itineraries
-            .sort_by_cached_key(|i| (i.duration_minutes(), i.total_price, i.departs_at(), i.id())),
-        SortOrder::Departure => itineraries
-            .sort_by_cached_key(|i| (i.departs_at(), i.total_price, i.duration_minutes(), i.id())),
+        SortOrder::Price => {
+            itineraries.sort_by_cached_key(|i| (i.total_price, i.duration_minutes(), i.departs_at(), i.id()))
+        }
+        SortOrder::Duration => {
+            itineraries.sort_by_cached_key(|i| (i.duration_minutes(), i.total_price, i.departs_at(), i.id()))
+        }
+        SortOrder::Departure => {
+            itineraries.sort_by_cached_key(|i| (i.departs_at(), i.total_price, i.duration_minutes(), i.id()))
+        }
     }
 }
 
@@ -284,25 +253,19 @@ mod tests {
     use chrono::TimeZone;
 
     fn airports() -> HashMap<String, ConnectionRules> {
-        [
-            ("AAA", "IN", 45),
-            ("BBB", "IN", 45),
-            ("CCC", "IN", 60),
-            ("DDD", "IN", 45),
-            ("XXX", "AE", 60),
-        ]
-        .into_iter()
-        .map(|(code, country, mct)| {
-            (
-                code.to_string(),
-                ConnectionRules {
-                    country: country.into(),
-                    min_connection_minutes: mct,
-                    min_connection_minutes_international: 90,
-                },
-            )
-        })
-        .collect()
+        [("AAA", "IN", 45), ("BBB", "IN", 45), ("CCC", "IN", 60), ("DDD", "IN", 45), ("XXX", "AE", 60)]
+            .into_iter()
+            .map(|(code, country, mct)| {
+                (
+                    code.to_string(),
+                    ConnectionRules {
+                        country: country.into(),
+                        min_connection_minutes: mct,
+                        min_connection_minutes_international: 90,
+                    },
+                )
+            })
+            .collect()
     }
 
     fn at(hour: i64, minute: i64) -> DateTime<Utc> {
@@ -326,14 +289,7 @@ mod tests {
     }
 
     fn input<'a>(airports: &'a HashMap<String, ConnectionRules>, max_stops: u8) -> SearchInput<'a> {
-        SearchInput {
-            origin: "AAA",
-            destination: "DDD",
-            passengers: 1,
-            max_stops,
-            sort: SortOrder::Price,
-            airports,
-        }
+        SearchInput { origin: "AAA", destination: "DDD", passengers: 1, max_stops, sort: SortOrder::Price, airports }
     }
 
     fn ids(found: &[Itinerary]) -> Vec<String> {
@@ -343,32 +299,14 @@ mod tests {
     #[test]
     fn direct_one_and_two_stop() {
         let a = airports();
-        let first = vec![
-            leg(1, "AAA", "DDD", at(6, 0), 120, 5000),
-            leg(2, "AAA", "BBB", at(7, 0), 60, 1000),
-        ];
+        let first = vec![leg(1, "AAA", "DDD", at(6, 0), 120, 5000), leg(2, "AAA", "BBB", at(7, 0), 60, 1000)];
         let middle = vec![leg(3, "BBB", "CCC", at(9, 0), 60, 1000)];
-        let last = vec![
-            leg(4, "BBB", "DDD", at(9, 0), 60, 1500),
-            leg(5, "CCC", "DDD", at(11, 0), 60, 1000),
-        ];
-        assert_eq!(
-            ids(&build_itineraries(&input(&a, 0), &first, &middle, &last)),
-            vec!["1"]
-        );
-        assert_eq!(
-            ids(&build_itineraries(&input(&a, 1), &first, &middle, &last)),
-            vec!["2-4", "1"]
-        );
-        assert_eq!(
-            ids(&build_itineraries(&input(&a, 2), &first, &middle, &last)),
-            vec!["2-4", "2-3-5", "1"]
-        );
+        let last = vec![leg(4, "BBB", "DDD", at(9, 0), 60, 1500), leg(5, "CCC", "DDD", at(11, 0), 60, 1000)];
+        assert_eq!(ids(&build_itineraries(&input(&a, 0), &first, &middle, &last)), vec!["1"]);
+        assert_eq!(ids(&build_itineraries(&input(&a, 1), &first, &middle, &last)), vec!["2-4", "1"]);
+        assert_eq!(ids(&build_itineraries(&input(&a, 2), &first, &middle, &last)), vec!["2-4", "2-3-5", "1"]);
         let two_stop = &build_itineraries(&input(&a, 2), &first, &middle, &last)[1];
-        assert_eq!(
-            two_stop.layovers(),
-            vec![("BBB".to_string(), 60), ("CCC".to_string(), 60)]
-        );
+        assert_eq!(two_stop.layovers(), vec![("BBB".to_string(), 60), ("CCC".to_string(), 60)]);
         assert_eq!(two_stop.duration_minutes(), 5 * 60);
         assert_eq!(two_stop.total_price, 3000);
     }
@@ -378,14 +316,8 @@ mod tests {
         let a = airports();
         let first = vec![leg(1, "AAA", "BBB", at(6, 0), 60, 100)];
         // Arrives 07:00; BBB needs 45 min.
-        let last = vec![
-            leg(2, "BBB", "DDD", at(7, 44), 60, 100),
-            leg(3, "BBB", "DDD", at(7, 45), 60, 100),
-        ];
-        assert_eq!(
-            ids(&build_itineraries(&input(&a, 1), &first, &[], &last)),
-            vec!["1-3"]
-        );
+        let last = vec![leg(2, "BBB", "DDD", at(7, 44), 60, 100), leg(3, "BBB", "DDD", at(7, 45), 60, 100)];
+        assert_eq!(ids(&build_itineraries(&input(&a, 1), &first, &[], &last)), vec!["1-3"]);
     }
 
     #[test]
@@ -411,14 +343,8 @@ mod tests {
     fn layovers_longer_than_24h_do_not_connect() {
         let a = airports();
         let first = vec![leg(1, "AAA", "BBB", at(6, 0), 60, 100)];
-        let last = vec![
-            leg(2, "BBB", "DDD", at(31, 0), 60, 100),
-            leg(3, "BBB", "DDD", at(31, 1), 60, 100),
-        ];
-        assert_eq!(
-            ids(&build_itineraries(&input(&a, 1), &first, &[], &last)),
-            vec!["1-2"]
-        );
+        let last = vec![leg(2, "BBB", "DDD", at(31, 0), 60, 100), leg(3, "BBB", "DDD", at(31, 1), 60, 100)];
+        assert_eq!(ids(&build_itineraries(&input(&a, 1), &first, &[], &last)), vec!["1-2"]);
     }
 
     #[test]
@@ -455,19 +381,10 @@ mod tests {
             leg(3, "AAA", "DDD", at(5, 0), 120, 3000),
         ];
         let mut i = input(&a, 0);
-        assert_eq!(
-            ids(&build_itineraries(&i, &first, &[], &[])),
-            vec!["3", "1", "2"]
-        );
+        assert_eq!(ids(&build_itineraries(&i, &first, &[], &[])), vec!["3", "1", "2"]);
         i.sort = SortOrder::Duration;
-        assert_eq!(
-            ids(&build_itineraries(&i, &first, &[], &[])),
-            vec!["2", "3", "1"]
-        );
+        assert_eq!(ids(&build_itineraries(&i, &first, &[], &[])), vec!["2", "3", "1"]);
         i.sort = SortOrder::Departure;
-        assert_eq!(
-            ids(&build_itineraries(&i, &first, &[], &[])),
-            vec!["3", "1", "2"]
-        );
+        assert_eq!(ids(&build_itineraries(&i, &first, &[], &[])), vec!["3", "1", "2"]);
     }
 }

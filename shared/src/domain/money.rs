@@ -11,10 +11,7 @@ pub struct Money {
 
 impl Money {
     pub fn new(amount: i64, currency: impl Into<String>) -> Self {
-        Money {
-            amount,
-            currency: currency.into(),
-        }
+        Money { amount, currency: currency.into() }
     }
 
     pub fn inr(amount: i64) -> Self {
@@ -40,29 +37,16 @@ impl Money {
             format!("{},{tail}", groups.join(","))
         } else {
             let chars: Vec<char> = digits.chars().collect();
-            chars
-                .rchunks(3)
-                .rev()
-                .map(|c| c.iter().collect::<String>())
-                .collect::<Vec<_>>()
-                .join(",")
+            chars.rchunks(3).rev().map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join(",")
         };
         let symbol = match self.currency.as_str() {
             "INR" => "₹",
             "USD" => "$",
             "EUR" => "€",
             "GBP" => "£",
-            other => {
-                return format!(
-                    "{}{other} {grouped}.{cents:02}",
-                    if negative { "-" } else { "" }
-                )
-            }
+            other => return format!("{}{other} {grouped}.{cents:02}", if negative { "-" } else { "" }),
         };
-        format!(
-            "{}{symbol}{grouped}.{cents:02}",
-            if negative { "-" } else { "" }
-        )
+        format!("{}{symbol}{grouped}.{cents:02}", if negative { "-" } else { "" })
     }
 
     /// The JSON shape of money in responses.

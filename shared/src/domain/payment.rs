@@ -13,8 +13,12 @@
 pub enum PaymentMethod {
     /// The original walkthrough sends no method: a mock wallet that succeeds.
     Wallet,
-    Card { number: String },
-    Upi { vpa: String },
+    Card {
+        number: String,
+    },
+    Upi {
+        vpa: String,
+    },
 }
 
 impl PaymentMethod {
@@ -48,7 +52,10 @@ impl PaymentMethod {
     pub fn upi(raw: &str) -> Result<PaymentMethod, String> {
         let vpa = raw.trim().to_ascii_lowercase();
         let valid = vpa.split_once('@').is_some_and(|(user, bank)| {
-            !user.is_empty() && !bank.is_empty() && vpa.len() <= 100 && vpa.chars().all(|c| c.is_ascii_alphanumeric() || ".-_@".contains(c))
+            !user.is_empty()
+                && !bank.is_empty()
+                && vpa.len() <= 100
+                && vpa.chars().all(|c| c.is_ascii_alphanumeric() || ".-_@".contains(c))
         });
         if valid {
             Ok(PaymentMethod::Upi { vpa })
@@ -67,7 +74,11 @@ fn luhn_valid(number: &str) -> bool {
             let d = u32::from(b - b'0');
             if i % 2 == 1 {
                 let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
+                if doubled > 9 {
+                    doubled - 9
+                } else {
+                    doubled
+                }
             } else {
                 d
             }
@@ -78,20 +89,28 @@ fn luhn_valid(number: &str) -> bool {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GatewayDecision {
-    Approved { reference: String },
-    Declined { code: &'static str, message: &'static str },
+    Approved {
+        reference: String,
+    },
+    Declined {
+        code: &'static str,
+        message: &'static str,
+    },
     /// The gateway could not process it now; nothing was charged.
     ProcessingError,
 }
 
 pub fn decide(method: &PaymentMethod) -> GatewayDecision {
-    let approved = || GatewayDecision::Approved {
-        reference: format!("pay_{}", &uuid::Uuid::new_v4().simple().to_string()[..20]),
-    };
+    let approved =
+        || GatewayDecision::Approved { reference: format!("pay_{}", &uuid::Uuid::new_v4().simple().to_string()[..20]) };
     match method {
         PaymentMethod::Card { number } => match number.as_str() {
-            "4000000000000002" => GatewayDecision::Declined { code: "card_declined", message: "The card was declined." },
-            "4000000000009995" => GatewayDecision::Declined { code: "insufficient_funds", message: "The card has insufficient funds." },
+            "4000000000000002" => {
+                GatewayDecision::Declined { code: "card_declined", message: "The card was declined." }
+            }
+            "4000000000009995" => {
+                GatewayDecision::Declined { code: "insufficient_funds", message: "The card has insufficient funds." }
+            }
             "4000000000000119" => GatewayDecision::ProcessingError,
             _ => approved(),
         },

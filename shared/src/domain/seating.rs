@@ -14,12 +14,7 @@ pub enum Cabin {
 }
 
 impl Cabin {
-    pub const ALL: [Cabin; 4] = [
-        Cabin::Economy,
-        Cabin::PremiumEconomy,
-        Cabin::Business,
-        Cabin::First,
-    ];
+    pub const ALL: [Cabin; 4] = [Cabin::Economy, Cabin::PremiumEconomy, Cabin::Business, Cabin::First];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -100,18 +95,11 @@ impl SeatNumber {
             && compact.ends_with(|c: char| c.is_ascii_alphabetic())
             || compact.starts_with(|c: char| c.is_ascii_alphabetic())
                 && compact.ends_with(|c: char| c.is_ascii_digit());
-        if letters.len() != 1
-            || digits.is_empty()
-            || digits.len() + 1 != compact.len()
-            || !well_formed
-        {
+        if letters.len() != 1 || digits.is_empty() || digits.len() + 1 != compact.len() || !well_formed {
             return None;
         }
         let row: u16 = digits.parse().ok().filter(|r| *r > 0 && *r < 1000)?;
-        Some(SeatNumber {
-            row,
-            letter: letters[0],
-        })
+        Some(SeatNumber { row, letter: letters[0] })
     }
 }
 
@@ -135,50 +123,39 @@ impl SeatLayout {
             let letters: Vec<char> = section.letters.chars().collect();
             (section.first_row..=section.last_row).flat_map(move |row| {
                 let letters = letters.clone();
-                letters
-                    .clone()
-                    .into_iter()
-                    .enumerate()
-                    .map(move |(i, letter)| {
-                        let position = if i == 0 || i == letters.len() - 1 {
-                            SeatPosition::Window
-                        } else if section.aisle_after.iter().any(|a| a.starts_with(letter))
-                            || section
-                                .aisle_after
-                                .iter()
-                                .any(|a| a.starts_with(letters[i - 1]))
-                        {
-                            SeatPosition::Aisle
-                        } else {
-                            SeatPosition::Middle
-                        };
-                        Seat {
-                            number: format!("{row}{letter}"),
-                            row,
-                            letter,
-                            cabin: section.cabin,
-                            position,
-                            exit_row: section.exit_rows.contains(&row),
-                            extra_legroom: section.extra_legroom_rows.contains(&row),
-                        }
-                    })
+                letters.clone().into_iter().enumerate().map(move |(i, letter)| {
+                    let position = if i == 0 || i == letters.len() - 1 {
+                        SeatPosition::Window
+                    } else if section.aisle_after.iter().any(|a| a.starts_with(letter))
+                        || section.aisle_after.iter().any(|a| a.starts_with(letters[i - 1]))
+                    {
+                        SeatPosition::Aisle
+                    } else {
+                        SeatPosition::Middle
+                    };
+                    Seat {
+                        number: format!("{row}{letter}"),
+                        row,
+                        letter,
+                        cabin: section.cabin,
+                        position,
+                        exit_row: section.exit_rows.contains(&row),
+                        extra_legroom: section.extra_legroom_rows.contains(&row),
+                    }
+                })
             })
         })
     }
 
     pub fn seat(&self, number: &SeatNumber) -> Option<Seat> {
-        self.seats()
-            .find(|s| s.row == number.row && s.letter == number.letter)
+        self.seats().find(|s| s.row == number.row && s.letter == number.letter)
     }
 
     pub fn seat_count(&self, cabin: Cabin) -> u32 {
         self.cabins
             .iter()
             .filter(|s| s.cabin == cabin)
-            .map(|s| {
-                (u32::from(s.last_row) - u32::from(s.first_row) + 1)
-                    * s.letters.chars().count() as u32
-            })
+            .map(|s| (u32::from(s.last_row) - u32::from(s.first_row) + 1) * s.letters.chars().count() as u32)
             .sum()
     }
 }
@@ -198,16 +175,10 @@ mod tests {
     #[test]
     fn seat_spellings_normalise() {
         for raw in ["1A", "A1", "1a", "a1", "01A", "001a", " 1 A "] {
-            assert_eq!(
-                SeatNumber::parse(raw).map(|s| s.to_string()).as_deref(),
-                Some("1A"),
-                "{raw}"
-            );
+            assert_eq!(SeatNumber::parse(raw).map(|s| s.to_string()).as_deref(), Some("1A"), "{raw}");
         }
         assert_eq!(SeatNumber::parse("A12").unwrap().to_string(), "12A");
-        for bad in [
-            "", "A", "12", "1AB", "A1B", "1A1", "0A", "-1A", "1Ä", "12345A", "1 2A3",
-        ] {
+        for bad in ["", "A", "12", "1AB", "A1B", "1A1", "0A", "-1A", "1Ä", "12345A", "1 2A3"] {
             assert_eq!(SeatNumber::parse(bad), None, "{bad}");
         }
     }

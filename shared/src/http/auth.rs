@@ -21,9 +21,9 @@ impl Caller {
     /// never lets one user act for another.
     pub fn ensure_self(&self, claimed: Option<Id>) -> Result<(), ApiError> {
         match claimed {
-            Some(Id(id)) if id != self.user_id => Err(ApiError::Forbidden(format!(
-                "userId {id} is not the authenticated user"
-            ))),
+            Some(Id(id)) if id != self.user_id => {
+                Err(ApiError::Forbidden(format!("userId {id} is not the authenticated user")))
+            }
             _ => Ok(()),
         }
     }
@@ -32,9 +32,7 @@ impl Caller {
         if self.is_admin() {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(
-                "this route needs the admin role".into(),
-            ))
+            Err(ApiError::Forbidden("this route needs the admin role".into()))
         }
     }
 }
@@ -43,12 +41,8 @@ pub fn authenticate(req: &Request, verifier: &TokenVerifier) -> Result<Caller, A
     let header = req
         .headers()
         .get(http::header::AUTHORIZATION)
-        .ok_or_else(|| {
-            ApiError::Unauthorized("missing Authorization: Bearer <token> header".into())
-        })?;
-    let header = header
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
+        .ok_or_else(|| ApiError::Unauthorized("missing Authorization: Bearer <token> header".into()))?;
+    let header = header.to_str().map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
     let token = header
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
@@ -56,8 +50,5 @@ pub fn authenticate(req: &Request, verifier: &TokenVerifier) -> Result<Caller, A
         .filter(|token| !token.is_empty())
         .ok_or_else(|| ApiError::Unauthorized("expected Authorization: Bearer <token>".into()))?;
     let claims = verifier.verify(token)?;
-    Ok(Caller {
-        user_id: claims.user_id()?,
-        role: claims.role,
-    })
+    Ok(Caller { user_id: claims.user_id()?, role: claims.role })
 }

@@ -11,10 +11,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
     if let Some(content_type) = req.headers().get(http::header::CONTENT_TYPE) {
-        let content_type = content_type
-            .to_str()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let content_type = content_type.to_str().unwrap_or_default().to_ascii_lowercase();
         let media_type = content_type.split(';').next().unwrap_or_default().trim();
         if !(media_type == "application/json" || media_type.ends_with("+json")) {
             return Err(ApiError::UnsupportedMediaType(format!(
@@ -29,23 +26,13 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         _ => b"",
     };
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES,
-        });
+        return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
     }
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        None => {
-            return Err(ApiError::bad_request(
-                "INVALID_JSON",
-                "a JSON request body is required",
-            ))
-        }
+        None => return Err(ApiError::bad_request("INVALID_JSON", "a JSON request body is required")),
         // serde would read a struct from an array positionally; no route takes one.
         Some(b'[') => {
-            return Err(ApiError::bad_request(
-                "INVALID_JSON",
-                "the body must be a JSON object, not an array",
-            ))
+            return Err(ApiError::bad_request("INVALID_JSON", "the body must be a JSON object, not an array"))
         }
         Some(_) => {}
     }
@@ -60,21 +47,11 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         } else {
             format!("{path}: {inner}")
         };
-        ApiError::bad_request(
-            if inner.is_data() {
-                "INVALID_FIELD"
-            } else {
-                "INVALID_JSON"
-            },
-            detail,
-        )
+        ApiError::bad_request(if inner.is_data() { "INVALID_FIELD" } else { "INVALID_JSON" }, detail)
     })?;
-    deserializer.end().map_err(|e| {
-        ApiError::bad_request(
-            "INVALID_JSON",
-            format!("trailing characters after the JSON body: {e}"),
-        )
-    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::bad_request("INVALID_JSON", format!("trailing characters after the JSON body: {e}")))?;
     Ok(value)
 }
 
@@ -124,18 +101,13 @@ mod tests {
 
     #[test]
     fn accepts_numeric_strings_as_ids() {
-        let s: Sample = json_body(&request(
-            Some("application/json"),
-            r#"{"userId":"7","name":"a","x":1}"#,
-        ))
-        .unwrap();
+        let s: Sample = json_body(&request(Some("application/json"), r#"{"userId":"7","name":"a","x":1}"#)).unwrap();
         assert_eq!(s.user_id, Id(7));
     }
 
     #[test]
     fn names_the_bad_field() {
-        let err =
-            json_body::<Sample>(&request(None, r#"{"userId":"seven","name":"a"}"#)).unwrap_err();
+        let err = json_body::<Sample>(&request(None, r#"{"userId":"seven","name":"a"}"#)).unwrap_err();
         assert_eq!(err.code(), "INVALID_FIELD");
         assert!(err.to_string().starts_with("userId:"), "{err}");
         let err = json_body::<Sample>(&request(None, r#"{"userId":1}"#)).unwrap_err();
@@ -158,18 +130,8 @@ mod tests {
             assert_eq!(err.status().as_u16(), status, "{body}: {err}");
         }
         let deep = "[".repeat(10_000);
-        assert_eq!(
-            json_body::<Sample>(&request(None, &deep))
-                .unwrap_err()
-                .status(),
-            400
-        );
+        assert_eq!(json_body::<Sample>(&request(None, &deep)).unwrap_err().status(), 400);
         let huge = format!(r#"{{"userId":1,"name":"{}"}}"#, "a".repeat(MAX_BODY_BYTES));
-        assert_eq!(
-            json_body::<Sample>(&request(None, &huge))
-                .unwrap_err()
-                .status(),
-            413
-        );
+        assert_eq!(json_body::<Sample>(&request(None, &huge)).unwrap_err().status(), 413);
     }
 }

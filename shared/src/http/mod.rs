@@ -42,10 +42,7 @@ where
     async move {
         let outcome = match tokio::time::timeout(deadline, handler(req)).await {
             Ok(outcome) => outcome,
-            Err(_) => Err(ApiError::unavailable(
-                "deadline",
-                format!("request took longer than {deadline:?}"),
-            )),
+            Err(_) => Err(ApiError::unavailable("deadline", format!("request took longer than {deadline:?}"))),
         };
         let mut response = match outcome {
             Ok(response) => response,
@@ -53,11 +50,7 @@ where
                 if error.status().is_server_error() {
                     tracing::error!(code = error.code(), error = %error, "request failed");
                 } else {
-                    tracing::info!(
-                        code = error.code(),
-                        status = error.status().as_u16(),
-                        "request rejected"
-                    );
+                    tracing::info!(code = error.code(), status = error.status().as_u16(), "request rejected");
                 }
                 problem::render(&error, &meta.request_id)
             }

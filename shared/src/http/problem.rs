@@ -8,10 +8,7 @@ pub const CONTENT_TYPE: &str = "application/problem+json";
 
 /// The problem `type` URI of a code: stable, documented in the OpenAPI document.
 pub fn type_uri(code: &str) -> String {
-    format!(
-        "urn:flightbook:problem:{}",
-        code.to_ascii_lowercase().replace('_', "-")
-    )
+    format!("urn:flightbook:problem:{}", code.to_ascii_lowercase().replace('_', "-"))
 }
 
 pub fn document(error: &ApiError, request_id: &str) -> Value {
@@ -33,23 +30,15 @@ pub fn document(error: &ApiError, request_id: &str) -> Value {
 }
 
 pub fn render(error: &ApiError, request_id: &str) -> Response<Body> {
-    let mut builder = Response::builder()
-        .status(error.status())
-        .header(http::header::CONTENT_TYPE, CONTENT_TYPE);
+    let mut builder = Response::builder().status(error.status()).header(http::header::CONTENT_TYPE, CONTENT_TYPE);
     if let Some(secs) = error.retry_after_secs() {
         builder = builder.header(http::header::RETRY_AFTER, secs.to_string());
     }
-    builder
-        .body(Body::Text(document(error, request_id).to_string()))
-        .expect("static headers are valid")
+    builder.body(Body::Text(document(error, request_id).to_string())).expect("static headers are valid")
 }
 
 /// A problem response with extra members (e.g. the health report's checks).
-pub fn render_with(
-    error: &ApiError,
-    request_id: &str,
-    extra: serde_json::Map<String, Value>,
-) -> Response<Body> {
+pub fn render_with(error: &ApiError, request_id: &str, extra: serde_json::Map<String, Value>) -> Response<Body> {
     let mut response = render(error, request_id);
     let mut doc = document(error, request_id);
     if let Some(map) = doc.as_object_mut() {
@@ -67,32 +56,22 @@ mod tests {
 
     #[test]
     fn renders_rfc9457_with_code_and_retry_after() {
-        let response = render(
-            &ApiError::unavailable("redis", "connection refused"),
-            "req-1",
-        );
+        let response = render(&ApiError::unavailable("redis", "connection refused"), "req-1");
         assert_eq!(response.status(), 503);
         assert_eq!(response.headers()["content-type"], CONTENT_TYPE);
         assert_eq!(response.headers()["retry-after"], "2");
-        let Body::Text(text) = response.body() else {
-            panic!("text body")
-        };
+        let Body::Text(text) = response.body() else { panic!("text body") };
         let doc: Value = serde_json::from_str(text).unwrap();
         assert_eq!(doc["status"], 503);
         assert_eq!(doc["code"], "SERVICE_UNAVAILABLE");
         assert_eq!(doc["type"], "urn:flightbook:problem:service-unavailable");
         assert_eq!(doc["requestId"], "req-1");
-        assert!(
-            !doc["detail"].as_str().unwrap().contains("refused"),
-            "internal cause leaked"
-        );
+        assert!(!doc["detail"].as_str().unwrap().contains("refused"), "internal cause leaked");
     }
 
     #[test]
     fn extensions_do_not_override_standard_members() {
-        let error = ApiError::conflict("SEAT_UNAVAILABLE", "taken")
-            .with("status", 200)
-            .with("seats", vec!["1A"]);
+        let error = ApiError::conflict("SEAT_UNAVAILABLE", "taken").with("status", 200).with("seats", vec!["1A"]);
         let doc = document(&error, "r");
         assert_eq!(doc["status"], 409);
         assert_eq!(doc["seats"][0], "1A");

@@ -26,10 +26,7 @@ impl RequestMeta {
             .filter(|id| !id.is_empty())
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let source_ip = gateway.and_then(|ctx| ctx.http.source_ip.clone());
-        RequestMeta {
-            request_id,
-            source_ip,
-        }
+        RequestMeta { request_id, source_ip }
     }
 }
 
@@ -38,15 +35,8 @@ pub fn path_id(req: &Request, name: &str) -> Result<i64, ApiError> {
     let raw = req
         .path_parameters_ref()
         .and_then(|params| params.first(name))
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "MISSING_PARAMETER",
-                format!("path parameter {name} is required"),
-            )
-        })?;
-    parse_id(raw).ok_or_else(|| {
-        ApiError::invalid_field(name, format!("expected a positive integer id, got {raw:?}"))
-    })
+        .ok_or_else(|| ApiError::bad_request("MISSING_PARAMETER", format!("path parameter {name} is required")))?;
+    parse_id(raw).ok_or_else(|| ApiError::invalid_field(name, format!("expected a positive integer id, got {raw:?}")))
 }
 
 pub fn parse_id(raw: &str) -> Option<i64> {
@@ -59,10 +49,7 @@ pub fn parse_id(raw: &str) -> Option<i64> {
 
 /// One query string parameter, `None` when absent or empty.
 pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.query_string_parameters_ref()
-        .and_then(|params| params.first(name))
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
+    req.query_string_parameters_ref().and_then(|params| params.first(name)).map(str::trim).filter(|v| !v.is_empty())
 }
 
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -77,16 +64,7 @@ mod tests {
     fn ids_are_positive_decimal_integers() {
         assert_eq!(parse_id("1"), Some(1));
         assert_eq!(parse_id(" 42 "), Some(42));
-        for bad in [
-            "0",
-            "-1",
-            "1.5",
-            "abc",
-            "",
-            "1e3",
-            "99999999999999999999",
-            "+1",
-        ] {
+        for bad in ["0", "-1", "1.5", "abc", "", "1e3", "99999999999999999999", "+1"] {
             assert_eq!(parse_id(bad), None, "{bad}");
         }
     }

@@ -6,16 +6,12 @@
 //! are the fast path; the transaction's unique index is the final guard.
 
 use super::flights::invalidate_searches;
-use super::seats::{
-    ensure_sellable, fare_of, flight_or_404, new_hold_id, seat_unavailable, seats_on_aircraft,
-};
+use super::seats::{ensure_sellable, fare_of, flight_or_404, new_hold_id, seat_unavailable, seats_on_aircraft};
 use crate::domain::booking::{assign_seats, MAX_PASSENGERS};
 use crate::domain::money::Money;
 use crate::domain::seating::{Cabin, SeatNumber};
 use crate::http::Caller;
-use crate::store::bookings::{
-    BookingRecord, CancelOutcome, CreateBookingError, NewBooking, NewSeat, PgBookings,
-};
+use crate::store::bookings::{BookingRecord, CancelOutcome, CreateBookingError, NewBooking, NewSeat, PgBookings};
 use crate::store::flights::{FlightRecord, PgFlights};
 use crate::store::seat_holds::HoldOutcome;
 use crate::store::users::{PgUsers, UserStore};
@@ -82,10 +78,8 @@ async fn plan_leg(
                     .unwrap_or(Cabin::Economy);
                 let all: Vec<String> = flight.layout.seats().map(|s| s.number).collect();
                 let bookings = PgBookings::new(&svc.db);
-                let (booked, holders) = tokio::try_join!(
-                    bookings.booked_seats(flight_id),
-                    holds.holders(flight_id, &all)
-                )?;
+                let (booked, holders) =
+                    tokio::try_join!(bookings.booked_seats(flight_id), holds.holders(flight_id, &all))?;
                 let mut unavailable: HashSet<String> = booked.into_iter().collect();
                 unavailable.extend(
                     all.iter()
@@ -94,36 +88,20 @@ async fn plan_leg(
                         .map(|(s, _)| s.clone()),
                 );
                 unavailable.extend(chosen.iter().cloned());
-                let near: Vec<u16> = chosen
-                    .iter()
-                    .filter_map(|s| SeatNumber::parse(s))
-                    .map(|s| s.row)
-                    .collect();
-                let extra = assign_seats(
-                    &flight.layout,
-                    cabin,
-                    count - chosen.len(),
-                    &unavailable,
-                    &near,
-                )
-                .ok_or_else(|| {
-                    ApiError::conflict(
-                        "NOT_ENOUGH_SEATS",
-                        format!(
-                            "flight {flight_id} has fewer than {} free {cabin} seats",
-                            count - chosen.len()
-                        ),
-                    )
-                })?;
+                let near: Vec<u16> = chosen.iter().filter_map(|s| SeatNumber::parse(s)).map(|s| s.row).collect();
+                let extra = assign_seats(&flight.layout, cabin, count - chosen.len(), &unavailable, &near).ok_or_else(
+                    || {
+                        ApiError::conflict(
+                            "NOT_ENOUGH_SEATS",
+                            format!("flight {flight_id} has fewer than {} free {cabin} seats", count - chosen.len()),
+                        )
+                    },
+                )?;
                 chosen.extend(extra);
             }
             chosen
         };
-        let newly_held: Vec<String> = seats
-            .iter()
-            .filter(|s| !held.contains(s))
-            .cloned()
-            .collect();
+        let newly_held: Vec<String> = seats.iter().filter(|s| !held.contains(s)).cloned().collect();
         match holds.hold(flight_id, caller.user_id, &new_hold_id(flight_id), &seats, ttl, cap).await? {
             HoldOutcome::Held => return Ok(PlannedLeg { flight, seats, newly_held }),
             // Someone took an automatically chosen seat meanwhile: choose again.
@@ -137,29 +115,18 @@ async fn plan_leg(
             }
         }
     }
-    Err(ApiError::conflict(
-        "SEAT_UNAVAILABLE",
-        format!("seats on flight {flight_id} kept being taken; try again"),
-    ))
+    Err(ApiError::conflict("SEAT_UNAVAILABLE", format!("seats on flight {flight_id} kept being taken; try again")))
 }
 
 async fn give_back(svc: &Services, caller: &Caller, planned: &[PlannedLeg]) {
     for leg in planned {
-        if let Err(e) = svc
-            .seat_holds()
-            .release(leg.flight.leg.flight_id, caller.user_id, &leg.newly_held)
-            .await
-        {
+        if let Err(e) = svc.seat_holds().release(leg.flight.leg.flight_id, caller.user_id, &leg.newly_held).await {
             tracing::warn!(error = %e, "could not give back seat holds; they expire on their own");
         }
     }
 }
 
-pub async fn create_booking(
-    svc: &Services,
-    caller: &Caller,
-    request: CreateBooking,
-) -> Result<Value, ApiError> {
+pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBooking) -> Result<Value, ApiError> {
     if request.legs.is_empty() || request.legs.len() > 3 {
         return Err(ApiError::invalid_field("legs", "give 1 to 3 legs"));
     }
@@ -168,34 +135,17 @@ pub async fn create_booking(
         return Err(ApiError::invalid_field("legs", "a flight appears twice"));
     }
     let passengers_given = request.passengers.as_ref().map(Vec::len);
-    let explicit_counts: HashSet<usize> = request
-        .legs
-        .iter()
-        .map(|l| l.seats.len())
-        .filter(|n| *n > 0)
-        .collect();
+    let explicit_counts: HashSet<usize> = request.legs.iter().map(|l| l.seats.len()).filter(|n| *n > 0).collect();
     if explicit_counts.len() > 1 {
-        return Err(ApiError::invalid_field(
-            "legs",
-            "every leg needs the same number of seats",
-        ));
+        return Err(ApiError::invalid_field("legs", "every leg needs the same number of seats"));
     }
-    let count = passengers_given
-        .or(request.count)
-        .or(explicit_counts.iter().next().copied())
-        .unwrap_or(0);
+    let count = passengers_given.or(request.count).or(explicit_counts.iter().next().copied()).unwrap_or(0);
     if count == 0 || count > MAX_PASSENGERS {
-        return Err(ApiError::invalid_field(
-            "seats",
-            format!("book 1 to {MAX_PASSENGERS} seats"),
-        ));
+        return Err(ApiError::invalid_field("seats", format!("book 1 to {MAX_PASSENGERS} seats")));
     }
     if let Some(explicit) = explicit_counts.iter().next() {
         if *explicit != count {
-            return Err(ApiError::invalid_field(
-                "seatNumbers",
-                format!("{explicit} seat(s) for {count} passenger(s)"),
-            ));
+            return Err(ApiError::invalid_field("seatNumbers", format!("{explicit} seat(s) for {count} passenger(s)")));
         }
     }
 
@@ -210,10 +160,7 @@ pub async fn create_booking(
         if a.destination != b.origin || b.departs_at <= a.arrives_at {
             return Err(ApiError::unprocessable(
                 "LEGS_DO_NOT_CONNECT",
-                format!(
-                    "flight {} does not continue from flight {}",
-                    b.flight_id, a.flight_id
-                ),
+                format!("flight {} does not continue from flight {}", b.flight_id, a.flight_id),
             ));
         }
     }
@@ -223,15 +170,7 @@ pub async fn create_booking(
         None => {
             let user = PgUsers::new(&svc.db).find_by_id(caller.user_id).await?;
             let name = user.map(|u| u.name).unwrap_or_else(|| "Passenger".into());
-            (1..=count)
-                .map(|i| {
-                    if i == 1 {
-                        name.clone()
-                    } else {
-                        format!("{name} (guest {i})")
-                    }
-                })
-                .collect()
+            (1..=count).map(|i| if i == 1 { name.clone() } else { format!("{name} (guest {i})") }).collect()
         }
     };
 
@@ -252,9 +191,7 @@ pub async fn create_booking(
             let cabin = SeatNumber::parse(seat)
                 .and_then(|s| leg.flight.layout.seat(&s))
                 .map(|s| s.cabin)
-                .ok_or_else(|| {
-                    ApiError::internal(format!("seat {seat} vanished from the layout"))
-                })?;
+                .ok_or_else(|| ApiError::internal(format!("seat {seat} vanished from the layout")))?;
             seats.push(NewSeat {
                 leg: index as i32 + 1,
                 flight_id: leg.flight.leg.flight_id,
@@ -266,12 +203,7 @@ pub async fn create_booking(
         }
     }
     let total: i64 = seats.iter().map(|s| s.fare).sum();
-    let currency = planned[0]
-        .flight
-        .fares
-        .first()
-        .map(|f| f.currency.clone())
-        .unwrap_or_else(|| "INR".into());
+    let currency = planned[0].flight.fares.first().map(|f| f.currency.clone()).unwrap_or_else(|| "INR".into());
     if let Some(expected) = request.expected_total {
         if expected != total {
             give_back(svc, caller, &planned).await;
@@ -287,16 +219,9 @@ pub async fn create_booking(
         }
     }
 
-    let expires_at = Utc::now()
-        + chrono::Duration::from_std(svc.config.seat_hold_ttl).map_err(ApiError::internal)?;
+    let expires_at = Utc::now() + chrono::Duration::from_std(svc.config.seat_hold_ttl).map_err(ApiError::internal)?;
     let created = PgBookings::new(&svc.db)
-        .create(NewBooking {
-            user_id: caller.user_id,
-            currency,
-            expires_at,
-            passengers,
-            seats,
-        })
+        .create(NewBooking { user_id: caller.user_id, currency, expires_at, passengers, seats })
         .await;
     let (record, now_full) = match created {
         Ok(done) => done,
@@ -305,29 +230,19 @@ pub async fn create_booking(
             return Err(match e {
                 CreateBookingError::SeatTaken(taken) => {
                     let flight_id = taken.first().map(|(f, _)| *f).unwrap_or_default();
-                    seat_unavailable(
-                        flight_id,
-                        &taken.into_iter().map(|(_, s)| s).collect::<Vec<_>>(),
-                    )
+                    seat_unavailable(flight_id, &taken.into_iter().map(|(_, s)| s).collect::<Vec<_>>())
                 }
-                CreateBookingError::SoldOut => {
-                    ApiError::conflict("SOLD_OUT", "the cabin sold out meanwhile")
+                CreateBookingError::SoldOut => ApiError::conflict("SOLD_OUT", "the cabin sold out meanwhile"),
+                CreateBookingError::FlightNotBookable(id) => {
+                    ApiError::conflict("FLIGHT_NOT_BOOKABLE", format!("flight {id} can no longer be booked"))
                 }
-                CreateBookingError::FlightNotBookable(id) => ApiError::conflict(
-                    "FLIGHT_NOT_BOOKABLE",
-                    format!("flight {id} can no longer be booked"),
-                ),
                 CreateBookingError::Store(e) => e,
             });
         }
     };
     // The booking owns the seats now; the holds have done their job.
     for leg in &planned {
-        if let Err(e) = svc
-            .seat_holds()
-            .release(leg.flight.leg.flight_id, caller.user_id, &leg.seats)
-            .await
-        {
+        if let Err(e) = svc.seat_holds().release(leg.flight.leg.flight_id, caller.user_id, &leg.seats).await {
             tracing::warn!(error = %e, "could not clear consumed holds; they expire on their own");
         }
     }
@@ -346,21 +261,10 @@ pub async fn booking_view(svc: &Services, record: &BookingRecord) -> Result<Valu
     let mut legs = Vec::new();
     for (leg, seats) in &by_leg {
         let flight_id = seats[0].flight_id;
-        let flight = flights
-            .find(flight_id)
-            .await?
-            .ok_or_else(|| ApiError::internal(format!("flight {flight_id} vanished")))?;
-        let directory = svc
-            .directory
-            .get(&svc.db, &[&flight.leg.origin, &flight.leg.destination])
-            .await?;
-        let tz = |code: &str| {
-            directory
-                .airports
-                .get(code)
-                .map(|a| a.time_zone)
-                .unwrap_or(chrono_tz::UTC)
-        };
+        let flight =
+            flights.find(flight_id).await?.ok_or_else(|| ApiError::internal(format!("flight {flight_id} vanished")))?;
+        let directory = svc.directory.get(&svc.db, &[&flight.leg.origin, &flight.leg.destination]).await?;
+        let tz = |code: &str| directory.airports.get(code).map(|a| a.time_zone).unwrap_or(chrono_tz::UTC);
         legs.push(json!({
             "leg": leg,
             "flightId": flight_id,
@@ -379,12 +283,7 @@ pub async fn booking_view(svc: &Services, record: &BookingRecord) -> Result<Valu
             })).collect::<Vec<_>>(),
         }));
     }
-    let first_leg_seats: Vec<&str> = record
-        .seats
-        .iter()
-        .filter(|s| s.leg == 1)
-        .map(|s| s.seat.as_str())
-        .collect();
+    let first_leg_seats: Vec<&str> = record.seats.iter().filter(|s| s.leg == 1).map(|s| s.seat.as_str()).collect();
     let money = |amount: i64| Money::new(amount, &record.currency).to_json();
     Ok(json!({
         "id": record.id,
@@ -410,16 +309,10 @@ pub async fn booking_view(svc: &Services, record: &BookingRecord) -> Result<Valu
 
 /// The caller's booking, or `404` (also for other users' bookings, so ids
 /// reveal nothing).
-pub async fn owned_booking(
-    svc: &Services,
-    caller: &Caller,
-    booking_id: i64,
-) -> Result<BookingRecord, ApiError> {
+pub async fn owned_booking(svc: &Services, caller: &Caller, booking_id: i64) -> Result<BookingRecord, ApiError> {
     match PgBookings::new(&svc.db).find(booking_id).await? {
         Some(record) if record.user_id == caller.user_id => Ok(record),
-        _ => Err(ApiError::not_found(format!(
-            "booking {booking_id} does not exist"
-        ))),
+        _ => Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
     }
 }
 
@@ -438,17 +331,12 @@ pub async fn list_bookings(
                 .and_then(|b| String::from_utf8(b).ok())
                 .and_then(|s| s.strip_prefix("b:").and_then(|id| id.parse::<i64>().ok()))
                 .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "INVALID_CURSOR",
-                        "cursor is not valid; start again without it",
-                    )
+                    ApiError::bad_request("INVALID_CURSOR", "cursor is not valid; start again without it")
                 })?,
         ),
     };
     let bookings = PgBookings::new(&svc.db);
-    let ids = bookings
-        .ids_of_user(caller.user_id, before, limit as i64 + 1)
-        .await?;
+    let ids = bookings.ids_of_user(caller.user_id, before, limit as i64 + 1).await?;
     let more = ids.len() > limit;
     let mut items = Vec::new();
     for id in ids.iter().take(limit) {
@@ -456,36 +344,35 @@ pub async fn list_bookings(
             items.push(booking_view(svc, &record).await?);
         }
     }
-    let next = if more {
-        ids.get(limit - 1)
-            .map(|id| URL_SAFE_NO_PAD.encode(format!("b:{id}")))
-    } else {
-        None
-    };
+    let next = if more { ids.get(limit - 1).map(|id| URL_SAFE_NO_PAD.encode(format!("b:{id}"))) } else { None };
     Ok(json!({"bookings": items, "count": items.len(), "nextCursor": next}))
 }
 
-pub async fn cancel_booking(
-    svc: &Services,
-    caller: &Caller,
-    booking_id: i64,
-) -> Result<Value, ApiError> {
+pub async fn cancel_booking(svc: &Services, caller: &Caller, booking_id: i64) -> Result<Value, ApiError> {
     match PgBookings::new(&svc.db).cancel_unpaid(booking_id, caller.user_id).await? {
         CancelOutcome::NotFound => return Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
         CancelOutcome::Expired => {
-            return Err(ApiError::conflict("BOOKING_EXPIRED", format!("booking {booking_id} has expired; its seats are released")))
+            return Err(ApiError::conflict(
+                "BOOKING_EXPIRED",
+                format!("booking {booking_id} has expired; its seats are released"),
+            ))
         }
         CancelOutcome::Paid => {
-            return Err(ApiError::conflict(
-                "BOOKING_PAID",
-                format!("booking {booking_id} is paid; cancelling a paid booking (with a refund) is not available yet"),
-            ))
+            let (released, _refund) = super::payments::cancel_paid(svc, caller, booking_id).await?;
+            after_release(svc, caller.user_id, &released).await;
         }
         CancelOutcome::AlreadyCancelled => {}
         CancelOutcome::Cancelled { released } => after_release(svc, caller.user_id, &released).await,
     }
     let record = owned_booking(svc, caller, booking_id).await?;
-    booking_view(svc, &record).await
+    let mut view = booking_view(svc, &record).await?;
+    view["refund"] = refund_of(svc, booking_id, &record.currency).await?;
+    Ok(view)
+}
+
+async fn refund_of(svc: &Services, booking_id: i64, currency: &str) -> Result<Value, ApiError> {
+    let refunded = crate::store::payments::refunded_for(&svc.db, booking_id, "CANCELLATION").await?;
+    Ok(Money::new(refunded, currency).to_json())
 }
 
 /// Seats freed in Postgres: clear any leftover hold of the owner and let
@@ -505,7 +392,16 @@ async fn after_release(svc: &Services, user_id: i64, released: &[(i64, String)])
 
 /// The schedule's expiry sweep; returns how many bookings expired.
 pub async fn expire_unpaid_bookings(svc: &Services) -> Result<usize, ApiError> {
-    let released = PgBookings::new(&svc.db).expire_due().await?;
+    let announce = |booking: i64, user: i64, pnr: &str| {
+        let notification = super::notifications::Notification::new(
+            user,
+            "BOOKING_EXPIRED",
+            format!("Booking {pnr} expired"),
+            format!("Booking {pnr} was not paid in time and has expired; its seats are released."),
+        );
+        (serde_json::to_value(&notification).unwrap_or_default(), format!("booking-expired:{booking}"))
+    };
+    let released = PgBookings::new(&svc.db).expire_due(announce).await?;
     let mut per_user: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
     let mut bookings = HashSet::new();
     for (booking, user, flight, seat) in released {

@@ -1,8 +1,10 @@
 //! One flight's details, cancellation by an admin, and the departure sweep.
 
+use super::notifications::Notification;
 use crate::domain::money::Money;
 use crate::http::Caller;
 use crate::store::flights::{CancelOutcome, FlightRecord, PgFlights};
+use crate::store::outbox::{self, Destination};
 use crate::{ApiError, Services};
 use serde_json::{json, Value};
 
@@ -16,16 +18,9 @@ pub async fn flight_view(svc: &Services, flight_id: i64) -> Result<Value, ApiErr
 
 pub async fn render_flight(svc: &Services, record: &FlightRecord) -> Result<Value, ApiError> {
     let leg = &record.leg;
-    let directory = svc
-        .directory
-        .get(&svc.db, &[&leg.origin, &leg.destination])
-        .await?;
-    let airport = |code: &str| {
-        directory
-            .airports
-            .get(code)
-            .ok_or_else(|| ApiError::internal(format!("unknown airport {code}")))
-    };
+    let directory = svc.directory.get(&svc.db, &[&leg.origin, &leg.destination]).await?;
+    let airport =
+        |code: &str| directory.airports.get(code).ok_or_else(|| ApiError::internal(format!("unknown airport {code}")));
     let (from, to) = (airport(&leg.origin)?, airport(&leg.destination)?);
     let sellable = record.status == "SCHEDULED" && leg.departs_at > chrono::Utc::now();
     let fares: Vec<Value> = record
@@ -69,43 +64,57 @@ pub async fn invalidate_searches(svc: &Services, flight_id: i64) -> usize {
     }
 }
 
-pub async fn cancel_flight(
-    svc: &Services,
-    caller: &Caller,
-    flight_id: i64,
-) -> Result<Value, ApiError> {
+pub async fn cancel_flight(svc: &Services, caller: &Caller, flight_id: i64) -> Result<Value, ApiError> {
     caller.ensure_admin()?;
     let flights = PgFlights::new(&svc.db);
     match flights.cancel(flight_id, caller.user_id).await? {
-        CancelOutcome::NotFound => {
-            return Err(ApiError::not_found(format!(
-                "flight {flight_id} does not exist"
-            )))
-        }
+        CancelOutcome::NotFound => return Err(ApiError::not_found(format!("flight {flight_id} does not exist"))),
         CancelOutcome::Departed => {
-            return Err(ApiError::conflict(
-                "FLIGHT_DEPARTED",
-                format!("flight {flight_id} has already departed"),
-            ))
+            return Err(ApiError::conflict("FLIGHT_DEPARTED", format!("flight {flight_id} has already departed")))
         }
         CancelOutcome::Cancelled | CancelOutcome::AlreadyCancelled => {}
     }
     // Invalidate on a repeat too: a previous attempt may have committed and
     // then failed to reach Redis.
     let dropped = invalidate_searches(svc, flight_id).await;
-    tracing::info!(
-        flight_id,
-        admin = caller.user_id,
-        dropped_searches = dropped,
-        "flight cancelled"
-    );
-    let record = flights
-        .find(flight_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("flight {flight_id}")))?;
+    let affected = notify_affected(svc, &flights, flight_id).await?;
+    tracing::info!(flight_id, admin = caller.user_id, dropped_searches = dropped, affected, "flight cancelled");
+    let record = flights.find(flight_id).await?.ok_or_else(|| ApiError::not_found(format!("flight {flight_id}")))?;
     let mut view = render_flight(svc, &record).await?;
     view["invalidatedSearches"] = json!(dropped);
+    view["affectedBookings"] = json!(affected);
     Ok(view)
+}
+
+/// Tells every holder of a live booking on the flight. Deduplicated per
+/// booking, so repeating the cancellation (after a failure here) is safe.
+async fn notify_affected(svc: &Services, flights: &PgFlights<'_>, flight_id: i64) -> Result<usize, ApiError> {
+    let affected = flights.affected_bookings(flight_id).await?;
+    if affected.is_empty() {
+        return Ok(0);
+    }
+    let mut client = svc.db.get().await?;
+    let tx = client.transaction().await?;
+    for (booking_id, user_id, pnr) in &affected {
+        let notification = Notification::new(
+            *user_id,
+            "FLIGHT_CANCELLED",
+            format!("Flight cancelled on booking {pnr}"),
+            format!("A flight on booking {pnr} was cancelled by the airline. Cancel the booking for a full refund, or contact us to rebook."),
+        );
+        let payload = serde_json::to_value(&notification).map_err(ApiError::internal)?;
+        outbox::enqueue(
+            &tx,
+            Destination::Notifications,
+            &payload,
+            Some(&format!("flight-cancelled:{flight_id}:{booking_id}")),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    drop(client);
+    outbox::drain_soon(svc).await;
+    Ok(affected.len())
 }
 
 /// The schedule's departure sweep: departed flights stop being sellable and

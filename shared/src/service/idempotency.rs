@@ -60,7 +60,12 @@ where
         .ok()
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
-        .ok_or_else(|| ApiError::bad_request("INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1 to 255 visible ASCII characters"))?;
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "INVALID_IDEMPOTENCY_KEY",
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            )
+        })?;
     let record_key = format!("{scope}:{}:{key}", caller.user_id);
     let store = IdempotencyStore::new(svc);
     match store.claim(&record_key, &request_hash(req)).await? {
@@ -74,7 +79,10 @@ where
                 .map_err(ApiError::internal);
         }
         Claim::InProgress => {
-            return Err(ApiError::conflict("IDEMPOTENCY_IN_PROGRESS", "a request with this Idempotency-Key is still being processed"))
+            return Err(ApiError::conflict(
+                "IDEMPOTENCY_IN_PROGRESS",
+                "a request with this Idempotency-Key is still being processed",
+            ))
         }
         Claim::Mismatch => {
             return Err(ApiError::unprocessable(

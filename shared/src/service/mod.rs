@@ -2,9 +2,11 @@
 //! calls after parsing its request.
 
 pub mod bookings;
+pub mod discounts;
 pub mod flights;
 pub mod idempotency;
 pub mod notifications;
 pub mod payments;
 pub mod search;
 pub mod seats;
+pub mod tickets;

@@ -9,9 +9,13 @@ use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::domain::payment::{decide, GatewayDecision, PaymentMethod};
 use crate::http::Caller;
+use crate::store::bookings::release_seats;
 use crate::store::bookings::PgBookings;
 use crate::store::outbox::{self, Destination};
-use crate::store::payments::{lock_booking, record_decline, record_success, PaymentRow};
+use crate::store::payments::{
+    lock_booking, record_decline, record_refund, record_success, refunded_so_far, successful_payment, PaymentRow,
+};
+use crate::store::tickets::void_for_booking;
 use crate::{ApiError, Services};
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -53,7 +57,11 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
         if expected != booking.amount_due {
             return Err(ApiError::unprocessable(
                 "AMOUNT_MISMATCH",
-                format!("the amount due is {}, not {}", due.formatted(), Money::new(expected, &booking.currency).formatted()),
+                format!(
+                    "the amount due is {}, not {}",
+                    due.formatted(),
+                    Money::new(expected, &booking.currency).formatted()
+                ),
             )
             .with("amountDue", due.to_json()));
         }
@@ -77,12 +85,16 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
             let reference = format!("dec_{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
             record_decline(&tx, PaymentRow { reference: &reference, decline_code: Some(code), ..payment("") }).await?;
             tx.commit().await?;
-            Err(ApiError::PaymentRequired { code: "PAYMENT_DECLINED", detail: format!("{message} The booking is still payable.") })
+            Err(ApiError::PaymentRequired {
+                code: "PAYMENT_DECLINED",
+                detail: format!("{message} The booking is still payable."),
+            })
         }
         GatewayDecision::Approved { reference } => {
-            let payment_id = record_success(&tx, PaymentRow { reference: &reference, ..payment("") })
-                .await?
-                .ok_or_else(|| ApiError::conflict("BOOKING_ALREADY_PAID", format!("booking {} is already paid", booking.id)))?;
+            let payment_id =
+                record_success(&tx, PaymentRow { reference: &reference, ..payment("") }).await?.ok_or_else(|| {
+                    ApiError::conflict("BOOKING_ALREADY_PAID", format!("booking {} is already paid", booking.id))
+                })?;
             outbox::enqueue(
                 &tx,
                 Destination::Ticketing,
@@ -98,6 +110,7 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
             );
             notifications::enqueue(&tx, &notification).await?;
             tx.commit().await?;
+            drop(client);
             outbox::drain_soon(svc).await;
 
             let record = PgBookings::new(&svc.db)
@@ -117,4 +130,51 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
             }))
         }
     }
+}
+
+/// Cancels a paid booking: seats released, tickets voided, and a (mock)
+/// refund of what was paid minus any cashback already given, in one
+/// transaction with the customer's notification. Returns the released
+/// seats (flight, seat) and the refund.
+pub async fn cancel_paid(
+    svc: &Services,
+    caller: &Caller,
+    booking_id: i64,
+) -> Result<(Vec<(i64, String)>, i64), ApiError> {
+    let mut client = svc.db.get().await?;
+    let tx = client.transaction().await?;
+    let booking = match lock_booking(&tx, booking_id).await? {
+        Some(b) if b.user_id == caller.user_id => b,
+        _ => return Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
+    };
+    if booking.status != BookingStatus::Paid {
+        // Another request changed it meanwhile; the caller re-reads it.
+        return Ok((Vec::new(), 0));
+    }
+    tx.execute("UPDATE bookings SET status = 'CANCELLED', cancelled_at = now() WHERE id = $1", &[&booking_id]).await?;
+    let released = release_seats(&tx, &[booking_id]).await?;
+    void_for_booking(&tx, booking_id).await?;
+    let (payment_id, paid) = successful_payment(&tx, booking_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("paid booking {booking_id} has no payment")))?;
+    let refund = paid - refunded_so_far(&tx, booking_id).await?;
+    if refund > 0 {
+        record_refund(&tx, booking_id, payment_id, refund, "CANCELLATION").await?;
+    }
+    let money = Money::new(refund, &booking.currency);
+    let notification = Notification::new(
+        booking.user_id,
+        "REFUND",
+        format!("Booking {} cancelled", booking.pnr),
+        format!(
+            "Booking {} is cancelled and its tickets voided. {} is refunded to your original payment method.",
+            booking.pnr,
+            money.formatted()
+        ),
+    );
+    notifications::enqueue(&tx, &notification).await?;
+    tx.commit().await?;
+    drop(client);
+    outbox::drain_soon(svc).await;
+    Ok((released.into_iter().map(|(_, flight, seat)| (flight, seat)).collect(), refund))
 }

@@ -50,40 +50,22 @@ pub struct SearchRequest {
 }
 
 fn airport_code(name: &str, raw: Option<&str>) -> Result<String, ApiError> {
-    let raw = raw.ok_or_else(|| {
-        ApiError::bad_request(
-            "MISSING_PARAMETER",
-            format!("query parameter {name} is required"),
-        )
-    })?;
+    let raw =
+        raw.ok_or_else(|| ApiError::bad_request("MISSING_PARAMETER", format!("query parameter {name} is required")))?;
     let code = raw.trim().to_ascii_uppercase();
     if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(ApiError::invalid_field(
-            name,
-            format!("expected a 3-letter IATA airport code, got {raw:?}"),
-        ));
+        return Err(ApiError::invalid_field(name, format!("expected a 3-letter IATA airport code, got {raw:?}")));
     }
     Ok(code)
 }
 
-fn bounded(
-    name: &str,
-    raw: Option<&str>,
-    default: i64,
-    min: i64,
-    max: i64,
-) -> Result<i64, ApiError> {
+fn bounded(name: &str, raw: Option<&str>, default: i64, min: i64, max: i64) -> Result<i64, ApiError> {
     let Some(raw) = raw else { return Ok(default) };
     raw.trim()
         .parse::<i64>()
         .ok()
         .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                name,
-                format!("expected an integer from {min} to {max}, got {raw:?}"),
-            )
-        })
+        .ok_or_else(|| ApiError::invalid_field(name, format!("expected an integer from {min} to {max}, got {raw:?}")))
 }
 
 impl SearchRequest {
@@ -92,20 +74,14 @@ impl SearchRequest {
         let origin = airport_code("source", param("source").or_else(|| param("origin")))?;
         let destination = airport_code("destination", param("destination"))?;
         if origin == destination {
-            return Err(ApiError::invalid_field(
-                "destination",
-                "must differ from source",
-            ));
+            return Err(ApiError::invalid_field("destination", "must differ from source"));
         }
-        let raw_date = param("date").ok_or_else(|| {
-            ApiError::bad_request("MISSING_PARAMETER", "query parameter date is required")
-        })?;
+        let raw_date = param("date")
+            .ok_or_else(|| ApiError::bad_request("MISSING_PARAMETER", "query parameter date is required"))?;
         let date = NaiveDate::parse_from_str(raw_date, "%Y-%m-%d")
             .ok()
             .filter(|_| raw_date.len() == 10)
-            .ok_or_else(|| {
-                ApiError::invalid_field("date", format!("expected YYYY-MM-DD, got {raw_date:?}"))
-            })?;
+            .ok_or_else(|| ApiError::invalid_field("date", format!("expected YYYY-MM-DD, got {raw_date:?}")))?;
         let cabin = match param("cabin") {
             None => Cabin::Economy,
             Some(raw) => Cabin::parse(raw).ok_or_else(|| {
@@ -118,10 +94,7 @@ impl SearchRequest {
         let sort = match param("sort") {
             None => SortOrder::Price,
             Some(raw) => SortOrder::parse(raw).ok_or_else(|| {
-                ApiError::invalid_field(
-                    "sort",
-                    format!("expected price, duration or departure, got {raw:?}"),
-                )
+                ApiError::invalid_field("sort", format!("expected price, duration or departure, got {raw:?}"))
             })?,
         };
         let query = SearchQuery {
@@ -133,22 +106,12 @@ impl SearchRequest {
             cabin,
             sort,
         };
-        let limit = bounded(
-            "limit",
-            param("limit"),
-            DEFAULT_LIMIT as i64,
-            1,
-            MAX_LIMIT as i64,
-        )? as usize;
+        let limit = bounded("limit", param("limit"), DEFAULT_LIMIT as i64, 1, MAX_LIMIT as i64)? as usize;
         let offset = match param("cursor") {
             None => 0,
             Some(cursor) => decode_cursor(cursor, &query.hash())?,
         };
-        Ok(SearchRequest {
-            query,
-            offset,
-            limit,
-        })
+        Ok(SearchRequest { query, offset, limit })
     }
 }
 
@@ -186,25 +149,15 @@ fn encode_cursor(hash: &str, offset: usize) -> String {
 }
 
 fn decode_cursor(cursor: &str, hash: &str) -> Result<usize, ApiError> {
-    let invalid = || {
-        ApiError::bad_request(
-            "INVALID_CURSOR",
-            "cursor is not valid for this search; start again without it",
-        )
-    };
-    let decoded = URL_SAFE_NO_PAD
-        .decode(cursor.trim())
-        .map_err(|_| invalid())?;
+    let invalid =
+        || ApiError::bad_request("INVALID_CURSOR", "cursor is not valid for this search; start again without it");
+    let decoded = URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| invalid())?;
     let text = String::from_utf8(decoded).map_err(|_| invalid())?;
     let (cursor_hash, offset) = text.split_once(':').ok_or_else(invalid)?;
     if cursor_hash != hash {
         return Err(invalid());
     }
-    offset
-        .parse::<usize>()
-        .ok()
-        .filter(|o| *o < MAX_RESULTS)
-        .ok_or_else(invalid)
+    offset.parse::<usize>().ok().filter(|o| *o < MAX_RESULTS).ok_or_else(invalid)
 }
 
 fn local(at: DateTime<Utc>, tz: Tz) -> String {
@@ -222,16 +175,9 @@ struct Rendered {
     first_departure: Option<i64>,
 }
 
-fn render(
-    itineraries: &[Itinerary],
-    directory: &Directory,
-    query: &SearchQuery,
-) -> Result<Rendered, ApiError> {
+fn render(itineraries: &[Itinerary], directory: &Directory, query: &SearchQuery) -> Result<Rendered, ApiError> {
     let airport = |code: &str| {
-        directory
-            .airports
-            .get(code)
-            .ok_or_else(|| ApiError::internal(format!("flight uses unknown airport {code}")))
+        directory.airports.get(code).ok_or_else(|| ApiError::internal(format!("flight uses unknown airport {code}")))
     };
     let mut items = Vec::with_capacity(itineraries.len());
     let mut flights = Vec::new();
@@ -240,11 +186,7 @@ fn render(
         let mut legs = Vec::with_capacity(itinerary.legs.len());
         for leg in &itinerary.legs {
             let (from, to) = (airport(&leg.origin)?, airport(&leg.destination)?);
-            let airline = directory
-                .airlines
-                .get(&leg.airline_code)
-                .cloned()
-                .unwrap_or_default();
+            let airline = directory.airlines.get(&leg.airline_code).cloned().unwrap_or_default();
             legs.push(json!({
                 "flightId": leg.flight_id,
                 "flightNumber": leg.flight_number,
@@ -280,9 +222,7 @@ fn render(
         let layovers: Vec<Value> = itinerary
             .layovers()
             .into_iter()
-            .map(|(code, minutes)| {
-                Ok(json!({"airport": airport_json(airport(&code)?), "durationMinutes": minutes}))
-            })
+            .map(|(code, minutes)| Ok(json!({"airport": airport_json(airport(&code)?), "durationMinutes": minutes})))
             .collect::<Result<_, ApiError>>()?;
         let first = &itinerary.legs[0];
         let last = &itinerary.legs[itinerary.legs.len() - 1];
@@ -303,12 +243,7 @@ fn render(
         items.push(item.to_string());
     }
     let first_departure = itineraries.iter().map(|i| i.departs_at().timestamp()).min();
-    Ok(Rendered {
-        items,
-        flights: Value::Array(flights),
-        flight_ids,
-        first_departure,
-    })
+    Ok(Rendered { items, flights: Value::Array(flights), flight_ids, first_departure })
 }
 
 #[derive(Deserialize)]
@@ -326,19 +261,9 @@ pub struct SearchResponse {
     pub cached: bool,
 }
 
-fn assemble(
-    request: &SearchRequest,
-    total: usize,
-    items: &[String],
-    flights: &str,
-    cached: bool,
-) -> SearchResponse {
+fn assemble(request: &SearchRequest, total: usize, items: &[String], flights: &str, cached: bool) -> SearchResponse {
     let next = request.offset + items.len();
-    let next_cursor = if next < total {
-        json!(encode_cursor(&request.query.hash(), next))
-    } else {
-        Value::Null
-    };
+    let next_cursor = if next < total { json!(encode_cursor(&request.query.hash(), next)) } else { Value::Null };
     let body = format!(
         r#"{{"query":{},"total":{total},"count":{},"itineraries":[{}],"flights":{flights},"nextCursor":{next_cursor},"cached":{cached}}}"#,
         request.query.to_json(),
@@ -350,19 +275,10 @@ fn assemble(
 
 pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchResponse, ApiError> {
     let query = &request.query;
-    let directory = svc
-        .directory
-        .get(&svc.db, &[&query.origin, &query.destination])
-        .await?;
-    for (name, code) in [
-        ("source", &query.origin),
-        ("destination", &query.destination),
-    ] {
+    let directory = svc.directory.get(&svc.db, &[&query.origin, &query.destination]).await?;
+    for (name, code) in [("source", &query.origin), ("destination", &query.destination)] {
         if !directory.airports.contains_key(code) {
-            return Err(ApiError::bad_request(
-                "UNKNOWN_AIRPORT",
-                format!("{name}: no airport with code {code}"),
-            ));
+            return Err(ApiError::bad_request("UNKNOWN_AIRPORT", format!("{name}: no airport with code {code}")));
         }
     }
     let origin_tz = directory.airports[&query.origin].time_zone;
@@ -370,17 +286,11 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
     if query.date < today {
         return Err(ApiError::bad_request(
             "DATE_IN_PAST",
-            format!(
-                "date: {} is before today ({today}) at {}",
-                query.date, query.origin
-            ),
+            format!("date: {} is before today ({today}) at {}", query.date, query.origin),
         ));
     }
     if (query.date - today).num_days() > MAX_DAYS_AHEAD {
-        return Err(ApiError::bad_request(
-            "DATE_OUT_OF_RANGE",
-            format!("date: at most {MAX_DAYS_AHEAD} days ahead"),
-        ));
+        return Err(ApiError::bad_request("DATE_OUT_OF_RANGE", format!("date: at most {MAX_DAYS_AHEAD} days ahead")));
     }
 
     let cache = svc.search_cache();
@@ -418,10 +328,7 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
                 "flights": rendered.flights,
             })
             .to_string();
-            if let Err(e) = cache
-                .store(&hash, epoch, &meta, &rendered.items, &rendered.flight_ids)
-                .await
-            {
+            if let Err(e) = cache.store(&hash, epoch, &meta, &rendered.items, &rendered.flight_ids).await {
                 tracing::warn!(error = %e, "could not store a search result");
             }
         }
@@ -429,46 +336,19 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
     }
     let (rendered, total) = result?;
     let end = (request.offset + request.limit).min(total);
-    let page = if request.offset < end {
-        &rendered.items[request.offset..end]
-    } else {
-        &[]
-    };
-    Ok(assemble(
-        request,
-        total,
-        page,
-        &rendered.flights.to_string(),
-        false,
-    ))
+    let page = if request.offset < end { &rendered.items[request.offset..end] } else { &[] };
+    Ok(assemble(request, total, page, &rendered.flights.to_string(), false))
 }
 
-async fn cached_page(
-    svc: &Services,
-    request: &SearchRequest,
-    hash: &str,
-) -> Option<SearchResponse> {
-    let page = svc
-        .search_cache()
-        .page(hash, request.offset, request.limit)
-        .await
-        .ok()??;
+async fn cached_page(svc: &Services, request: &SearchRequest, hash: &str) -> Option<SearchResponse> {
+    let page = svc.search_cache().page(hash, request.offset, request.limit).await.ok()??;
     let meta: CachedMeta = serde_json::from_str(&page.meta).ok()?;
     // A flight in the result has departed since it was cached: recompute
     // rather than show it (the schedule also invalidates, every minute).
-    if meta
-        .first_departure
-        .is_some_and(|t| t <= Utc::now().timestamp())
-    {
+    if meta.first_departure.is_some_and(|t| t <= Utc::now().timestamp()) {
         return None;
     }
-    Some(assemble(
-        request,
-        meta.total,
-        &page.items,
-        meta.flights.get(),
-        true,
-    ))
+    Some(assemble(request, meta.total, &page.items, meta.flights.get(), true))
 }
 
 async fn compute(
@@ -484,20 +364,12 @@ async fn compute(
         .ok_or_else(|| ApiError::internal("local midnight does not exist"))?;
     let day_end = day_start + Duration::hours(24);
     let flights = PgFlights::new(&svc.db);
-    let window = |from, until| LegWindow {
-        from,
-        until,
-        cabin: query.cabin,
-        passengers: query.passengers,
-    };
+    let window = |from, until| LegWindow { from, until, cabin: query.cabin, passengers: query.passengers };
     let later_window = window(day_start, day_end + LEG_SPAN * i32::from(query.max_stops));
 
     let first_window = window(day_start, day_end);
     let (first, last) = if query.max_stops == 0 {
-        (
-            flights.departures(&query.origin, &first_window).await?,
-            Vec::new(),
-        )
+        (flights.departures(&query.origin, &first_window).await?, Vec::new())
     } else {
         tokio::try_join!(
             flights.departures(&query.origin, &first_window),
@@ -505,8 +377,7 @@ async fn compute(
         )?
     };
     let middle = if query.max_stops >= 2 {
-        let hubs_after_first: HashSet<&str> =
-            first.iter().map(|l| l.destination.as_str()).collect();
+        let hubs_after_first: HashSet<&str> = first.iter().map(|l| l.destination.as_str()).collect();
         let hubs_before_last: HashSet<&str> = last.iter().map(|l| l.origin.as_str()).collect();
         let excluded = [query.origin.as_str(), query.destination.as_str()];
         let mut pairs = Vec::new();
@@ -548,21 +419,11 @@ mod tests {
 
     #[test]
     fn parses_defaults_and_normalises() {
-        let r = parse(&[
-            ("source", "del"),
-            ("destination", " BOM "),
-            ("date", "2030-01-02"),
-        ])
-        .unwrap();
+        let r = parse(&[("source", "del"), ("destination", " BOM "), ("date", "2030-01-02")]).unwrap();
         assert_eq!(r.query.origin, "DEL");
         assert_eq!(r.query.destination, "BOM");
         assert_eq!(
-            (
-                r.query.passengers,
-                r.query.max_stops,
-                r.query.cabin,
-                r.query.sort
-            ),
+            (r.query.passengers, r.query.max_stops, r.query.cabin, r.query.sort),
             (1, 1, Cabin::Economy, SortOrder::Price)
         );
         assert_eq!((r.offset, r.limit), (0, DEFAULT_LIMIT));
@@ -570,14 +431,9 @@ mod tests {
 
     #[test]
     fn rejects_bad_parameters_naming_them() {
-        let base = [
-            ("source", "DEL"),
-            ("destination", "BOM"),
-            ("date", "2030-01-02"),
-        ];
+        let base = [("source", "DEL"), ("destination", "BOM"), ("date", "2030-01-02")];
         let with = |k: &'static str, v: &'static str| {
-            let mut p: Vec<(&str, &str)> =
-                base.iter().copied().filter(|(key, _)| *key != k).collect();
+            let mut p: Vec<(&str, &str)> = base.iter().copied().filter(|(key, _)| *key != k).collect();
             p.push((k, v));
             p
         };
@@ -601,10 +457,7 @@ mod tests {
         ] {
             let err = parse(&with(key, value)).unwrap_err();
             assert_eq!(err.status(), 400, "{key}={value}");
-            assert!(
-                err.to_string().contains(key) || err.code() == "INVALID_CURSOR",
-                "{key}={value}: {err}"
-            );
+            assert!(err.to_string().contains(key) || err.code() == "INVALID_CURSOR", "{key}={value}: {err}");
         }
         let err = parse(&[("destination", "BOM"), ("date", "2030-01-02")]).unwrap_err();
         assert!(err.to_string().contains("source"));
@@ -612,25 +465,10 @@ mod tests {
 
     #[test]
     fn cursors_belong_to_their_query() {
-        let r = parse(&[
-            ("source", "DEL"),
-            ("destination", "BOM"),
-            ("date", "2030-01-02"),
-        ])
-        .unwrap();
+        let r = parse(&[("source", "DEL"), ("destination", "BOM"), ("date", "2030-01-02")]).unwrap();
         let cursor = encode_cursor(&r.query.hash(), 20);
         assert_eq!(decode_cursor(&cursor, &r.query.hash()).unwrap(), 20);
-        let other = parse(&[
-            ("source", "DEL"),
-            ("destination", "BLR"),
-            ("date", "2030-01-02"),
-        ])
-        .unwrap();
-        assert_eq!(
-            decode_cursor(&cursor, &other.query.hash())
-                .unwrap_err()
-                .code(),
-            "INVALID_CURSOR"
-        );
+        let other = parse(&[("source", "DEL"), ("destination", "BLR"), ("date", "2030-01-02")]).unwrap();
+        assert_eq!(decode_cursor(&cursor, &other.query.hash()).unwrap_err().code(), "INVALID_CURSOR");
     }
 }

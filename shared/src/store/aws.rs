@@ -28,13 +28,8 @@ impl LazyAws {
 }
 
 pub async fn load() -> AwsClients {
-    let http_client = Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http_client)
-        .load()
-        .await;
+    let http_client = Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
+    let config = aws_config::defaults(BehaviorVersion::latest()).http_client(http_client).load().await;
     AwsClients {
         sqs: aws_sdk_sqs::Client::new(&config),
         sns: aws_sdk_sns::Client::new(&config),

@@ -91,8 +91,7 @@ pub struct PgBookings<'a> {
     pool: &'a Pool,
 }
 
-const BOOKING_COLUMNS: &str =
-    "id, pnr, user_id, status, currency, total_amount, discount_amount, amount_due,
+const BOOKING_COLUMNS: &str = "id, pnr, user_id, status, currency, total_amount, discount_amount, amount_due,
     expires_at, created_at, paid_at, cancelled_at";
 
 impl<'a> PgBookings<'a> {
@@ -103,19 +102,11 @@ impl<'a> PgBookings<'a> {
     /// Seats of the flight that belong to a live booking.
     pub async fn booked_seats(&self, flight_id: i64) -> Result<Vec<String>, ApiError> {
         let client = self.pool.get().await?;
-        let rows = client
-            .query(
-                "SELECT seat FROM booking_seats WHERE flight_id = $1 AND live",
-                &[&flight_id],
-            )
-            .await?;
+        let rows = client.query("SELECT seat FROM booking_seats WHERE flight_id = $1 AND live", &[&flight_id]).await?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    pub async fn create(
-        &self,
-        booking: NewBooking,
-    ) -> Result<(BookingRecord, Vec<i64>), CreateBookingError> {
+    pub async fn create(&self, booking: NewBooking) -> Result<(BookingRecord, Vec<i64>), CreateBookingError> {
         let mut client = self.pool.get().await.map_err(ApiError::from)?;
         let tx = client.transaction().await?;
 
@@ -124,9 +115,7 @@ impl<'a> PgBookings<'a> {
         // is no longer scheduled or has departed.
         let mut per_cabin: BTreeMap<(i64, String), i32> = BTreeMap::new();
         for seat in &booking.seats {
-            *per_cabin
-                .entry((seat.flight_id, seat.cabin.clone()))
-                .or_default() += 1;
+            *per_cabin.entry((seat.flight_id, seat.cabin.clone())).or_default() += 1;
         }
         let mut now_full = Vec::new();
         for ((flight_id, cabin), count) in &per_cabin {
@@ -148,9 +137,7 @@ impl<'a> PgBookings<'a> {
                     }
                 }
                 Ok(None) => return Err(CreateBookingError::FlightNotBookable(*flight_id)),
-                Err(e) if e.code() == Some(&SqlState::CHECK_VIOLATION) => {
-                    return Err(CreateBookingError::SoldOut)
-                }
+                Err(e) if e.code() == Some(&SqlState::CHECK_VIOLATION) => return Err(CreateBookingError::SoldOut),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -205,10 +192,7 @@ impl<'a> PgBookings<'a> {
             return Err(e.into());
         }
         tx.commit().await?;
-        let record = self
-            .find(id)
-            .await?
-            .ok_or_else(|| ApiError::internal("booking vanished after commit"))?;
+        let record = self.find(id).await?.ok_or_else(|| ApiError::internal("booking vanished after commit"))?;
         Ok((record, now_full))
     }
 
@@ -229,19 +213,18 @@ impl<'a> PgBookings<'a> {
 
     pub async fn find(&self, id: i64) -> Result<Option<BookingRecord>, ApiError> {
         let client = self.pool.get().await?;
-        let Some(row) = client
-            .query_opt(
-                &format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"),
-                &[&id],
-            )
-            .await?
+        let Some(row) =
+            client.query_opt(&format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"), &[&id]).await?
         else {
             return Ok(None);
         };
         let mut record = record_from_row(&row)?;
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
         let (passengers, seats) = tokio::try_join!(
-            client.query("SELECT position, name FROM booking_passengers WHERE booking_id = $1 ORDER BY position", &params),
+            client.query(
+                "SELECT position, name FROM booking_passengers WHERE booking_id = $1 ORDER BY position",
+                &params
+            ),
             client.query(
                 "SELECT leg, flight_id, seat, cabin, passenger_position, fare, live FROM booking_seats
                  WHERE booking_id = $1 ORDER BY leg, passenger_position, seat",
@@ -265,12 +248,7 @@ impl<'a> PgBookings<'a> {
     }
 
     /// The user's bookings, newest first, with ids below `before` (keyset paging).
-    pub async fn ids_of_user(
-        &self,
-        user_id: i64,
-        before: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<i64>, ApiError> {
+    pub async fn ids_of_user(&self, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<i64>, ApiError> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
@@ -285,10 +263,7 @@ impl<'a> PgBookings<'a> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let Some(row) = tx
-            .query_opt(
-                "SELECT status FROM bookings WHERE id = $1 AND user_id = $2 FOR UPDATE",
-                &[&id, &user_id],
-            )
+            .query_opt("SELECT status FROM bookings WHERE id = $1 AND user_id = $2 FOR UPDATE", &[&id, &user_id])
             .await?
         else {
             return Ok(CancelOutcome::NotFound);
@@ -296,25 +271,16 @@ impl<'a> PgBookings<'a> {
         let status: String = row.get(0);
         let outcome = match BookingStatus::parse(&status) {
             Some(BookingStatus::PendingPayment) => {
-                tx.execute(
-                    "UPDATE bookings SET status = 'CANCELLED', cancelled_at = now() WHERE id = $1",
-                    &[&id],
-                )
-                .await?;
+                tx.execute("UPDATE bookings SET status = 'CANCELLED', cancelled_at = now() WHERE id = $1", &[&id])
+                    .await?;
                 let released = release_seats(&tx, &[id]).await?;
                 tx.commit().await?;
-                CancelOutcome::Cancelled {
-                    released: released.into_iter().map(|(_, f, s)| (f, s)).collect(),
-                }
+                CancelOutcome::Cancelled { released: released.into_iter().map(|(_, f, s)| (f, s)).collect() }
             }
             Some(BookingStatus::Cancelled) => CancelOutcome::AlreadyCancelled,
             Some(BookingStatus::Paid) => CancelOutcome::Paid,
             Some(BookingStatus::Expired) => CancelOutcome::Expired,
-            None => {
-                return Err(ApiError::internal(format!(
-                    "unknown booking status {status}"
-                )))
-            }
+            None => return Err(ApiError::internal(format!("unknown booking status {status}"))),
         };
         Ok(outcome)
     }
@@ -322,7 +288,12 @@ impl<'a> PgBookings<'a> {
     /// Expires unpaid bookings past their deadline and frees their seats, in
     /// one transaction. Overlapping runs skip each other's rows, so every
     /// booking expires exactly once. Returns (booking, user, flight, seat).
-    pub async fn expire_due(&self) -> Result<Vec<(i64, i64, i64, String)>, ApiError> {
+    /// `announce(booking, user, pnr)` gives the outbox message for each
+    /// expired booking, written in the same transaction.
+    pub async fn expire_due(
+        &self,
+        announce: impl Fn(i64, i64, &str) -> (serde_json::Value, String),
+    ) -> Result<Vec<(i64, i64, i64, String)>, ApiError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let rows = tx
@@ -330,26 +301,24 @@ impl<'a> PgBookings<'a> {
                 "UPDATE bookings SET status = 'EXPIRED'
                  WHERE id IN (SELECT id FROM bookings WHERE status = 'PENDING_PAYMENT' AND expires_at <= now()
                               ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 500)
-                 RETURNING id, user_id",
+                 RETURNING id, user_id, pnr",
                 &[],
             )
             .await?;
+        for row in &rows {
+            let (payload, dedup) = announce(row.get(0), row.get(1), row.get(2));
+            super::outbox::enqueue(&tx, super::outbox::Destination::Notifications, &payload, Some(&dedup)).await?;
+        }
         let users: BTreeMap<i64, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         let ids: Vec<i64> = users.keys().copied().collect();
         let released = release_seats(&tx, &ids).await?;
         tx.commit().await?;
-        Ok(released
-            .into_iter()
-            .map(|(booking, flight, seat)| (booking, users[&booking], flight, seat))
-            .collect())
+        Ok(released.into_iter().map(|(booking, flight, seat)| (booking, users[&booking], flight, seat)).collect())
     }
 }
 
 /// Frees the live seats of the bookings and lowers the cabin counts.
-async fn release_seats(
-    tx: &Transaction<'_>,
-    booking_ids: &[i64],
-) -> Result<Vec<(i64, i64, String)>, ApiError> {
+pub async fn release_seats(tx: &Transaction<'_>, booking_ids: &[i64]) -> Result<Vec<(i64, i64, String)>, ApiError> {
     if booking_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -370,10 +339,7 @@ async fn release_seats(
             &[&booking_ids],
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect())
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
 }
 
 fn record_from_row(row: &tokio_postgres::Row) -> Result<BookingRecord, ApiError> {
@@ -382,8 +348,7 @@ fn record_from_row(row: &tokio_postgres::Row) -> Result<BookingRecord, ApiError>
         id: row.get("id"),
         pnr: row.get("pnr"),
         user_id: row.get("user_id"),
-        status: BookingStatus::parse(&status)
-            .ok_or_else(|| ApiError::internal(format!("unknown status {status}")))?,
+        status: BookingStatus::parse(&status).ok_or_else(|| ApiError::internal(format!("unknown status {status}")))?,
         currency: row.get("currency"),
         total_amount: row.get("total_amount"),
         discount_amount: row.get("discount_amount"),

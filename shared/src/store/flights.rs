@@ -45,14 +45,8 @@ impl DirectoryCache {
     /// an airport it does not have (a new airport was added).
     pub async fn get(&self, pool: &Pool, must_know: &[&str]) -> Result<Arc<Directory>, ApiError> {
         if let Some(current) = self.current.read().expect("directory lock").as_ref() {
-            let fresh = current
-                .loaded_at
-                .is_some_and(|t| t.elapsed() < DIRECTORY_MAX_AGE);
-            if fresh
-                && must_know
-                    .iter()
-                    .all(|code| current.airports.contains_key(*code))
-            {
+            let fresh = current.loaded_at.is_some_and(|t| t.elapsed() < DIRECTORY_MAX_AGE);
+            if fresh && must_know.iter().all(|code| current.airports.contains_key(*code)) {
                 return Ok(current.clone());
             }
         }
@@ -74,9 +68,8 @@ async fn load_directory(pool: &Pool) -> Result<Directory, ApiError> {
     for row in rows {
         let code: String = row.get(0);
         let zone: String = row.get(4);
-        let time_zone: Tz = zone.parse().map_err(|_| {
-            ApiError::internal(format!("airport {code} has unknown time zone {zone}"))
-        })?;
+        let time_zone: Tz =
+            zone.parse().map_err(|_| ApiError::internal(format!("airport {code} has unknown time zone {zone}")))?;
         let country: String = row.get(3);
         directory.connection_rules.insert(
             code.clone(),
@@ -86,16 +79,9 @@ async fn load_directory(pool: &Pool) -> Result<Directory, ApiError> {
                 min_connection_minutes_international: row.get(6),
             },
         );
-        directory.airports.insert(
-            code.clone(),
-            Airport {
-                code,
-                name: row.get(1),
-                city: row.get(2),
-                country,
-                time_zone,
-            },
-        );
+        directory
+            .airports
+            .insert(code.clone(), Airport { code, name: row.get(1), city: row.get(2), country, time_zone });
     }
     for row in client.query("SELECT code, name FROM airlines", &[]).await? {
         directory.airlines.insert(row.get(0), row.get(1));
@@ -107,23 +93,17 @@ async fn load_directory(pool: &Pool) -> Result<Directory, ApiError> {
         )
         .await?;
     for row in routes {
-        directory
-            .routes
-            .entry(row.get(0))
-            .or_default()
-            .insert(row.get(1));
+        directory.routes.entry(row.get(0)).or_default().insert(row.get(1));
     }
     directory.loaded_at = Some(std::time::Instant::now());
     Ok(directory)
 }
 
-const LEG_COLUMNS: &str =
-    "f.id, f.flight_number, f.airline_code, f.origin, f.destination, f.departs_at, f.arrives_at,
+const LEG_COLUMNS: &str = "f.id, f.flight_number, f.airline_code, f.origin, f.destination, f.departs_at, f.arrives_at,
     f.aircraft_type, fa.amount, fa.currency, fa.seats_total - fa.seats_sold";
 
 /// Sellable legs only: scheduled, not yet departed, enough seats in the cabin.
-const LEG_FILTER: &str =
-    "f.status = 'SCHEDULED' AND f.departs_at > now() AND fa.seats_total - fa.seats_sold >= $4";
+const LEG_FILTER: &str = "f.status = 'SCHEDULED' AND f.departs_at > now() AND fa.seats_total - fa.seats_sold >= $4";
 
 fn leg_from_row(row: &tokio_postgres::Row) -> Leg {
     Leg {
@@ -184,53 +164,27 @@ impl<'a> PgFlights<'a> {
              WHERE f.origin = $1 AND f.departs_at >= $2 AND f.departs_at < $3 AND {LEG_FILTER}"
         );
         let rows = client
-            .query(
-                &sql,
-                &[
-                    &origin,
-                    &window.from,
-                    &window.until,
-                    &window.passengers,
-                    &window.cabin.as_str(),
-                ],
-            )
+            .query(&sql, &[&origin, &window.from, &window.until, &window.passengers, &window.cabin.as_str()])
             .await?;
         Ok(rows.iter().map(leg_from_row).collect())
     }
 
     /// Flights into `destination` departing in the window (index `flights_by_destination`).
-    pub async fn arrivals(
-        &self,
-        destination: &str,
-        window: &LegWindow,
-    ) -> Result<Vec<Leg>, ApiError> {
+    pub async fn arrivals(&self, destination: &str, window: &LegWindow) -> Result<Vec<Leg>, ApiError> {
         let client = self.pool.get().await?;
         let sql = format!(
             "SELECT {LEG_COLUMNS} FROM flights f JOIN flight_fares fa ON fa.flight_id = f.id AND fa.cabin = $5
              WHERE f.destination = $1 AND f.departs_at >= $2 AND f.departs_at < $3 AND {LEG_FILTER}"
         );
         let rows = client
-            .query(
-                &sql,
-                &[
-                    &destination,
-                    &window.from,
-                    &window.until,
-                    &window.passengers,
-                    &window.cabin.as_str(),
-                ],
-            )
+            .query(&sql, &[&destination, &window.from, &window.until, &window.passengers, &window.cabin.as_str()])
             .await?;
         Ok(rows.iter().map(leg_from_row).collect())
     }
 
     /// Middle legs of two-stop itineraries: from any first-leg destination to
     /// any last-leg origin (index `flights_by_route`, one probe per pair).
-    pub async fn between(
-        &self,
-        pairs: &[(String, String)],
-        window: &LegWindow,
-    ) -> Result<Vec<Leg>, ApiError> {
+    pub async fn between(&self, pairs: &[(String, String)], window: &LegWindow) -> Result<Vec<Leg>, ApiError> {
         if pairs.is_empty() {
             return Ok(Vec::new());
         }
@@ -247,14 +201,7 @@ impl<'a> PgFlights<'a> {
         let rows = client
             .query(
                 &sql,
-                &[
-                    &origins,
-                    &window.from,
-                    &window.until,
-                    &window.passengers,
-                    &window.cabin.as_str(),
-                    &destinations,
-                ],
+                &[&origins, &window.from, &window.until, &window.passengers, &window.cabin.as_str(), &destinations],
             )
             .await?;
         Ok(rows.iter().map(leg_from_row).collect())
@@ -292,12 +239,9 @@ impl<'a> PgFlights<'a> {
             })
             .collect::<Result<Vec<_>, ApiError>>()?;
         let layout: serde_json::Value = row.get(11);
-        let layout: SeatLayout = serde_json::from_value(layout)
-            .map_err(|e| ApiError::internal(format!("aircraft layout: {e}")))?;
-        let economy = fares
-            .iter()
-            .find(|f| f.cabin == Cabin::Economy)
-            .or(fares.first());
+        let layout: SeatLayout =
+            serde_json::from_value(layout).map_err(|e| ApiError::internal(format!("aircraft layout: {e}")))?;
+        let economy = fares.iter().find(|f| f.cabin == Cabin::Economy).or(fares.first());
         Ok(Some(FlightRecord {
             leg: Leg {
                 flight_id: row.get(0),
@@ -309,12 +253,8 @@ impl<'a> PgFlights<'a> {
                 arrives_at: row.get(6),
                 aircraft: row.get(7),
                 fare: economy.map(|f| f.amount).unwrap_or_default(),
-                currency: economy
-                    .map(|f| f.currency.clone())
-                    .unwrap_or_else(|| "INR".into()),
-                seats_left: economy
-                    .map(|f| f.seats_total - f.seats_sold)
-                    .unwrap_or_default(),
+                currency: economy.map(|f| f.currency.clone()).unwrap_or_else(|| "INR".into()),
+                seats_left: economy.map(|f| f.seats_total - f.seats_sold).unwrap_or_default(),
             },
             status: row.get(8),
             cancelled_at: row.get(9),
@@ -340,15 +280,26 @@ impl<'a> PgFlights<'a> {
         if row.is_some() {
             return Ok(CancelOutcome::Cancelled);
         }
-        let status: Option<String> = client
-            .query_opt("SELECT status FROM flights WHERE id = $1", &[&flight_id])
-            .await?
-            .map(|r| r.get(0));
+        let status: Option<String> =
+            client.query_opt("SELECT status FROM flights WHERE id = $1", &[&flight_id]).await?.map(|r| r.get(0));
         Ok(match status.as_deref() {
             None => CancelOutcome::NotFound,
             Some("CANCELLED") => CancelOutcome::AlreadyCancelled,
             Some(_) => CancelOutcome::Departed,
         })
+    }
+
+    /// Live bookings with seats on the flight: (booking, user, pnr).
+    pub async fn affected_bookings(&self, flight_id: i64) -> Result<Vec<(i64, i64, String)>, ApiError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT DISTINCT b.id, b.user_id, b.pnr FROM bookings b JOIN booking_seats s ON s.booking_id = b.id
+                 WHERE s.flight_id = $1 AND s.live AND b.status IN ('PENDING_PAYMENT', 'PAID') ORDER BY b.id",
+                &[&flight_id],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
     }
 
     /// Marks every scheduled flight whose departure has passed as departed

@@ -16,7 +16,11 @@ pub const CLAIM_TIMEOUT_SECS: i64 = 60;
 pub enum Claim {
     /// This request owns the key: run it, then `complete` or `abandon`.
     Acquired,
-    Replay { status: u16, body: String, content_type: String },
+    Replay {
+        status: u16,
+        body: String,
+        content_type: String,
+    },
     /// The first request with this key is still running.
     InProgress,
     /// The key was used with a different request.
@@ -45,7 +49,11 @@ impl<'a> IdempotencyStore<'a> {
     }
 
     fn table(&self) -> Result<String, ApiError> {
-        self.svc.config.idempotency_table.clone().ok_or_else(|| ApiError::internal("IDEMPOTENCY_TABLE is not configured"))
+        self.svc
+            .config
+            .idempotency_table
+            .clone()
+            .ok_or_else(|| ApiError::internal("IDEMPOTENCY_TABLE is not configured"))
     }
 
     pub async fn claim(&self, key: &str, request_hash: &str) -> Result<Claim, ApiError> {

@@ -15,16 +15,8 @@ pub const MAX_ATTEMPTS_PER_IP: i64 = 30;
 
 pub trait LoginThrottle: Send + Sync {
     /// Counts an attempt; `RateLimited` when over the limit.
-    fn begin_attempt(
-        &self,
-        email: &str,
-        ip: Option<&str>,
-    ) -> impl Future<Output = Result<(), ApiError>> + Send;
-    fn succeeded(
-        &self,
-        email: &str,
-        ip: Option<&str>,
-    ) -> impl Future<Output = Result<(), ApiError>> + Send;
+    fn begin_attempt(&self, email: &str, ip: Option<&str>) -> impl Future<Output = Result<(), ApiError>> + Send;
+    fn succeeded(&self, email: &str, ip: Option<&str>) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
 
 pub struct RedisLoginThrottle<'a> {
@@ -55,13 +47,7 @@ impl LoginThrottle for RedisLoginThrottle<'_> {
         // on its own; EXPIRE NX starts the window at the first attempt.
         let mut pipe = redis::pipe();
         for (key, _) in &keys {
-            pipe.incr(key, 1)
-                .cmd("EXPIRE")
-                .arg(key)
-                .arg(WINDOW_SECS)
-                .arg("NX")
-                .ignore()
-                .ttl(key);
+            pipe.incr(key, 1).cmd("EXPIRE").arg(key).arg(WINDOW_SECS).arg("NX").ignore().ttl(key);
         }
         let mut conn = self.redis.connection();
         let counts: Vec<i64> = pipe.query_async(&mut conn).await?;

@@ -3,14 +3,17 @@
 
 pub mod aws;
 pub mod bookings;
+pub mod discounts;
 pub mod flights;
 pub mod health;
 pub mod idempotency;
 pub mod login_throttle;
+pub mod notification_log;
 pub mod outbox;
 pub mod payments;
 pub mod postgres;
 pub mod redis;
 pub mod search_cache;
 pub mod seat_holds;
+pub mod tickets;
 pub mod users;

@@ -53,10 +53,7 @@ fn partition_key(user_id: i64) -> String {
 }
 
 fn sort_key(created_at: DateTime<Utc>, notification_id: &str) -> String {
-    format!(
-        "{}#{notification_id}",
-        created_at.to_rfc3339_opts(SecondsFormat::Millis, true)
-    )
+    format!("{}#{notification_id}", created_at.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
 impl<'a> NotificationLog<'a> {
@@ -73,14 +70,8 @@ impl<'a> NotificationLog<'a> {
             .put_item()
             .table_name(self.table)
             .item("pk", AttributeValue::S(partition_key(entry.user_id)))
-            .item(
-                "sk",
-                AttributeValue::S(sort_key(entry.created_at, &entry.notification_id)),
-            )
-            .item(
-                "notificationId",
-                AttributeValue::S(entry.notification_id.clone()),
-            )
+            .item("sk", AttributeValue::S(sort_key(entry.created_at, &entry.notification_id)))
+            .item("notificationId", AttributeValue::S(entry.notification_id.clone()))
             .item("userId", AttributeValue::N(entry.user_id.to_string()))
             .item("channel", AttributeValue::S(entry.channel.clone()))
             .item("kind", AttributeValue::S(entry.kind.clone()))
@@ -95,27 +86,15 @@ impl<'a> NotificationLog<'a> {
             .await;
         match outcome {
             Ok(_) => Ok(true),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
             Err(e) => Err(store_error("PutItem", e)),
         }
     }
 
     /// The user's unexpired notifications, newest first, `limit` at a time.
-    pub async fn list(
-        &self,
-        user_id: i64,
-        limit: usize,
-        cursor: Option<&str>,
-    ) -> Result<LogPage, ApiError> {
+    pub async fn list(&self, user_id: i64, limit: usize, cursor: Option<&str>) -> Result<LogPage, ApiError> {
         let pk = partition_key(user_id);
-        let mut start = cursor
-            .map(|raw| decode_cursor(raw).map(|sk| start_key(&pk, sk)))
-            .transpose()?;
+        let mut start = cursor.map(|raw| decode_cursor(raw).map(|sk| start_key(&pk, sk))).transpose()?;
         let now = Utc::now().timestamp();
         // One more than asked tells whether there is a next page. Expired
         // items are filtered after DynamoDB's limit, so a round may come back
@@ -147,9 +126,7 @@ impl<'a> NotificationLog<'a> {
         }
         let next_cursor = if items.len() > limit {
             items.truncate(limit);
-            items
-                .last()
-                .map(|last| encode_cursor(&sort_key(last.created_at, &last.notification_id)))
+            items.last().map(|last| encode_cursor(&sort_key(last.created_at, &last.notification_id)))
         } else {
             None
         };
@@ -162,10 +139,7 @@ fn timestamp(at: DateTime<Utc>) -> String {
 }
 
 fn start_key(pk: &str, sk: String) -> HashMap<String, AttributeValue> {
-    HashMap::from([
-        ("pk".to_string(), AttributeValue::S(pk.to_string())),
-        ("sk".to_string(), AttributeValue::S(sk)),
-    ])
+    HashMap::from([("pk".to_string(), AttributeValue::S(pk.to_string())), ("sk".to_string(), AttributeValue::S(sk))])
 }
 
 /// The cursor is the sort key of the last item of a page; the partition
@@ -175,17 +149,9 @@ fn encode_cursor(sk: &str) -> String {
 }
 
 fn decode_cursor(raw: &str) -> Result<String, ApiError> {
-    let invalid = || {
-        ApiError::bad_request(
-            "INVALID_CURSOR",
-            "cursor is not valid; start again without it",
-        )
-    };
-    let text = URL_SAFE_NO_PAD
-        .decode(raw.trim())
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(invalid)?;
+    let invalid = || ApiError::bad_request("INVALID_CURSOR", "cursor is not valid; start again without it");
+    let text =
+        URL_SAFE_NO_PAD.decode(raw.trim()).ok().and_then(|bytes| String::from_utf8(bytes).ok()).ok_or_else(invalid)?;
     let sk = text.strip_prefix("n1:").ok_or_else(invalid)?;
     let (created_at, notification_id) = sk.split_once('#').ok_or_else(invalid)?;
     if DateTime::parse_from_rfc3339(created_at).is_ok() && !notification_id.is_empty() {
@@ -242,15 +208,11 @@ where
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
         SdkError::ResponseError(ctx) => ctx.raw().status().is_server_error(),
         SdkError::ServiceError(ctx) => {
-            ctx.raw().status().is_server_error()
-                || ctx.err().code().is_some_and(|c| OUTAGE_CODES.contains(&c))
+            ctx.raw().status().is_server_error() || ctx.err().code().is_some_and(|c| OUTAGE_CODES.contains(&c))
         }
         _ => false,
     };
-    let detail = format!(
-        "{operation}: {}",
-        aws_sdk_dynamodb::error::DisplayErrorContext(&e)
-    );
+    let detail = format!("{operation}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e));
     if outage {
         ApiError::unavailable("dynamodb", detail)
     } else {
@@ -272,7 +234,7 @@ mod tests {
         assert!(a < b);
         let sk = sort_key(early, "0b7c6a1e-8a3f-4c55-9d40-3a1f2b9e7c11");
         assert_eq!(decode_cursor(&encode_cursor(&sk)).unwrap(), sk);
-        for bad in ["", "zzz", "!!", &URL_SAFE_NO_PAD.encode("n1:nope#x")] {
+        for bad in ["", "zzz", "!!", URL_SAFE_NO_PAD.encode("n1:nope#x").as_str()] {
             assert_eq!(decode_cursor(bad).unwrap_err().code(), "INVALID_CURSOR");
         }
     }

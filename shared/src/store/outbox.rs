@@ -23,7 +23,12 @@ impl Destination {
 }
 
 /// Adds a message; a repeated `dedup_key` is ignored.
-pub async fn enqueue(tx: &Transaction<'_>, destination: Destination, payload: &Value, dedup_key: Option<&str>) -> Result<(), ApiError> {
+pub async fn enqueue(
+    tx: &Transaction<'_>,
+    destination: Destination,
+    payload: &Value,
+    dedup_key: Option<&str>,
+) -> Result<(), ApiError> {
     tx.execute(
         "INSERT INTO outbox (destination, payload, dedup_key) VALUES ($1, $2, $3) ON CONFLICT (dedup_key) DO NOTHING",
         &[&destination.as_str(), payload, &dedup_key],
@@ -54,11 +59,27 @@ pub async fn drain(svc: &Services, limit: i64) -> Result<usize, ApiError> {
         let body = payload.to_string();
         let outcome = match destination.as_str() {
             "TICKETING" => match &svc.config.ticketing_queue_url {
-                Some(queue) => aws.sqs.send_message().queue_url(queue).message_body(body).send().await.map(|_| ()).map_err(|e| format!("{e:?}")),
+                Some(queue) => aws
+                    .sqs
+                    .send_message()
+                    .queue_url(queue)
+                    .message_body(body)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("{e:?}")),
                 None => Err("TICKETING_QUEUE_URL is not configured".into()),
             },
             _ => match &svc.config.notifications_topic_arn {
-                Some(topic) => aws.sns.publish().topic_arn(topic).message(body).send().await.map(|_| ()).map_err(|e| format!("{e:?}")),
+                Some(topic) => aws
+                    .sns
+                    .publish()
+                    .topic_arn(topic)
+                    .message(body)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| format!("{e:?}")),
                 None => Err("NOTIFICATIONS_TOPIC_ARN is not configured".into()),
             },
         };

@@ -32,7 +32,8 @@ pub async fn lock_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Optio
             id: r.get(0),
             user_id: r.get(1),
             pnr: r.get(2),
-            status: BookingStatus::parse(&status).ok_or_else(|| ApiError::internal(format!("unknown status {status}")))?,
+            status: BookingStatus::parse(&status)
+                .ok_or_else(|| ApiError::internal(format!("unknown status {status}")))?,
             currency: r.get(4),
             total_amount: r.get(5),
             amount_due: r.get(6),
@@ -108,12 +109,20 @@ pub async fn successful_payment(tx: &Transaction<'_>, booking_id: i64) -> Result
 
 /// Sum of refunds already made for a booking (e.g. cashback).
 pub async fn refunded_so_far(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, ApiError> {
-    let row = tx.query_one("SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1", &[&booking_id]).await?;
+    let row = tx
+        .query_one("SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1", &[&booking_id])
+        .await?;
     Ok(row.get(0))
 }
 
 /// Records a (mock) refund; `false` if one for this reason already exists.
-pub async fn record_refund(tx: &Transaction<'_>, booking_id: i64, payment_id: i64, amount: i64, reason: &str) -> Result<bool, ApiError> {
+pub async fn record_refund(
+    tx: &Transaction<'_>,
+    booking_id: i64,
+    payment_id: i64,
+    amount: i64,
+    reason: &str,
+) -> Result<bool, ApiError> {
     let inserted = tx
         .execute(
             "INSERT INTO refunds (booking_id, payment_id, amount, reason) VALUES ($1, $2, $3, $4)
@@ -122,4 +131,16 @@ pub async fn record_refund(tx: &Transaction<'_>, booking_id: i64, payment_id: i6
         )
         .await?;
     Ok(inserted == 1)
+}
+
+/// Refunds of one reason for a booking, summed (outside any transaction).
+pub async fn refunded_for(pool: &deadpool_postgres::Pool, booking_id: i64, reason: &str) -> Result<i64, ApiError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_one(
+            "SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1 AND reason = $2",
+            &[&booking_id, &reason],
+        )
+        .await?;
+    Ok(row.get(0))
 }

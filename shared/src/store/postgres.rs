@@ -14,28 +14,17 @@ mod embedded {
 /// (`RecyclingMethod::Verified`), so a Lambda environment thawed after a
 /// freeze, or a restarted Postgres, gets fresh connections instead of errors.
 pub fn pool(config: &Config) -> Result<Pool, String> {
-    pool_from_url(
-        &config.database_url,
-        config.db_pool_size,
-        config.dependency_timeout,
-    )
+    pool_from_url(&config.database_url, config.db_pool_size, config.dependency_timeout)
 }
 
 pub fn pool_from_url(url: &str, size: usize, timeout: Duration) -> Result<Pool, String> {
-    let mut pg: tokio_postgres::Config = url
-        .parse()
-        .map_err(|e| format!("DATABASE_URL is not a valid Postgres URL: {e}"))?;
+    let mut pg: tokio_postgres::Config =
+        url.parse().map_err(|e| format!("DATABASE_URL is not a valid Postgres URL: {e}"))?;
     pg.connect_timeout(timeout);
     if pg.get_application_name().is_none() {
         pg.application_name("flightbook");
     }
-    let manager = Manager::from_config(
-        pg,
-        NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Verified,
-        },
-    );
+    let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Verified });
     Pool::builder(manager)
         .max_size(size.max(1))
         .runtime(Runtime::Tokio1)
@@ -68,13 +57,10 @@ pub fn is_connection_error(e: &tokio_postgres::Error) -> bool {
             || code == &SqlState::QUERY_CANCELED;
     }
     // No SQLSTATE: an I/O or protocol failure on the connection.
-    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>())
-        || e.as_db_error().is_none()
+    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()) || e.as_db_error().is_none()
 }
 
 /// True for a unique-constraint violation on the named constraint.
 pub fn is_unique_violation(e: &tokio_postgres::Error, constraint: &str) -> bool {
-    e.as_db_error().is_some_and(|db| {
-        db.code() == &SqlState::UNIQUE_VIOLATION && db.constraint() == Some(constraint)
-    })
+    e.as_db_error().is_some_and(|db| db.code() == &SqlState::UNIQUE_VIOLATION && db.constraint() == Some(constraint))
 }

@@ -23,10 +23,7 @@ impl RedisStore {
         let manager = client
             .get_connection_manager_lazy(manager_config)
             .map_err(|e| format!("cannot set up the Redis connection: {e}"))?;
-        Ok(RedisStore {
-            manager,
-            prefix: config.redis_key_prefix.clone(),
-        })
+        Ok(RedisStore { manager, prefix: config.redis_key_prefix.clone() })
     }
 
     /// A handle to the shared multiplexed connection (cheap to clone).

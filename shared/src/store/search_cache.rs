@@ -71,28 +71,16 @@ impl<'a> SearchCache<'a> {
 
     pub async fn epoch(&self) -> Result<i64, ApiError> {
         let mut conn = self.redis.connection();
-        let epoch: Option<i64> = redis::cmd("GET")
-            .arg(self.key("epoch"))
-            .query_async(&mut conn)
-            .await?;
+        let epoch: Option<i64> = redis::cmd("GET").arg(self.key("epoch")).query_async(&mut conn).await?;
         Ok(epoch.unwrap_or(0))
     }
 
     /// One page of a cached result, or `None` on a miss.
-    pub async fn page(
-        &self,
-        query_hash: &str,
-        offset: usize,
-        limit: usize,
-    ) -> Result<Option<CachedPage>, ApiError> {
+    pub async fn page(&self, query_hash: &str, offset: usize, limit: usize) -> Result<Option<CachedPage>, ApiError> {
         let mut conn = self.redis.connection();
         let (meta, items): (Option<String>, Vec<String>) = redis::pipe()
             .get(self.key(&format!("m:{query_hash}")))
-            .lrange(
-                self.key(&format!("q:{query_hash}")),
-                offset as isize,
-                (offset + limit) as isize - 1,
-            )
+            .lrange(self.key(&format!("q:{query_hash}")), offset as isize, (offset + limit) as isize - 1)
             .query_async(&mut conn)
             .await?;
         Ok(meta.map(|meta| CachedPage { meta, items }))
@@ -115,11 +103,7 @@ impl<'a> SearchCache<'a> {
         for id in flight_ids {
             invocation.key(self.key(&format!("f:{id}")));
         }
-        invocation
-            .arg(epoch)
-            .arg(self.ttl.as_millis() as u64)
-            .arg(meta)
-            .arg(query_hash);
+        invocation.arg(epoch).arg(self.ttl.as_millis() as u64).arg(meta).arg(query_hash);
         for item in items {
             invocation.arg(item);
         }
@@ -157,10 +141,7 @@ impl<'a> SearchCache<'a> {
 
     pub async fn unlock(&self, query_hash: &str) -> Result<(), ApiError> {
         let mut conn = self.redis.connection();
-        let _: i64 = redis::cmd("DEL")
-            .arg(self.key(&format!("lock:{query_hash}")))
-            .query_async(&mut conn)
-            .await?;
+        let _: i64 = redis::cmd("DEL").arg(self.key(&format!("lock:{query_hash}"))).query_async(&mut conn).await?;
         Ok(())
     }
 }

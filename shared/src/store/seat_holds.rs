@@ -108,13 +108,11 @@ impl<'a> SeatHolds<'a> {
     }
 
     fn held_key(&self, flight_id: i64, user_id: i64) -> String {
-        self.redis
-            .key(&format!("held:{}:{user_id}", Self::tag(flight_id)))
+        self.redis.key(&format!("held:{}:{user_id}", Self::tag(flight_id)))
     }
 
     fn hold_key(&self, flight_id: i64, hold_id: &str) -> String {
-        self.redis
-            .key(&format!("hold:{}:{hold_id}", Self::tag(flight_id)))
+        self.redis.key(&format!("hold:{}:{hold_id}", Self::tag(flight_id)))
     }
 
     pub async fn hold(
@@ -127,17 +125,11 @@ impl<'a> SeatHolds<'a> {
         cap: usize,
     ) -> Result<HoldOutcome, ApiError> {
         let mut invocation = HOLD.prepare_invoke();
-        invocation
-            .key(self.held_key(flight_id, user_id))
-            .key(self.hold_key(flight_id, hold_id));
+        invocation.key(self.held_key(flight_id, user_id)).key(self.hold_key(flight_id, hold_id));
         for seat in seats {
             invocation.key(self.seat_key(flight_id, seat));
         }
-        invocation
-            .arg(user_id)
-            .arg(ttl.as_millis() as u64)
-            .arg(cap)
-            .arg(self.seat_prefix(flight_id));
+        invocation.arg(user_id).arg(ttl.as_millis() as u64).arg(cap).arg(self.seat_prefix(flight_id));
         for seat in seats {
             invocation.arg(seat);
         }
@@ -146,22 +138,13 @@ impl<'a> SeatHolds<'a> {
         match reply.first().map(String::as_str) {
             Some("OK") => Ok(HoldOutcome::Held),
             Some("TAKEN") => Ok(HoldOutcome::Taken(reply[1..].to_vec())),
-            Some("CAP") => Ok(HoldOutcome::OverCap {
-                already: reply.get(1).and_then(|n| n.parse().ok()).unwrap_or(0),
-            }),
-            other => Err(ApiError::internal(format!(
-                "unexpected hold script reply {other:?}"
-            ))),
+            Some("CAP") => Ok(HoldOutcome::OverCap { already: reply.get(1).and_then(|n| n.parse().ok()).unwrap_or(0) }),
+            other => Err(ApiError::internal(format!("unexpected hold script reply {other:?}"))),
         }
     }
 
     /// Releases the seats the user holds among `seats`; returns those released.
-    pub async fn release(
-        &self,
-        flight_id: i64,
-        user_id: i64,
-        seats: &[String],
-    ) -> Result<Vec<String>, ApiError> {
+    pub async fn release(&self, flight_id: i64, user_id: i64, seats: &[String]) -> Result<Vec<String>, ApiError> {
         if seats.is_empty() {
             return Ok(Vec::new());
         }
@@ -179,11 +162,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// The owner and seats of a hold id, if it still exists.
-    pub async fn hold_record(
-        &self,
-        flight_id: i64,
-        hold_id: &str,
-    ) -> Result<Option<(i64, Vec<String>)>, ApiError> {
+    pub async fn hold_record(&self, flight_id: i64, hold_id: &str) -> Result<Option<(i64, Vec<String>)>, ApiError> {
         let mut conn = self.redis.connection();
         let (user, seats): (Option<i64>, Option<String>) = redis::cmd("HMGET")
             .arg(self.hold_key(flight_id, hold_id))
@@ -191,34 +170,18 @@ impl<'a> SeatHolds<'a> {
             .arg("seats")
             .query_async(&mut conn)
             .await?;
-        Ok(user.map(|u| {
-            (
-                u,
-                seats
-                    .unwrap_or_default()
-                    .split(',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-            )
-        }))
+        Ok(user
+            .map(|u| (u, seats.unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())))
     }
 
     pub async fn forget_hold(&self, flight_id: i64, hold_id: &str) -> Result<(), ApiError> {
         let mut conn = self.redis.connection();
-        let _: i64 = redis::cmd("DEL")
-            .arg(self.hold_key(flight_id, hold_id))
-            .query_async(&mut conn)
-            .await?;
+        let _: i64 = redis::cmd("DEL").arg(self.hold_key(flight_id, hold_id)).query_async(&mut conn).await?;
         Ok(())
     }
 
     /// Holder of each seat (`None` when free), in the order given.
-    pub async fn holders(
-        &self,
-        flight_id: i64,
-        seats: &[String],
-    ) -> Result<Vec<Option<i64>>, ApiError> {
+    pub async fn holders(&self, flight_id: i64, seats: &[String]) -> Result<Vec<Option<i64>>, ApiError> {
         if seats.is_empty() {
             return Ok(Vec::new());
         }
@@ -228,25 +191,17 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// The seats the user still holds on the flight, with the earliest expiry.
-    pub async fn held_by(
-        &self,
-        flight_id: i64,
-        user_id: i64,
-    ) -> Result<(Vec<String>, Option<Duration>), ApiError> {
+    pub async fn held_by(&self, flight_id: i64, user_id: i64) -> Result<(Vec<String>, Option<Duration>), ApiError> {
         let mut conn = self.redis.connection();
-        let mut seats: Vec<String> = redis::cmd("SMEMBERS")
-            .arg(self.held_key(flight_id, user_id))
-            .query_async(&mut conn)
-            .await?;
+        let mut seats: Vec<String> =
+            redis::cmd("SMEMBERS").arg(self.held_key(flight_id, user_id)).query_async(&mut conn).await?;
         if seats.is_empty() {
             return Ok((seats, None));
         }
         seats.sort();
         let mut pipe = redis::pipe();
         for seat in &seats {
-            pipe.get(self.seat_key(flight_id, seat))
-                .cmd("PTTL")
-                .arg(self.seat_key(flight_id, seat));
+            pipe.get(self.seat_key(flight_id, seat)).cmd("PTTL").arg(self.seat_key(flight_id, seat));
         }
         let replies: Vec<(Option<i64>, i64)> = pipe.query_async(&mut conn).await?;
         let mut mine = Vec::new();

@@ -31,14 +31,8 @@ pub enum CreateUserError {
 }
 
 pub trait UserStore: Send + Sync {
-    fn create_customer(
-        &self,
-        new: NewUser<'_>,
-    ) -> impl Future<Output = Result<User, CreateUserError>> + Send;
-    fn find_by_email(
-        &self,
-        email: &str,
-    ) -> impl Future<Output = Result<Option<User>, ApiError>> + Send;
+    fn create_customer(&self, new: NewUser<'_>) -> impl Future<Output = Result<User, CreateUserError>> + Send;
+    fn find_by_email(&self, email: &str) -> impl Future<Output = Result<Option<User>, ApiError>> + Send;
     fn find_by_id(&self, id: i64) -> impl Future<Output = Result<Option<User>, ApiError>> + Send;
 }
 
@@ -77,8 +71,7 @@ fn user_from_row(row: &tokio_postgres::Row) -> Result<User, ApiError> {
         id: row.get("id"),
         name: row.get("name"),
         email: row.get("email"),
-        role: Role::parse(&role)
-            .ok_or_else(|| ApiError::internal(format!("unknown role {role:?} in users")))?,
+        role: Role::parse(&role).ok_or_else(|| ApiError::internal(format!("unknown role {role:?} in users")))?,
         password_hash: row.get("password_hash"),
         created_at: row.get("created_at"),
     })
@@ -105,23 +98,13 @@ impl UserStore for PgUsers<'_> {
 
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, ApiError> {
         let client = self.pool.get().await?;
-        let row = client
-            .query_opt(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"),
-                &[&email],
-            )
-            .await?;
+        let row = client.query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"), &[&email]).await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
     async fn find_by_id(&self, id: i64) -> Result<Option<User>, ApiError> {
         let client = self.pool.get().await?;
-        let row = client
-            .query_opt(
-                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"),
-                &[&id],
-            )
-            .await?;
+        let row = client.query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), &[&id]).await?;
         row.as_ref().map(user_from_row).transpose()
     }
 }

@@ -1,0 +1,35 @@
+//! The notifications queue's consumer (SNS → SQS with raw delivery, so each
+//! body is a `Notification`): mock delivery, logged in DynamoDB. Each record
+//! stands alone: one that fails is reported in `batchItemFailures` and comes
+//! back after the visibility timeout (past `maxReceiveCount`, to the
+//! dead-letter queue) while the rest of the batch is done.
+
+use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use shared::service::notifications::{deliver, Notification};
+use shared::Services;
+
+pub async fn handle(svc: &Services, event: SqsEvent) -> Result<SqsBatchResponse, lambda_runtime::Error> {
+    let mut response = SqsBatchResponse::default();
+    for record in &event.records {
+        if let Err(reason) = process(svc, record).await {
+            tracing::warn!(
+                message_id = record.message_id.as_deref().unwrap_or(""),
+                error = %reason,
+                "notification not delivered; it will be retried"
+            );
+            match &record.message_id {
+                Some(id) => response.add_failure(id.clone()),
+                // Without an id a failure cannot be reported alone: retry the batch.
+                None => return Err(format!("a record without messageId failed: {reason}").into()),
+            }
+        }
+    }
+    Ok(response)
+}
+
+async fn process(svc: &Services, record: &SqsMessage) -> Result<(), String> {
+    let body = record.body.as_deref().unwrap_or_default();
+    let notification: Notification =
+        serde_json::from_str(body).map_err(|e| format!("the body is not a notification: {e}"))?;
+    deliver(svc, &notification).await.map(|_new| ()).map_err(|e| e.to_string())
+}

@@ -1,0 +1,33 @@
+//! `POST /api/tickets/generate {booking_id}` (original) or `{bookingId}`:
+//! the booking's tickets, issuing them now if paid and not yet issued.
+
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use shared::http::{self, json_body, Id};
+use shared::service::idempotency::idempotent;
+use shared::service::tickets::generate;
+use shared::{ApiError, Services};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GenerateBody {
+    booking_id: Option<Id>,
+    #[serde(rename = "booking_id")]
+    booking_id_snake: Option<Id>,
+}
+
+pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    svc.serve(req, |req| async move {
+        let caller = svc.caller(&req)?;
+        let body: GenerateBody = json_body(&req)?;
+        let Id(booking_id) = body
+            .booking_id
+            .or(body.booking_id_snake)
+            .ok_or_else(|| ApiError::invalid_field("bookingId", "is required (booking_id in the original form)"))?;
+        idempotent(svc, &req, &caller, "tickets-generate", || async {
+            Ok(http::json(&generate(svc, &caller, booking_id).await?))
+        })
+        .await
+    })
+    .await
+}

@@ -1,0 +1,16 @@
+//! `GET /api/tickets/{ticketId}`: owner only; passenger, PNR, legs with
+//! times and seats, fare and the invoice summary.
+
+use lambda_http::{Body, Request, Response};
+use shared::http::{self, path_id};
+use shared::service::tickets::ticket;
+use shared::Services;
+
+pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    svc.serve(req, |req| async move {
+        let caller = svc.caller(&req)?;
+        let ticket_id = path_id(&req, "ticketId")?;
+        Ok(http::json(&ticket(svc, &caller, ticket_id).await?))
+    })
+    .await
+}

@@ -1,0 +1,37 @@
+//! `GET /api/tickets/{ticketId}/invoice`: the GST invoice of the ticket's
+//! booking, JSON by default, a PDF with `Accept: application/pdf`.
+
+use lambda_http::{Body, Request, Response};
+use shared::domain::invoice::render_pdf;
+use shared::http::{self, path_id};
+use shared::service::tickets::invoice_of_ticket;
+use shared::{ApiError, Services};
+
+fn wants_pdf(req: &Request) -> bool {
+    req.headers()
+        .get_all(http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|media| media.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/pdf")))
+}
+
+pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
+    svc.serve(req, |req| async move {
+        let caller = svc.caller(&req)?;
+        let ticket_id = path_id(&req, "ticketId")?;
+        let invoice = invoice_of_ticket(svc, &caller, ticket_id).await?;
+        if !wants_pdf(&req) {
+            return Ok(http::json(&invoice));
+        }
+        let document = serde_json::to_value(&invoice).map_err(ApiError::internal)?;
+        let number = document["invoiceNumber"].as_str().unwrap_or("invoice").replace('/', "-");
+        Response::builder()
+            .status(http::StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, "application/pdf")
+            .header(http::header::CONTENT_DISPOSITION, format!("inline; filename=\"{number}.pdf\""))
+            .body(Body::Binary(render_pdf(&invoice)))
+            .map_err(ApiError::internal)
+    })
+    .await
+}

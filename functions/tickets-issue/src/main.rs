@@ -1,0 +1,10 @@
+use aws_lambda_events::sqs::SqsEvent;
+use lambda_runtime::{service_fn, LambdaEvent};
+use shared::Services;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    lambda_runtime::tracing::init_default_subscriber();
+    let svc: &'static Services = Box::leak(Box::new(Services::from_env()?));
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| tickets_issue::handle(svc, event.payload))).await
+}

@@ -1,0 +1,124 @@
+//! Applying a discount code to a booking. Before payment it lowers what is
+//! due; after payment (the order the original walkthrough uses) it is granted
+//! as cashback: a mock refund of the discount to the original payment.
+
+use super::notifications::{self, Notification};
+use crate::domain::booking::BookingStatus;
+use crate::domain::discount::{discount_amount, DiscountKind, Rejection};
+use crate::domain::money::Money;
+use crate::http::Caller;
+use crate::store::payments::{lock_booking, record_refund, successful_payment};
+use crate::store::{discounts, outbox};
+use crate::{ApiError, Services};
+use chrono::Utc;
+use serde_json::{json, Value};
+
+pub fn normalise_code(raw: &str) -> Result<String, ApiError> {
+    let code = raw.trim().to_ascii_uppercase();
+    if code.len() < 3 || code.len() > 20 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(ApiError::invalid_field("code", "a discount code is 3 to 20 letters and digits"));
+    }
+    Ok(code)
+}
+
+pub async fn apply_discount(
+    svc: &Services,
+    caller: &Caller,
+    booking_id: i64,
+    raw_code: &str,
+) -> Result<Value, ApiError> {
+    let code = normalise_code(raw_code)?;
+    let mut client = svc.db.get().await?;
+    let tx = client.transaction().await?;
+    let booking = match lock_booking(&tx, booking_id).await? {
+        Some(b) if b.user_id == caller.user_id => b,
+        _ => return Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
+    };
+    let discount = discounts::find(&tx, &code)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("discount code {code} does not exist")))?;
+    let as_cashback = match booking.status {
+        BookingStatus::PendingPayment => false,
+        BookingStatus::Paid => true,
+        other => {
+            return Err(ApiError::conflict(
+                "BOOKING_NOT_DISCOUNTABLE",
+                format!("booking {booking_id} is {}; a discount cannot apply", other.as_str()),
+            ))
+        }
+    };
+    if let Some(existing) = discounts::applied_to_booking(&tx, booking_id).await? {
+        return Err(ApiError::conflict(
+            "DISCOUNT_ALREADY_APPLIED",
+            format!("booking {booking_id} already has code {existing}"),
+        )
+        .with("appliedCode", existing));
+    }
+    // Paid or not, what the customer pays (or paid) is the amount due.
+    let amount =
+        discount_amount(&discount, booking.total_amount, booking.amount_due, Utc::now()).map_err(|rejection| {
+            let detail = match &rejection {
+                Rejection::Inactive => format!("{code} is not active"),
+                Rejection::NotYetValid => format!("{code} is not valid yet"),
+                Rejection::Expired => format!("{code} has expired"),
+                Rejection::BelowMinimumFare { min_fare } => {
+                    format!("{code} needs a fare of at least {}", Money::new(*min_fare, &booking.currency).formatted())
+                }
+            };
+            ApiError::unprocessable(rejection.code(), detail)
+        })?;
+    let (used, per_user_limit) = discounts::uses_by_user(&tx, &code, caller.user_id).await?;
+    if used >= i64::from(per_user_limit) {
+        return Err(ApiError::unprocessable(
+            "DISCOUNT_USER_LIMIT",
+            format!("you have already used {code} {used} time(s)"),
+        ));
+    }
+    if !discounts::take_one_use(&tx, &code).await? {
+        return Err(ApiError::unprocessable("DISCOUNT_EXHAUSTED", format!("{code} has no uses left")));
+    }
+    if amount <= 0 {
+        return Err(ApiError::unprocessable(
+            "DISCOUNT_NOT_APPLICABLE",
+            format!("{code} takes nothing off this booking"),
+        ));
+    }
+    let money = |v: i64| Money::new(v, &booking.currency);
+    let (amount_due, final_amount, cashback) = if as_cashback {
+        let (payment_id, paid) = successful_payment(&tx, booking_id)
+            .await?
+            .ok_or_else(|| ApiError::internal(format!("paid booking {booking_id} has no payment")))?;
+        record_refund(&tx, booking_id, payment_id, amount, "CASHBACK").await?;
+        discounts::record(&tx, booking_id, &code, caller.user_id, amount, "CASHBACK").await?;
+        let notification = Notification::new(
+            caller.user_id,
+            "REFUND",
+            format!("Cashback for {}", booking.pnr),
+            format!("{} cashback ({code}) is on its way to your original payment method.", money(amount).formatted()),
+        );
+        notifications::enqueue(&tx, &notification).await?;
+        (0, paid - amount, amount)
+    } else {
+        discounts::record(&tx, booking_id, &code, caller.user_id, amount, "DISCOUNT").await?;
+        let due = discounts::lower_amount_due(&tx, booking_id, amount).await?;
+        (due, due, 0)
+    };
+    tx.commit().await?;
+    drop(client);
+    if as_cashback {
+        outbox::drain_soon(svc).await;
+    }
+    Ok(json!({
+        "bookingId": booking_id,
+        "discount": {
+            "code": code,
+            "description": discount.description,
+            "kind": if discount.kind == DiscountKind::Percent { "PERCENT" } else { "FLAT" },
+            "amount": money(amount).to_json(),
+            "appliedAs": if as_cashback { "CASHBACK" } else { "DISCOUNT" },
+        },
+        "amountDue": money(amount_due).to_json(),
+        "finalAmount": money(final_amount).to_json(),
+        "cashback": money(cashback).to_json(),
+    }))
+}

@@ -1,0 +1,281 @@
+//! Ticket issuance (from the ticketing queue or on demand), ticket and
+//! invoice views. Issuance locks the booking row, so the queue consumer and
+//! `tickets-generate` racing each other issue one set of tickets; the unique
+//! (booking, passenger, leg) constraint is the final guard.
+
+use super::notifications::{self, Notification};
+use crate::domain::booking::BookingStatus;
+use crate::domain::invoice::{compute_invoice, Invoice, InvoiceInput, InvoiceLineInput};
+use crate::domain::money::Money;
+use crate::domain::seating::Cabin;
+use crate::http::Caller;
+use crate::store::bookings::{BookingRecord, PgBookings};
+use crate::store::flights::PgFlights;
+use crate::store::outbox;
+use crate::store::payments::lock_booking;
+use crate::store::tickets::{self, PgTickets, TicketRow};
+use crate::store::users::{PgUsers, UserStore};
+use crate::{ApiError, Services};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum IssueOutcome {
+    Issued(u64),
+    AlreadyIssued,
+    NotPaid(BookingStatus),
+    UnknownBooking,
+}
+
+pub async fn issue_tickets(svc: &Services, booking_id: i64) -> Result<IssueOutcome, ApiError> {
+    let mut client = svc.db.get().await?;
+    let tx = client.transaction().await?;
+    let Some(booking) = lock_booking(&tx, booking_id).await? else {
+        return Ok(IssueOutcome::UnknownBooking);
+    };
+    if booking.status != BookingStatus::Paid {
+        return Ok(IssueOutcome::NotPaid(booking.status));
+    }
+    if tickets::count_for_booking(&tx, booking_id).await? > 0 {
+        return Ok(IssueOutcome::AlreadyIssued);
+    }
+    let issued = tickets::issue(&tx, booking_id).await?;
+    let number = tickets::next_invoice_number(&tx, Utc::now()).await?;
+    // The invoice is computed from what this transaction wrote.
+    let ticket_rows: Vec<TicketRow> = tx
+        .query(
+            "SELECT id, ticket_number, booking_id, passenger_position, leg, flight_id, seat, status, issued_at, voided_at
+             FROM tickets WHERE booking_id = $1 ORDER BY id",
+            &[&booking_id],
+        )
+        .await?
+        .iter()
+        .map(|r| TicketRow {
+            id: r.get(0),
+            ticket_number: r.get(1),
+            booking_id: r.get(2),
+            passenger_position: r.get(3),
+            leg: r.get(4),
+            flight_id: r.get(5),
+            seat: r.get(6),
+            status: r.get(7),
+            issued_at: r.get(8),
+            voided_at: r.get(9),
+        })
+        .collect();
+    let record =
+        PgBookings::new(&svc.db).find(booking_id).await?.ok_or_else(|| ApiError::internal("booking vanished"))?;
+    let invoice = build_invoice(svc, &record, &ticket_rows, &number.2, Utc::now(), 0).await?;
+    tickets::insert_invoice(&tx, booking_id, &number, &serde_json::to_value(&invoice).map_err(ApiError::internal)?)
+        .await?;
+    let notification = Notification::new(
+        booking.user_id,
+        "TICKET_ISSUED",
+        format!("E-tickets for {}", booking.pnr),
+        format!(
+            "Your e-tickets for booking {} are issued: {}. Invoice {}.",
+            booking.pnr,
+            ticket_rows.iter().map(|t| t.ticket_number.as_str()).collect::<Vec<_>>().join(", "),
+            number.2
+        ),
+    );
+    notifications::enqueue(&tx, &notification).await?;
+    tx.commit().await?;
+    drop(client);
+    outbox::drain_soon(svc).await;
+    tracing::info!(booking_id, tickets = issued, invoice = %number.2, "tickets issued");
+    Ok(IssueOutcome::Issued(issued))
+}
+
+async fn build_invoice(
+    svc: &Services,
+    record: &BookingRecord,
+    tickets: &[TicketRow],
+    invoice_number: &str,
+    issued_at: DateTime<Utc>,
+    cashback: i64,
+) -> Result<Invoice, ApiError> {
+    let user = PgUsers::new(&svc.db).find_by_id(record.user_id).await?;
+    let flights = PgFlights::new(&svc.db);
+    let mut lines = Vec::new();
+    for ticket in tickets.iter().filter(|t| t.status == "ISSUED") {
+        let flight = flights.find(ticket.flight_id).await?.ok_or_else(|| ApiError::internal("flight vanished"))?;
+        let directory = svc.directory.get(&svc.db, &[&flight.leg.origin]).await?;
+        let origin = directory.airports.get(&flight.leg.origin);
+        let seat = record
+            .seats
+            .iter()
+            .find(|s| s.flight_id == ticket.flight_id && s.seat == ticket.seat)
+            .ok_or_else(|| ApiError::internal("ticket without its seat"))?;
+        lines.push(InvoiceLineInput {
+            passenger: passenger_name(record, ticket.passenger_position),
+            flight_number: flight.leg.flight_number.clone(),
+            origin: flight.leg.origin.clone(),
+            origin_country: origin.map(|a| a.country.clone()).unwrap_or_default(),
+            destination: flight.leg.destination.clone(),
+            departure_date: flight
+                .leg
+                .departs_at
+                .with_timezone(&origin.map(|a| a.time_zone).unwrap_or(chrono_tz::UTC))
+                .date_naive(),
+            cabin: Cabin::parse(&seat.cabin).unwrap_or(Cabin::Economy),
+            seat: ticket.seat.clone(),
+            ticket_number: ticket.ticket_number.clone(),
+            fare: seat.fare,
+        });
+    }
+    let discount_code = PgTickets::new(&svc.db).discount_code_of_booking(record.id).await?;
+    Ok(compute_invoice(InvoiceInput {
+        invoice_number: invoice_number.to_string(),
+        issued_at,
+        pnr: record.pnr.clone(),
+        buyer_name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+        buyer_email: user.map(|u| u.email).unwrap_or_default(),
+        currency: record.currency.clone(),
+        lines,
+        discount: record.discount_amount,
+        cashback,
+        discount_code,
+    }))
+}
+
+fn passenger_name(record: &BookingRecord, position: i32) -> String {
+    record.passengers.iter().find(|(p, _)| *p == position).map(|(_, n)| n.clone()).unwrap_or_default()
+}
+
+/// The booking's invoice as it stands now (cashback granted after issue included).
+pub async fn current_invoice(svc: &Services, record: &BookingRecord) -> Result<Option<Invoice>, ApiError> {
+    let store = PgTickets::new(&svc.db);
+    let Some((number, issued_at)) = store.invoice_of_booking(record.id).await? else {
+        return Ok(None);
+    };
+    let tickets = store.of_booking(record.id).await?;
+    let cashback = store.cashback_of_booking(record.id).await?;
+    Ok(Some(build_invoice(svc, record, &tickets, &number, issued_at, cashback).await?))
+}
+
+async fn ticket_view(
+    svc: &Services,
+    record: &BookingRecord,
+    ticket: &TicketRow,
+    invoice: Option<&Invoice>,
+) -> Result<Value, ApiError> {
+    let flights = PgFlights::new(&svc.db);
+    let mut legs = Vec::new();
+    for seat in record.seats.iter().filter(|s| s.passenger_position == ticket.passenger_position) {
+        let flight = flights.find(seat.flight_id).await?.ok_or_else(|| ApiError::internal("flight vanished"))?;
+        let directory = svc.directory.get(&svc.db, &[&flight.leg.origin, &flight.leg.destination]).await?;
+        let tz = |code: &str| directory.airports.get(code).map(|a| a.time_zone).unwrap_or(chrono_tz::UTC);
+        legs.push(json!({
+            "leg": seat.leg,
+            "flightId": flight.leg.flight_id,
+            "flightNumber": flight.leg.flight_number,
+            "airline": {"code": flight.leg.airline_code, "name": directory.airlines.get(&flight.leg.airline_code)},
+            "origin": flight.leg.origin,
+            "destination": flight.leg.destination,
+            "departureTime": flight.leg.departs_at.with_timezone(&tz(&flight.leg.origin)).to_rfc3339(),
+            "arrivalTime": flight.leg.arrives_at.with_timezone(&tz(&flight.leg.destination)).to_rfc3339(),
+            "seatNumber": seat.seat,
+            "cabin": seat.cabin,
+            "fare": Money::new(seat.fare, &record.currency).to_json(),
+            "thisTicket": seat.leg == ticket.leg,
+        }));
+    }
+    let fare = record
+        .seats
+        .iter()
+        .find(|s| s.flight_id == ticket.flight_id && s.seat == ticket.seat)
+        .map(|s| s.fare)
+        .unwrap_or_default();
+    Ok(json!({
+        "id": ticket.id,
+        "ticketId": ticket.id,
+        "ticketNumber": ticket.ticket_number,
+        "status": ticket.status,
+        "bookingId": record.id,
+        "pnr": record.pnr,
+        "passenger": {"position": ticket.passenger_position, "name": passenger_name(record, ticket.passenger_position)},
+        "flightId": ticket.flight_id,
+        "seatNumber": ticket.seat,
+        "fare": Money::new(fare, &record.currency).to_json(),
+        "legs": legs,
+        "issuedAt": ticket.issued_at,
+        "voidedAt": ticket.voided_at,
+        "invoice": invoice.map(|i| invoice_summary(i, ticket.id)),
+    }))
+}
+
+fn invoice_summary(invoice: &Invoice, ticket_id: i64) -> Value {
+    let doc = serde_json::to_value(invoice).unwrap_or_default();
+    json!({
+        "invoiceNumber": doc.get("invoiceNumber"),
+        "total": doc.get("total"),
+        "totalTax": doc.get("totalTax"),
+        "cashback": doc.get("cashback"),
+        "href": format!("/api/tickets/{ticket_id}/invoice"),
+    })
+}
+
+async fn owned_booking_or_404(svc: &Services, caller: &Caller, booking_id: i64) -> Result<BookingRecord, ApiError> {
+    super::bookings::owned_booking(svc, caller, booking_id).await
+}
+
+/// `tickets-generate`: the booking's tickets, issuing them now if needed.
+pub async fn generate(svc: &Services, caller: &Caller, booking_id: i64) -> Result<Value, ApiError> {
+    let record = owned_booking_or_404(svc, caller, booking_id).await?;
+    match record.status {
+        BookingStatus::PendingPayment => {
+            return Err(ApiError::conflict(
+                "BOOKING_NOT_PAID",
+                format!("booking {booking_id} is not paid yet; pay it first"),
+            ))
+        }
+        BookingStatus::Expired => {
+            return Err(ApiError::conflict("BOOKING_EXPIRED", format!("booking {booking_id} expired unpaid")))
+        }
+        BookingStatus::Cancelled | BookingStatus::Paid => {}
+    }
+    if record.status == BookingStatus::Paid {
+        issue_tickets(svc, booking_id).await?;
+    }
+    tickets_of(svc, &record).await
+}
+
+async fn tickets_of(svc: &Services, record: &BookingRecord) -> Result<Value, ApiError> {
+    let rows = PgTickets::new(&svc.db).of_booking(record.id).await?;
+    let invoice = current_invoice(svc, record).await?;
+    let mut views = Vec::new();
+    for ticket in &rows {
+        views.push(ticket_view(svc, record, ticket, invoice.as_ref()).await?);
+    }
+    Ok(json!({
+        "bookingId": record.id,
+        "pnr": record.pnr,
+        "bookingStatus": record.status.as_str(),
+        "tickets": views,
+        "invoice": invoice.as_ref().zip(rows.first()).map(|(i, t)| invoice_summary(i, t.id)),
+    }))
+}
+
+async fn owned_ticket(svc: &Services, caller: &Caller, ticket_id: i64) -> Result<(TicketRow, BookingRecord), ApiError> {
+    let not_found = || ApiError::not_found(format!("ticket {ticket_id} does not exist"));
+    let ticket = PgTickets::new(&svc.db).find(ticket_id).await?.ok_or_else(not_found)?;
+    let record = PgBookings::new(&svc.db).find(ticket.booking_id).await?.ok_or_else(not_found)?;
+    if record.user_id != caller.user_id {
+        return Err(not_found());
+    }
+    Ok((ticket, record))
+}
+
+pub async fn ticket(svc: &Services, caller: &Caller, ticket_id: i64) -> Result<Value, ApiError> {
+    let (ticket, record) = owned_ticket(svc, caller, ticket_id).await?;
+    let invoice = current_invoice(svc, &record).await?;
+    ticket_view(svc, &record, &ticket, invoice.as_ref()).await
+}
+
+pub async fn invoice_of_ticket(svc: &Services, caller: &Caller, ticket_id: i64) -> Result<Invoice, ApiError> {
+    let (_, record) = owned_ticket(svc, caller, ticket_id).await?;
+    current_invoice(svc, &record)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("ticket {ticket_id} has no invoice")))
+}

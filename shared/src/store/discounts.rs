@@ -1,0 +1,83 @@
+//! Discount codes and their use. Usage is counted with a conditional
+//! `UPDATE`, so two concurrent uses of a code with one use left cannot both
+//! succeed; the booking's row lock and its primary key make one code per booking.
+
+use crate::domain::discount::{DiscountCode, DiscountKind};
+use crate::ApiError;
+use deadpool_postgres::Transaction;
+
+pub async fn find(tx: &Transaction<'_>, code: &str) -> Result<Option<DiscountCode>, ApiError> {
+    let row = tx
+        .query_opt(
+            "SELECT code, description, kind, value, max_discount, min_fare, valid_from, valid_until, active
+             FROM discount_codes WHERE code = $1",
+            &[&code],
+        )
+        .await?;
+    Ok(row.map(|r| DiscountCode {
+        code: r.get(0),
+        description: r.get(1),
+        kind: if r.get::<_, String>(2) == "PERCENT" { DiscountKind::Percent } else { DiscountKind::Flat },
+        value: r.get(3),
+        max_discount: r.get(4),
+        min_fare: r.get(5),
+        valid_from: r.get(6),
+        valid_until: r.get(7),
+        active: r.get(8),
+    }))
+}
+
+pub async fn applied_to_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<String>, ApiError> {
+    let row = tx.query_opt("SELECT code FROM booking_discounts WHERE booking_id = $1", &[&booking_id]).await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Uses of `code` by the user so far, and the code's per-user limit.
+pub async fn uses_by_user(tx: &Transaction<'_>, code: &str, user_id: i64) -> Result<(i64, i32), ApiError> {
+    let row = tx
+        .query_one(
+            "SELECT (SELECT count(*) FROM booking_discounts WHERE code = $1 AND user_id = $2),
+                    (SELECT per_user_limit FROM discount_codes WHERE code = $1)",
+            &[&code, &user_id],
+        )
+        .await?;
+    Ok((row.get(0), row.get(1)))
+}
+
+/// Counts one use; `false` when the code's total usage limit is reached.
+pub async fn take_one_use(tx: &Transaction<'_>, code: &str) -> Result<bool, ApiError> {
+    let updated = tx
+        .execute(
+            "UPDATE discount_codes SET usage_count = usage_count + 1
+             WHERE code = $1 AND (usage_limit IS NULL OR usage_count < usage_limit)",
+            &[&code],
+        )
+        .await?;
+    Ok(updated == 1)
+}
+
+pub async fn record(
+    tx: &Transaction<'_>,
+    booking_id: i64,
+    code: &str,
+    user_id: i64,
+    amount: i64,
+    applied_as: &str,
+) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO booking_discounts (booking_id, code, user_id, amount, applied_as) VALUES ($1, $2, $3, $4, $5)",
+        &[&booking_id, &code, &user_id, &amount, &applied_as],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn lower_amount_due(tx: &Transaction<'_>, booking_id: i64, amount: i64) -> Result<i64, ApiError> {
+    let row = tx
+        .query_one(
+            "UPDATE bookings SET discount_amount = discount_amount + $2 WHERE id = $1 RETURNING amount_due",
+            &[&booking_id, &amount],
+        )
+        .await?;
+    Ok(row.get(0))
+}

@@ -1,0 +1,152 @@
+//! Tickets and invoices in Postgres.
+
+use crate::ApiError;
+use chrono::{DateTime, Datelike, Utc};
+use deadpool_postgres::{Pool, Transaction};
+
+#[derive(Clone, Debug)]
+pub struct TicketRow {
+    pub id: i64,
+    pub ticket_number: String,
+    pub booking_id: i64,
+    pub passenger_position: i32,
+    pub leg: i32,
+    pub flight_id: i64,
+    pub seat: String,
+    pub status: String,
+    pub issued_at: DateTime<Utc>,
+    pub voided_at: Option<DateTime<Utc>>,
+}
+
+const TICKET_COLUMNS: &str =
+    "id, ticket_number, booking_id, passenger_position, leg, flight_id, seat, status, issued_at, voided_at";
+
+fn ticket_from_row(r: &tokio_postgres::Row) -> TicketRow {
+    TicketRow {
+        id: r.get(0),
+        ticket_number: r.get(1),
+        booking_id: r.get(2),
+        passenger_position: r.get(3),
+        leg: r.get(4),
+        flight_id: r.get(5),
+        seat: r.get(6),
+        status: r.get(7),
+        issued_at: r.get(8),
+        voided_at: r.get(9),
+    }
+}
+
+/// E-ticket numbers: our 3-digit accounting code, then a 10-digit serial.
+const ACCOUNTING_CODE: &str = "589";
+
+/// Issues one ticket per passenger per leg for the booking's live seats,
+/// in leg then passenger order. Already issued tickets are left alone.
+pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, ApiError> {
+    let issued = tx
+        .execute(
+            &format!(
+                "INSERT INTO tickets (ticket_number, booking_id, passenger_position, leg, flight_id, seat)
+                 SELECT '{ACCOUNTING_CODE}' || lpad(nextval('ticket_serials')::text, 10, '0'), s.booking_id,
+                        s.passenger_position, s.leg, s.flight_id, s.seat
+                 FROM (SELECT * FROM booking_seats WHERE booking_id = $1 AND live ORDER BY leg, passenger_position) s
+                 ON CONFLICT ON CONSTRAINT tickets_once_per_passenger_leg DO NOTHING"
+            ),
+            &[&booking_id],
+        )
+        .await?;
+    Ok(issued)
+}
+
+pub async fn count_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, ApiError> {
+    Ok(tx.query_one("SELECT count(*) FROM tickets WHERE booking_id = $1", &[&booking_id]).await?.get(0))
+}
+
+pub async fn void_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, ApiError> {
+    Ok(tx
+        .execute(
+            "UPDATE tickets SET status = 'VOID', voided_at = now() WHERE booking_id = $1 AND status = 'ISSUED'",
+            &[&booking_id],
+        )
+        .await?)
+}
+
+/// The next number of the year's gap-free series. The series row stays
+/// locked until the transaction ends; a rollback returns the number.
+pub async fn next_invoice_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> Result<(i32, i32, String), ApiError> {
+    let year = at.year();
+    let row = tx
+        .query_one(
+            "INSERT INTO invoice_series (year, last_number) VALUES ($1, 1)
+             ON CONFLICT (year) DO UPDATE SET last_number = invoice_series.last_number + 1
+             RETURNING last_number",
+            &[&year],
+        )
+        .await?;
+    let sequence: i32 = row.get(0);
+    Ok((year, sequence, format!("FB/{year}/{sequence:06}")))
+}
+
+pub async fn insert_invoice(
+    tx: &Transaction<'_>,
+    booking_id: i64,
+    (year, sequence, number): &(i32, i32, String),
+    document: &serde_json::Value,
+) -> Result<(), ApiError> {
+    tx.execute(
+        "INSERT INTO invoices (booking_id, invoice_number, year, sequence, document) VALUES ($1, $2, $3, $4, $5)",
+        &[&booking_id, number, year, sequence, document],
+    )
+    .await?;
+    Ok(())
+}
+
+pub struct PgTickets<'a> {
+    pool: &'a Pool,
+}
+
+impl<'a> PgTickets<'a> {
+    pub fn new(pool: &'a Pool) -> Self {
+        PgTickets { pool }
+    }
+
+    pub async fn find(&self, ticket_id: i64) -> Result<Option<TicketRow>, ApiError> {
+        let client = self.pool.get().await?;
+        let row =
+            client.query_opt(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"), &[&ticket_id]).await?;
+        Ok(row.as_ref().map(ticket_from_row))
+    }
+
+    pub async fn of_booking(&self, booking_id: i64) -> Result<Vec<TicketRow>, ApiError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE booking_id = $1 ORDER BY id"), &[&booking_id])
+            .await?;
+        Ok(rows.iter().map(ticket_from_row).collect())
+    }
+
+    /// (invoice number, issued at) of the booking's invoice.
+    pub async fn invoice_of_booking(&self, booking_id: i64) -> Result<Option<(String, DateTime<Utc>)>, ApiError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt("SELECT invoice_number, issued_at FROM invoices WHERE booking_id = $1", &[&booking_id])
+            .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    pub async fn cashback_of_booking(&self, booking_id: i64) -> Result<i64, ApiError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_one(
+                "SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1 AND reason = 'CASHBACK'",
+                &[&booking_id],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    pub async fn discount_code_of_booking(&self, booking_id: i64) -> Result<Option<String>, ApiError> {
+        let client = self.pool.get().await?;
+        let row = client.query_opt("SELECT code FROM booking_discounts WHERE booking_id = $1", &[&booking_id]).await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+}
