@@ -747,3 +747,113 @@ async fn simultaneous_bookings_on_the_shipped_pool_are_never_503() {
     assert_eq!(live.len(), created, "{statuses:?} after {elapsed:?}, but {} seats were sold: {live:?}", live.len());
     assert_eq!(created, 4, "{statuses:?} after {elapsed:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancels_expiry_sweeps_and_new_bookings_at_once_keep_the_count_exact() {
+    let stack = TestStack::new().await;
+    let net = Network::new(&stack).await;
+    let flight = flight_on(&net, "XY13", "T12", 3, "ABCD", 100000).await;
+    let users = customers(&stack, 12).await;
+    let (owners, newcomers) = users.split_at(6);
+    // Six bookings of two seats fill the flight; three are past their deadline.
+    let mut old = Vec::new();
+    for (_, token) in owners {
+        let booked = book_on(&stack.services, token, json!({"flightId": flight, "seats": 2})).await;
+        assert_eq!(booked.status, 201, "{booked:?}");
+        old.push(booked.body["id"].as_i64().unwrap());
+    }
+    let db = stack.db().await;
+    db.execute(
+        "UPDATE bookings SET expires_at = now() - interval '1 second' WHERE id = ANY($1)",
+        &[&old[..3].to_vec()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(assert_ledger_consistent(&stack, flight).await.len(), 12);
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Job {
+        Cancel(usize),
+        Sweep,
+        Book(usize),
+    }
+    let mut plan: Vec<Job> = (0..6).flat_map(|i| [Job::Cancel(i), Job::Cancel(i)]).collect();
+    plan.extend([Job::Sweep; 3]);
+    plan.extend((0..6).map(Job::Book));
+    let jobs: Vec<_> = plan
+        .iter()
+        .map(|job| {
+            let job = *job;
+            let (owner, newcomer) = match job {
+                Job::Cancel(i) => (owners[i].1.clone(), String::new()),
+                Job::Book(i) => (String::new(), newcomers[i].1.clone()),
+                Job::Sweep => (String::new(), String::new()),
+            };
+            let id = match job {
+                Job::Cancel(i) => old[i],
+                _ => 0,
+            };
+            move |svc: Arc<Services>| async move {
+                match job {
+                    Job::Cancel(_) => {
+                        let path = format!("/api/bookings/{id}/cancel");
+                        let id = id.to_string();
+                        send(&svc, "bookings-cancel", "POST", &path, &[("bookingId", &id)], None, &owner).await
+                    }
+                    Job::Sweep => {
+                        let swept = bookings_expire::handle(&svc, json!({})).await;
+                        match swept {
+                            Ok(body) => Reply { status: 200, content_type: "application/json".into(), body },
+                            Err(e) => Reply { status: 500, content_type: String::new(), body: json!(e.to_string()) },
+                        }
+                    }
+                    Job::Book(_) => book_on(&svc, &newcomer, json!({"flightId": flight, "seats": 2})).await,
+                }
+            }
+        })
+        .collect();
+    let replies = race(&roomy_services(&stack), jobs).await;
+
+    let mut swept = 0;
+    let mut created = BTreeSet::new();
+    let mut cancels: BTreeMap<usize, Vec<&Reply>> = BTreeMap::new();
+    for (job, reply) in plan.iter().zip(&replies) {
+        match job {
+            Job::Cancel(i) => cancels.entry(*i).or_default().push(reply),
+            Job::Sweep => {
+                assert_eq!(reply.status, 200, "{reply:?}");
+                swept += reply.body["expiredBookings"].as_i64().unwrap();
+            }
+            Job::Book(_) if reply.status == 201 => {
+                created.insert(reply.body["id"].as_i64().unwrap());
+            }
+            Job::Book(_) => reply.assert_problem(409, &["NOT_ENOUGH_SEATS", "SEAT_UNAVAILABLE", "SOLD_OUT"]),
+        }
+    }
+    for (i, replies) in &cancels {
+        let status: String =
+            db.query_one("SELECT status FROM bookings WHERE id = $1", &[&old[*i]]).await.unwrap().get(0);
+        for reply in replies {
+            if status == "EXPIRED" {
+                // The sweep got there first, so every cancel saw it expired.
+                reply.assert_problem(409, &["BOOKING_EXPIRED"]);
+            } else {
+                assert_eq!(status, "CANCELLED", "booking {}", old[*i]);
+                assert_eq!(reply.status, 200, "{reply:?}");
+                assert_eq!(reply.body["status"], "CANCELLED", "{reply:?}");
+            }
+        }
+        if *i >= 3 {
+            assert_eq!(status, "CANCELLED", "a booking within its deadline is only cancelled");
+        }
+    }
+    let expired: i64 =
+        db.query_one("SELECT count(*) FROM bookings WHERE status = 'EXPIRED'", &[]).await.unwrap().get(0);
+    assert_eq!(swept, expired, "each booking expires exactly once");
+
+    let live = assert_ledger_consistent(&stack, flight).await;
+    let owners_of_live: BTreeSet<i64> = live.values().copied().collect();
+    assert_eq!(owners_of_live, created, "only the new bookings hold seats");
+    assert_eq!(live.len(), 2 * created.len());
+    assert!(!created.is_empty(), "freed seats were sold again");
+}

@@ -36,6 +36,11 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         }
         Some(_) => {}
     }
+    // Syntax first, so a truncated body is INVALID_JSON even where a field's
+    // own deserializer would have reported it as a bad value.
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::bad_request("INVALID_JSON", format!("the body is not valid JSON: {e}")));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();

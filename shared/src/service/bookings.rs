@@ -45,7 +45,10 @@ struct PlannedLeg {
     newly_held: Vec<String>,
 }
 
-const ASSIGNMENT_ATTEMPTS: usize = 3;
+/// Concurrent bookings by count tend to choose the same free seats; each
+/// retry re-reads the holds and skips seats seen taken, after a short
+/// random pause that spreads the contenders out.
+const ASSIGNMENT_ATTEMPTS: usize = 10;
 
 async fn plan_leg(
     svc: &Services,
@@ -61,7 +64,12 @@ async fn plan_leg(
     let cap = svc.config.seat_hold_max_per_flight.max(count);
     let (held, _) = holds.held_by(flight_id, caller.user_id).await?;
 
-    for _attempt in 0..ASSIGNMENT_ATTEMPTS {
+    let mut seen_taken: HashSet<String> = HashSet::new();
+    for attempt in 0..ASSIGNMENT_ATTEMPTS {
+        if attempt > 0 {
+            let pause = rand::Rng::gen_range(&mut rand::thread_rng(), 1..=15 * attempt as u64);
+            tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        }
         let seats: Vec<String> = if !explicit.is_empty() {
             seats_on_aircraft(&flight, explicit)?
         } else {
@@ -88,6 +96,7 @@ async fn plan_leg(
                         .map(|(s, _)| s.clone()),
                 );
                 unavailable.extend(chosen.iter().cloned());
+                unavailable.extend(seen_taken.iter().filter(|s| !held.contains(*s)).cloned());
                 let near: Vec<u16> = chosen.iter().filter_map(|s| SeatNumber::parse(s)).map(|s| s.row).collect();
                 let extra = assign_seats(&flight.layout, cabin, count - chosen.len(), &unavailable, &near).ok_or_else(
                     || {
@@ -105,7 +114,10 @@ async fn plan_leg(
         match holds.hold(flight_id, caller.user_id, &new_hold_id(flight_id), &seats, ttl, cap).await? {
             HoldOutcome::Held => return Ok(PlannedLeg { flight, seats, newly_held }),
             // Someone took an automatically chosen seat meanwhile: choose again.
-            HoldOutcome::Taken(_) if explicit.is_empty() => continue,
+            HoldOutcome::Taken(taken) if explicit.is_empty() => {
+                seen_taken.extend(taken);
+                continue;
+            }
             HoldOutcome::Taken(taken) => return Err(seat_unavailable(flight_id, &taken)),
             HoldOutcome::OverCap { already } => {
                 return Err(ApiError::conflict(

@@ -185,13 +185,17 @@ impl<'a> PgBookings<'a> {
             .await;
         if let Err(e) = inserted {
             if is_unique_violation(&e, "booking_seats_one_live_booking_per_seat") {
+                // Give the connection back before reading with another one:
+                // a pool of one must not wait on itself.
                 drop(tx);
+                drop(client);
                 let taken = self.live_among(&seats).await?;
                 return Err(CreateBookingError::SeatTaken(taken));
             }
             return Err(e.into());
         }
         tx.commit().await?;
+        drop(client);
         let record = self.find(id).await?.ok_or_else(|| ApiError::internal("booking vanished after commit"))?;
         Ok((record, now_full))
     }
