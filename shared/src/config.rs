@@ -27,6 +27,10 @@ pub struct Config {
     pub seat_hold_ttl: Duration,
     /// Seats one user may hold at once on one flight.
     pub seat_hold_max_per_flight: usize,
+    /// Lock requests per user per minute.
+    pub hold_rate_per_minute: u64,
+    /// Payment attempts per user per minute.
+    pub payment_rate_per_minute: u64,
 }
 
 #[derive(Clone)]
@@ -111,6 +115,8 @@ impl Config {
             search_cache_ttl: Duration::from_secs(number("SEARCH_CACHE_TTL_SECONDS", 300)?),
             seat_hold_ttl: Duration::from_secs(number("SEAT_HOLD_TTL_SECONDS", 600)?.max(1)),
             seat_hold_max_per_flight: number("SEAT_HOLD_MAX_PER_FLIGHT", 9)?.max(1) as usize,
+            hold_rate_per_minute: number("HOLD_RATE_LIMIT_PER_MINUTE", 60)?.max(1),
+            payment_rate_per_minute: number("PAYMENT_RATE_LIMIT_PER_MINUTE", 20)?.max(1),
         })
     }
 }

@@ -48,6 +48,10 @@ impl Services {
         crate::store::seat_holds::SeatHolds::new(&self.redis)
     }
 
+    pub fn rate_limiter(&self) -> crate::store::rate_limit::RateLimiter<'_> {
+        crate::store::rate_limit::RateLimiter::new(&self.redis)
+    }
+
     pub fn search_cache(&self) -> SearchCache<'_> {
         SearchCache::new(&self.redis, self.config.search_cache_ttl)
     }

@@ -28,6 +28,13 @@ pub struct PayRequest {
 }
 
 pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result<Value, ApiError> {
+    // Payments need Postgres, not Redis: if the limiter cannot be reached
+    // the payment goes ahead rather than failing.
+    match svc.rate_limiter().check("payment", caller.user_id, svc.config.payment_rate_per_minute).await {
+        Err(e @ ApiError::RateLimited { .. }) => return Err(e),
+        Err(e) => tracing::warn!(error = %e, "payment rate limiter unavailable; not limiting"),
+        Ok(()) => {}
+    }
     let mut client = svc.db.get().await?;
     let tx = client.transaction().await?;
     let booking = match lock_booking(&tx, request.booking_id).await? {

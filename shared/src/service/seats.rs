@@ -130,6 +130,7 @@ pub async fn lock_seats(svc: &Services, caller: &Caller, flight_id: i64, raw: &[
     if raw.is_empty() || raw.len() > MAX_PASSENGERS {
         return Err(ApiError::invalid_field("seatNumbers", format!("give 1 to {MAX_PASSENGERS} seats")));
     }
+    svc.rate_limiter().check("seat-lock", caller.user_id, svc.config.hold_rate_per_minute).await?;
     let flight = flight_or_404(svc, flight_id).await?;
     let seats = seats_on_aircraft(&flight, raw)?;
     ensure_sellable(&flight)?;

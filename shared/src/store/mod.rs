@@ -11,6 +11,7 @@ pub mod login_throttle;
 pub mod notification_log;
 pub mod outbox;
 pub mod payments;
+pub mod rate_limit;
 pub mod postgres;
 pub mod redis;
 pub mod search_cache;
