@@ -76,7 +76,10 @@ fn to_request(body: CreateBody) -> Result<CreateBooking, ApiError> {
         .transpose()?;
     let expected_total = match body.price {
         None => None,
-        Some(ClientPrice::Money { amount }) => Some(amount),
+        Some(ClientPrice::Money { amount }) if amount >= 0 => Some(amount),
+        Some(ClientPrice::Money { .. }) => {
+            return Err(ApiError::invalid_field("price", "must be a non-negative amount"))
+        }
         Some(ClientPrice::Rupees(rupees)) if rupees.is_finite() && rupees >= 0.0 && rupees < 1e12 => {
             Some((rupees * 100.0).round() as i64)
         }

@@ -60,7 +60,10 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         caller.ensure_self(body.user_id)?;
         let expected_amount = match &body.amount {
             None => None,
-            Some(ClientAmount::Money { amount }) => Some(*amount),
+            Some(ClientAmount::Money { amount }) if *amount >= 0 => Some(*amount),
+            Some(ClientAmount::Money { .. }) => {
+                return Err(ApiError::invalid_field("amount", "must be a non-negative amount"))
+            }
             Some(ClientAmount::Rupees(r)) if r.is_finite() && *r >= 0.0 && *r < 1e12 => {
                 Some((r * 100.0).round() as i64)
             }

@@ -514,15 +514,20 @@ async fn every_bad_input_to_the_seat_and_booking_routes_is_a_4xx_problem_and_cha
         ("a stale price", Json(json!({"flightId": ok, "seats": 1, "price": 1})), 409, Some("PRICE_CHANGED")),
         (
             "a stale amount",
-            Json(json!({"flightId": ok, "seats": 1, "price": {"amount": -5}})),
+            Json(json!({"flightId": ok, "seats": 1, "price": {"amount": 4}})),
             409,
             Some("PRICE_CHANGED"),
+        ),
+        (
+            "a negative amount",
+            Json(json!({"flightId": ok, "seats": 1, "price": {"amount": -5}})),
+            400,
+            Some("INVALID_FIELD"),
         ),
         ("JSON array", Raw(r#"[{"flightId": 1, "seats": 1}]"#), 400, bad_json),
         ("empty body", Raw(""), 400, bad_json),
         ("broken JSON", Raw(r#"{"cabin": "ECONOMY""#), 400, bad_json),
-        // The code is wrong today (see `truncated_json_is_invalid_json_wherever_it_ends`).
-        ("JSON cut inside an id", Raw(r#"{"flightId": "#), 400, None),
+        ("JSON cut inside an id", Raw(r#"{"flightId": "#), 400, bad_json),
         ("JSON number", Raw("1"), 400, None),
         ("text/plain", TextPlain(json!({"flightId": ok, "seats": 1})), 415, Some("UNSUPPORTED_MEDIA_TYPE")),
     ];
@@ -797,13 +802,11 @@ async fn every_bad_input_to_the_seat_and_booking_routes_is_a_4xx_problem_and_cha
     );
 }
 
-/// BUG (fails today; cosmetic, the status is right): a body cut off inside
-/// an id (`{"flightId": `) is answered `400 INVALID_FIELD "flightId: expected
-/// a positive integer id at line 1 column 13"` instead of `400 INVALID_JSON`:
-/// `impl Deserialize for Id` (shared/src/http/body.rs, `Raw::deserialize(..)
-/// .map_err(|_| invalid())`) replaces the parser's EOF error with a custom
-/// data error, so `json_body` no longer sees `is_eof()`. Bodies cut inside
-/// other fields (the last three) are already right and guard the fix.
+/// A body cut off anywhere is `400 INVALID_JSON`. Regression test: before
+/// 6b5265c a body cut inside an id (`{"flightId": `) was `400 INVALID_FIELD
+/// "flightId: expected a positive integer id"`, because `impl Deserialize for
+/// Id` (shared/src/http/body.rs) replaced the parser's EOF error with a data
+/// error. Bodies cut inside other fields were already right.
 #[tokio::test]
 async fn truncated_json_is_invalid_json_wherever_it_ends() {
     let stack = TestStack::new().await;
