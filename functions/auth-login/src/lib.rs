@@ -3,7 +3,6 @@
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
 use shared::auth::accounts::{log_in, LogIn};
 use shared::http::{self, json_body, RequestMeta};
 use shared::store::login_throttle::RedisLoginThrottle;
@@ -23,13 +22,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let input = LogIn { email: &body.email, password: &body.password, client_ip: meta.source_ip.as_deref() };
         let throttle = RedisLoginThrottle::new(&svc.redis);
         let (user, token) = log_in(&PgUsers::new(&svc.db), &throttle, &svc.tokens, input).await?;
-        Ok(http::json(&json!({
-            "token": token.token,
-            "tokenType": "Bearer",
-            "expiresAt": token.expires_at,
-            "userId": user.id,
-            "user": http::user_json(&user),
-        })))
+        Ok(http::json(&http::token_json(&user, &token)))
     })
     .await
 }

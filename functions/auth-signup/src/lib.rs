@@ -2,7 +2,6 @@
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
 use shared::auth::accounts::{sign_up, SignUp};
 use shared::http::{self, json_body};
 use shared::store::users::PgUsers;
@@ -20,16 +19,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let body: SignUpBody = json_body(&req)?;
         let input = SignUp { name: &body.name, email: &body.email, password: &body.password };
         let (user, token) = sign_up(&PgUsers::new(&svc.db), &svc.tokens, input).await?;
-        Ok(http::json_with_status(
-            http::StatusCode::CREATED,
-            &json!({
-                "token": token.token,
-                "tokenType": "Bearer",
-                "expiresAt": token.expires_at,
-                "userId": user.id,
-                "user": http::user_json(&user),
-            }),
-        ))
+        Ok(http::json_with_status(http::StatusCode::CREATED, &http::token_json(&user, &token)))
     })
     .await
 }

@@ -10,8 +10,8 @@ pub mod response;
 pub use ::http::{header, HeaderValue, StatusCode};
 pub use auth::Caller;
 pub use body::{json_body, Id};
-pub use request::{path_id, query_param, RequestMeta};
-pub use response::{json, json_with_status, user_json};
+pub use request::{page_limit, path_id, query_param, RequestMeta};
+pub use response::{json, json_with_status, token_json, user_json};
 
 use crate::ApiError;
 use lambda_http::{Body, Request, Response};

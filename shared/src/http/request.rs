@@ -52,6 +52,18 @@ pub fn query_param<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.query_string_parameters_ref().and_then(|params| params.first(name)).map(str::trim).filter(|v| !v.is_empty())
 }
 
+/// `?limit=` of a list route: 1 to 100, default 20.
+pub fn page_limit(req: &Request) -> Result<usize, ApiError> {
+    match query_param(req, "limit") {
+        None => Ok(20),
+        Some(raw) => raw
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ApiError::invalid_field("limit", "expected an integer from 1 to 100")),
+    }
+}
+
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }

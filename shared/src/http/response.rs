@@ -24,3 +24,14 @@ pub fn user_json(user: &crate::store::users::User) -> serde_json::Value {
         "createdAt": user.created_at,
     })
 }
+
+/// What signup and login answer: the token and the account.
+pub fn token_json(user: &crate::store::users::User, token: &crate::auth::tokens::IssuedToken) -> serde_json::Value {
+    serde_json::json!({
+        "token": token.token,
+        "tokenType": "Bearer",
+        "expiresAt": token.expires_at,
+        "userId": user.id,
+        "user": user_json(user),
+    })
+}

@@ -42,27 +42,7 @@ pub async fn issue_tickets(svc: &Services, booking_id: i64) -> Result<IssueOutco
     let issued = tickets::issue(&tx, booking_id).await?;
     let number = tickets::next_invoice_number(&tx, Utc::now()).await?;
     // The invoice is computed from what this transaction wrote.
-    let ticket_rows: Vec<TicketRow> = tx
-        .query(
-            "SELECT id, ticket_number, booking_id, passenger_position, leg, flight_id, seat, status, issued_at, voided_at
-             FROM tickets WHERE booking_id = $1 ORDER BY id",
-            &[&booking_id],
-        )
-        .await?
-        .iter()
-        .map(|r| TicketRow {
-            id: r.get(0),
-            ticket_number: r.get(1),
-            booking_id: r.get(2),
-            passenger_position: r.get(3),
-            leg: r.get(4),
-            flight_id: r.get(5),
-            seat: r.get(6),
-            status: r.get(7),
-            issued_at: r.get(8),
-            voided_at: r.get(9),
-        })
-        .collect();
+    let ticket_rows = tickets::of_booking_in(&tx, booking_id).await?;
     let record =
         PgBookings::new(&svc.db).find(booking_id).await?.ok_or_else(|| ApiError::internal("booking vanished"))?;
     let invoice = build_invoice(svc, &record, &ticket_rows, &number.2, Utc::now(), 0).await?;

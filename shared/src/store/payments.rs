@@ -55,23 +55,9 @@ pub struct PaymentRow<'a> {
 /// Records a successful payment and marks the booking paid. `Ok(None)` when
 /// another success already exists (the unique index is the last word).
 pub async fn record_success(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Result<Option<i64>, ApiError> {
-    let inserted = tx
-        .query_one(
-            "INSERT INTO payments (booking_id, user_id, amount, currency, status, method, card_last4, gateway_reference)
-             VALUES ($1, $2, $3, $4, 'SUCCEEDED', $5, $6, $7) RETURNING id",
-            &[
-                &payment.booking.id,
-                &payment.booking.user_id,
-                &payment.amount,
-                &payment.booking.currency,
-                &payment.method,
-                &payment.card_last4,
-                &payment.reference,
-            ],
-        )
-        .await;
+    let inserted = insert(tx, &payment, "SUCCEEDED").await;
     let id: i64 = match inserted {
-        Ok(row) => row.get(0),
+        Ok(id) => id,
         Err(e) if is_unique_violation(&e, "payments_one_success_per_booking") => return Ok(None),
         Err(e) => return Err(e.into()),
     };
@@ -80,15 +66,20 @@ pub async fn record_success(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Re
 }
 
 pub async fn record_decline(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Result<i64, ApiError> {
+    Ok(insert(tx, &payment, "DECLINED").await?)
+}
+
+async fn insert(tx: &Transaction<'_>, payment: &PaymentRow<'_>, status: &str) -> Result<i64, tokio_postgres::Error> {
     let row = tx
         .query_one(
             "INSERT INTO payments (booking_id, user_id, amount, currency, status, method, card_last4, gateway_reference, decline_code)
-             VALUES ($1, $2, $3, $4, 'DECLINED', $5, $6, $7, $8) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             &[
                 &payment.booking.id,
                 &payment.booking.user_id,
                 &payment.amount,
                 &payment.booking.currency,
+                &status,
                 &payment.method,
                 &payment.card_last4,
                 &payment.reference,

@@ -57,6 +57,14 @@ pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, ApiErro
     Ok(issued)
 }
 
+/// The booking's tickets as the transaction sees them.
+pub async fn of_booking_in(tx: &Transaction<'_>, booking_id: i64) -> Result<Vec<TicketRow>, ApiError> {
+    let rows = tx
+        .query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE booking_id = $1 ORDER BY id"), &[&booking_id])
+        .await?;
+    Ok(rows.iter().map(ticket_from_row).collect())
+}
+
 pub async fn count_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, ApiError> {
     Ok(tx.query_one("SELECT count(*) FROM tickets WHERE booking_id = $1", &[&booking_id]).await?.get(0))
 }
