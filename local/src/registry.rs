@@ -13,6 +13,7 @@ pub fn http_handler(package: &str) -> Option<HttpHandler> {
         "auth-signup" => |s, r| Box::pin(auth_signup::handle(s, r)),
         "auth-login" => |s, r| Box::pin(auth_login::handle(s, r)),
         "auth-jwks" => |s, r| Box::pin(auth_jwks::handle(s, r)),
+        "openapi" => |s, r| Box::pin(openapi::handle(s, r)),
         "auth-me" => |s, r| Box::pin(auth_me::handle(s, r)),
         "flights-search" => |s, r| Box::pin(flights_search::handle(s, r)),
         "flights-get" => |s, r| Box::pin(flights_get::handle(s, r)),

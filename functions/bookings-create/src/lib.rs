@@ -1,6 +1,7 @@
 //! `POST /api/bookings/create` and `POST /api/bookings`: the original
 //! `{userId, flightId, price, seats}` (seats = a count) or
-//! `{legs: [{flightId, seatNumbers}], passengers: [{name}]}`.
+//! `{legs: [{flightId, seatNumbers}], passengers: [{name}]}`, honouring
+//! `Idempotency-Key`.
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
@@ -8,6 +9,7 @@ use shared::domain::accounts::normalize_name;
 use shared::domain::seating::Cabin;
 use shared::http::{self, json_body, Id, StatusCode};
 use shared::service::bookings::{create_booking, CreateBooking, LegRequest};
+use shared::service::idempotency::idempotent;
 use shared::{ApiError, Services};
 
 /// A price as the original sends it (rupees) or as money in minor units.
@@ -93,8 +95,11 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let caller = svc.caller(&req)?;
         let body: CreateBody = json_body(&req)?;
         caller.ensure_self(body.user_id)?;
-        let booking = create_booking(svc, &caller, to_request(body)?).await?;
-        Ok(http::json_with_status(StatusCode::CREATED, &booking))
+        let request = to_request(body)?;
+        idempotent(svc, &req, &caller, "bookings-create", || async {
+            Ok(http::json_with_status(StatusCode::CREATED, &create_booking(svc, &caller, request).await?))
+        })
+        .await
     })
     .await
 }

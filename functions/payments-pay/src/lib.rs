@@ -49,6 +49,8 @@ fn payment_method(body: &PayBody) -> Result<PaymentMethod, ApiError> {
         (Some("upi") | None, None, Some(vpa)) => PaymentMethod::upi(&vpa).map_err(invalid),
         (Some("upi"), _, None) => Err(invalid("a UPI payment needs vpa".into())),
         (Some("wallet") | None, None, None) => Ok(PaymentMethod::Wallet),
+        (Some("upi"), Some(_), Some(_)) => Err(invalid("a UPI payment takes vpa, not cardNumber".into())),
+        (Some("wallet"), _, _) => Err(invalid("a wallet payment takes no cardNumber or vpa".into())),
         (Some(other), _, _) => Err(invalid(format!("unknown method {other:?}; use card, upi or wallet"))),
     }
 }

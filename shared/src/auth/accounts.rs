@@ -59,9 +59,14 @@ pub async fn log_in(
     let invalid = || ApiError::Unauthorized("invalid email or password".into());
     // A malformed email cannot belong to an account; it still goes through
     // the throttle and a hash so it is indistinguishable from a wrong one.
-    let email = normalize_email(input.email).unwrap_or_else(|_| input.email.trim().to_lowercase());
+    let normalized = normalize_email(input.email).ok();
+    let email = normalized.clone().unwrap_or_else(|| input.email.trim().to_lowercase());
     throttle.begin_attempt(&email, input.client_ip).await?;
-    let user = users.find_by_email(&email).await?;
+    // Not looked up either: Postgres rejects some such text (a NUL byte) with an error.
+    let user = match &normalized {
+        Some(email) => users.find_by_email(email).await?,
+        None => None,
+    };
     let matches = verify_password(input.password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     match user {
         Some(user) if matches => {

@@ -95,8 +95,9 @@ where
         Ok(response) => response,
         Err(error) => problem::render(&error, &RequestMeta::of(req).request_id),
     };
-    if response.status().is_server_error() {
-        // Transient: the next retry must really run again.
+    if response.status().is_server_error() || response.status() == http::StatusCode::TOO_MANY_REQUESTS {
+        // Transient (a dependency down, or rate limited before anything
+        // ran): the retry after Retry-After must really run again.
         store.abandon(&record_key).await?;
     } else {
         let content_type = response

@@ -185,13 +185,13 @@ async fn ticket_view(
     }))
 }
 
+/// Read from the typed invoice, not its JSON: a misspelt key there once made `total` always null.
 fn invoice_summary(invoice: &Invoice, ticket_id: i64) -> Value {
-    let doc = serde_json::to_value(invoice).unwrap_or_default();
     json!({
-        "invoiceNumber": doc.get("invoiceNumber"),
-        "total": doc.get("total"),
-        "totalTax": doc.get("totalTax"),
-        "cashback": doc.get("cashback"),
+        "invoiceNumber": invoice.invoice_number,
+        "total": invoice.invoice_total,
+        "totalTax": invoice.total_tax,
+        "cashback": invoice.cashback,
         "href": format!("/api/tickets/{ticket_id}/invoice"),
     })
 }
