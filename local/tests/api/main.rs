@@ -4,12 +4,15 @@
 mod auth;
 mod booking_inputs;
 mod bookings;
+mod faults;
 mod flights;
 mod gateway;
 mod health;
 mod notifications;
+mod openapi;
 mod payments;
 mod races;
+mod security;
 mod seed;
 mod support;
 mod walkthrough;

@@ -97,7 +97,19 @@ async fn plan_leg(
                 );
                 unavailable.extend(chosen.iter().cloned());
                 unavailable.extend(seen_taken.iter().filter(|s| !held.contains(*s)).cloned());
-                let near: Vec<u16> = chosen.iter().filter_map(|s| SeatNumber::parse(s)).map(|s| s.row).collect();
+                let mut near: Vec<u16> = chosen.iter().filter_map(|s| SeatNumber::parse(s)).map(|s| s.row).collect();
+                // Everyone who lost a race computes the same next-best seat;
+                // with many racers some lose every round although the cabin
+                // has room. After a lost race, start from a random row instead.
+                if near.is_empty() && attempt > 0 {
+                    let rows: Vec<u16> = all
+                        .iter()
+                        .filter_map(|s| SeatNumber::parse(s))
+                        .filter(|s| flight.layout.seat(s).is_some_and(|seat| seat.cabin == cabin))
+                        .map(|s| s.row)
+                        .collect();
+                    near.extend(rand::seq::SliceRandom::choose(rows.as_slice(), &mut rand::thread_rng()));
+                }
                 let extra = assign_seats(&flight.layout, cabin, count - chosen.len(), &unavailable, &near).ok_or_else(
                     || {
                         ApiError::conflict(
@@ -112,6 +124,28 @@ async fn plan_leg(
         };
         let newly_held: Vec<String> = seats.iter().filter(|s| !held.contains(s)).cloned().collect();
         match holds.hold(flight_id, caller.user_id, &new_hold_id(flight_id), &seats, ttl, cap).await? {
+            HoldOutcome::Held if explicit.is_empty() => {
+                // A booking holds its seats until it commits, then releases
+                // them: a seat chosen from reads taken before that commit
+                // can be held now yet be sold. Checked after the hold, the
+                // sale is visible; give the seats back and choose again.
+                let booked = match PgBookings::new(&svc.db).booked_seats(flight_id).await {
+                    Ok(booked) => booked,
+                    Err(e) => {
+                        if let Err(e) = holds.release(flight_id, caller.user_id, &newly_held).await {
+                            tracing::warn!(error = %e, "could not give back seat holds; they expire on their own");
+                        }
+                        return Err(e);
+                    }
+                };
+                let sold: Vec<String> = newly_held.iter().filter(|s| booked.contains(s)).cloned().collect();
+                if sold.is_empty() {
+                    return Ok(PlannedLeg { flight, seats, newly_held });
+                }
+                holds.release(flight_id, caller.user_id, &newly_held).await?;
+                seen_taken.extend(sold);
+                continue;
+            }
             HoldOutcome::Held => return Ok(PlannedLeg { flight, seats, newly_held }),
             // Someone took an automatically chosen seat meanwhile: choose again.
             HoldOutcome::Taken(taken) if explicit.is_empty() => {

@@ -98,9 +98,16 @@ pub async fn drain(svc: &Services, limit: i64) -> Result<usize, ApiError> {
 }
 
 /// Drains after a commit without failing the request: what is not sent now
-/// is sent by the schedule.
+/// is sent by the schedule. Bounded by one dependency timeout: with the
+/// queue or topic unreachable every send is retried with backoff, and a
+/// backlog would otherwise push a request that has already committed past
+/// its deadline, into a 503 claiming that nothing was changed. (A drain cut
+/// short rolls back its marks; what it sent is sent again, and consumers
+/// are idempotent.)
 pub async fn drain_soon(svc: &Services) {
-    if let Err(e) = drain(svc, 100).await {
-        tracing::warn!(error = %e, "outbox drain failed; the schedule will retry");
+    match tokio::time::timeout(svc.config.dependency_timeout, drain(svc, 100)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "outbox drain failed; the schedule will retry"),
+        Err(_) => tracing::warn!("outbox drain is too slow; the schedule will send the rest"),
     }
 }
