@@ -82,7 +82,7 @@ fn to_request(body: CreateBody) -> Result<CreateBooking, ApiError> {
         Some(ClientPrice::Money { .. }) => {
             return Err(ApiError::invalid_field("price", "must be a non-negative amount"))
         }
-        Some(ClientPrice::Rupees(rupees)) if rupees.is_finite() && rupees >= 0.0 && rupees < 1e12 => {
+        Some(ClientPrice::Rupees(rupees)) if rupees.is_finite() && (0.0..1e12).contains(&rupees) => {
             Some((rupees * 100.0).round() as i64)
         }
         Some(ClientPrice::Rupees(_)) => return Err(ApiError::invalid_field("price", "must be a non-negative amount")),

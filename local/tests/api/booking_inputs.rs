@@ -89,8 +89,7 @@ impl Sweep<'_> {
             _ if got_code.is_empty() => wrong.push("no code".to_string()),
             _ => {}
         }
-        if !doc["type"].as_str().is_some_and(|t| !t.is_empty()) || !doc["title"].as_str().is_some_and(|t| !t.is_empty())
-        {
+        if doc["type"].as_str().is_none_or(|t| t.is_empty()) || doc["title"].as_str().is_none_or(|t| t.is_empty()) {
             wrong.push("no type/title".to_string());
         }
         if !response.headers().contains_key("x-request-id") {

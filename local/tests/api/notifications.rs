@@ -166,7 +166,7 @@ async fn the_same_notification_delivered_three_times_is_logged_once() {
     assert!(!deliver(&stack.services, &notification).await.unwrap(), "already delivered");
 
     let items = list_all(&stack, &token).await;
-    assert_eq!(ids_of(&items), [notification.notification_id.clone()]);
+    assert_eq!(ids_of(&items), std::slice::from_ref(&notification.notification_id));
 }
 
 #[tokio::test]
@@ -339,7 +339,7 @@ async fn the_list_pages_newest_first_and_shows_only_your_own() {
     assert!(!seen.contains(&bobs.notification_id));
 
     let bobs_list = list_all(&stack, &bob_token).await;
-    assert_eq!(ids_of(&bobs_list), [bobs.notification_id.clone()]);
+    assert_eq!(ids_of(&bobs_list), std::slice::from_ref(&bobs.notification_id));
     assert!(bobs_list.iter().all(|n| n["userId"] == bob));
 }
 

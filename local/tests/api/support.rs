@@ -175,10 +175,7 @@ pub fn itinerary_ids(body: &Value) -> Vec<String> {
 
 /// Calls a JSON route handler with a body; returns (status, body).
 pub async fn call(
-    handler: for<'a> fn(
-        &'a shared::Services,
-        Request,
-    ) -> futures::future::BoxFuture<'a, Result<Response<Body>, lambda_http::Error>>,
+    handler: local_stack::registry::HttpHandler,
     stack: &TestStack,
     method: &str,
     path: &str,

@@ -442,7 +442,7 @@ const TENS: [&str; 10] = ["", "", "Twenty", "Thirty", "Forty", "Fifty", "Sixty",
 fn below_hundred_words(n: u64) -> String {
     match n {
         0..=19 => ONES[n as usize].to_string(),
-        _ if n % 10 == 0 => TENS[(n / 10) as usize].to_string(),
+        _ if n.is_multiple_of(10) => TENS[(n / 10) as usize].to_string(),
         _ => format!("{} {}", TENS[(n / 10) as usize], ONES[(n % 10) as usize]),
     }
 }
@@ -659,7 +659,7 @@ fn cabin_label(cabin: Cabin) -> &'static str {
 
 /// Half of a whole percentage, for CGST and SGST: `2.5%`, `6%`.
 fn half_rate_label(rate_percent: u32) -> String {
-    if rate_percent % 2 == 0 {
+    if rate_percent.is_multiple_of(2) {
         format!("{}%", rate_percent / 2)
     } else {
         format!("{}.5%", rate_percent / 2)

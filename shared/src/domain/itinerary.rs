@@ -190,25 +190,31 @@ impl<'a> DeparturesByAirport<'a> {
 /// [`MAX_RESULTS`].
 pub fn build_itineraries(input: &SearchInput<'_>, first: &[Leg], middle: &[Leg], last: &[Leg]) -> Vec<Itinerary> {
     let mut found: Vec<Itinerary> = Vec::new();
-    let mut push = |legs: Vec<Leg>| {
-        if found.len() < MAX_CANDIDATES {
-            if let Some(itinerary) = Itinerary::new(legs, input.passengers) {
-                found.push(itinerary);
-            }
+    let push = |found: &mut Vec<Itinerary>, legs: Vec<Leg>| {
+        if let Some(itinerary) = Itinerary::new(legs, input.passengers) {
+            found.push(itinerary);
         }
     };
     let last_by_origin = DeparturesByAirport::new(last);
     let middle_by_origin = DeparturesByAirport::new(middle);
 
-    for f1 in first.iter().filter(|l| l.origin == input.origin).filter(|l| input.has_seats(l)) {
+    // Once MAX_CANDIDATES are found nothing more is kept, so the loops stop
+    // there (a busy hub pair with two stops has millions of combinations).
+    'first: for f1 in first.iter().filter(|l| l.origin == input.origin).filter(|l| input.has_seats(l)) {
+        if found.len() >= MAX_CANDIDATES {
+            break;
+        }
         if f1.destination == input.destination {
-            push(vec![f1.clone()]);
+            push(&mut found, vec![f1.clone()]);
             continue;
         }
         if input.max_stops >= 1 {
             for f2 in last_by_origin.after(&f1.destination, f1.arrives_at).iter().filter(|l| input.has_seats(l)) {
                 if f2.destination == input.destination && input.connects(f1, f2) {
-                    push(vec![f1.clone(), (*f2).clone()]);
+                    if found.len() >= MAX_CANDIDATES {
+                        break 'first;
+                    }
+                    push(&mut found, vec![f1.clone(), (*f2).clone()]);
                 }
             }
         }
@@ -220,7 +226,10 @@ pub fn build_itineraries(input: &SearchInput<'_>, first: &[Leg], middle: &[Leg],
                 }
                 for f3 in last_by_origin.after(hub, f2.arrives_at).iter().filter(|l| input.has_seats(l)) {
                     if f3.destination == input.destination && input.connects(f2, f3) {
-                        push(vec![f1.clone(), (*f2).clone(), (*f3).clone()]);
+                        if found.len() >= MAX_CANDIDATES {
+                            break 'first;
+                        }
+                        push(&mut found, vec![f1.clone(), (*f2).clone(), (*f3).clone()]);
                     }
                 }
             }

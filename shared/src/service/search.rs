@@ -9,7 +9,7 @@
 //! restricted to routes that exist. The join (connection times, 24 h limit,
 //! no repeated airport) happens in memory in `domain::itinerary`.
 
-use crate::domain::itinerary::{build_itineraries, Itinerary, SearchInput, SortOrder, MAX_RESULTS};
+use crate::domain::itinerary::{build_itineraries, Itinerary, SearchInput, SortOrder, MAX_LAYOVER, MAX_RESULTS};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 use crate::store::flights::{Airport, Directory, LegWindow, PgFlights};
@@ -388,7 +388,16 @@ async fn compute(
                 }
             }
         }
-        flights.between(&pairs, &later_window).await?
+        // A middle leg departs within MAX_LAYOVER of a first leg's arrival;
+        // no other middle leg can connect, so none other is fetched.
+        let arrivals = first.iter().map(|l| l.arrives_at);
+        match (arrivals.clone().min(), arrivals.max()) {
+            (Some(earliest), Some(latest)) => {
+                let middle_window = window(earliest, latest + MAX_LAYOVER + Duration::minutes(1));
+                flights.between(&pairs, &middle_window).await?
+            }
+            _ => Vec::new(),
+        }
     } else {
         Vec::new()
     };

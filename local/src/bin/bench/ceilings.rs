@@ -1,0 +1,187 @@
+//! What the machine can do without our code, measured in the same run:
+//! `redis-benchmark` (SET, SET NX and an EVALSHA of a script shaped like
+//! the seat-hold script) and `pgbench` with a transaction shaped like the
+//! booking's (raise a cabin count, insert a seat, on scratch tables).
+
+use anyhow::{bail, Context};
+use serde_json::{json, Value};
+use std::process::Command;
+
+/// The seat-hold script's shape (`shared::store::seat_holds`): check every
+/// seat, verify the user's held set, then SET PX + SADD per seat, PEXPIRE,
+/// HSET the hold record, PEXPIRE.
+pub const HOLD_SHAPED_SCRIPT: &str = r"
+local user = ARGV[1]
+local taken = {}
+local new = 0
+for i = 3, #KEYS do
+    local owner = redis.call('GET', KEYS[i])
+    if owner and owner ~= user then
+        table.insert(taken, ARGV[i + 2])
+    elseif not owner then
+        new = new + 1
+    end
+end
+if #taken > 0 then
+    table.insert(taken, 1, 'TAKEN')
+    return taken
+end
+local still_held = 0
+for _, seat in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+    if redis.call('GET', ARGV[4] .. seat) == user then
+        still_held = still_held + 1
+    else
+        redis.call('SREM', KEYS[1], seat)
+    end
+end
+if still_held + new > tonumber(ARGV[3]) then
+    return {'CAP', tostring(still_held)}
+end
+for i = 3, #KEYS do
+    redis.call('SET', KEYS[i], user, 'PX', ARGV[2])
+    redis.call('SADD', KEYS[1], ARGV[i + 2])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[2], 'user', user, 'seats', table.concat(ARGV, ',', 5))
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return {'OK'}";
+
+pub struct RedisTarget {
+    pub host: String,
+    pub port: u16,
+}
+
+impl RedisTarget {
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        let rest = url.strip_prefix("redis://").context("REDIS_URL must be redis://host:port")?;
+        let rest = rest.rsplit('@').next().unwrap_or(rest);
+        let hostport = rest.split('/').next().unwrap_or(rest);
+        let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "6379"));
+        Ok(RedisTarget { host: host.to_string(), port: port.parse()? })
+    }
+}
+
+/// One `redis-benchmark` test: requests/s and latency percentiles (CSV).
+fn redis_benchmark(target: &RedisTarget, clients: usize, requests: usize, extra: &[&str]) -> anyhow::Result<Value> {
+    let output = Command::new("redis-benchmark")
+        .args(["-h", &target.host, "-p", &target.port.to_string()])
+        .args(["-c", &clients.to_string(), "-n", &requests.to_string(), "-r", "1000000", "--csv"])
+        .args(extra)
+        .output()
+        .context("running redis-benchmark")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!("redis-benchmark failed: {}{}", text, String::from_utf8_lossy(&output.stderr));
+    }
+    // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+    let line = text
+        .lines()
+        .filter(|l| !l.starts_with("\"test\""))
+        .rfind(|l| l.starts_with('"'))
+        .with_context(|| format!("no result in redis-benchmark output: {text}"))?;
+    let fields: Vec<String> = line.split(',').map(|f| f.trim_matches('"').to_string()).collect();
+    let number = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    Ok(json!({
+        "test": fields.first(),
+        "requestsPerSec": number(1),
+        "p50Ms": number(4),
+        "p99Ms": number(6),
+        "clients": clients,
+    }))
+}
+
+pub async fn redis(target: &RedisTarget, resp: &mut crate::resp::Resp, clients: usize) -> anyhow::Result<Value> {
+    let n = 200_000;
+    let set = redis_benchmark(target, clients, n, &["-t", "set"])?;
+    let set_nx =
+        redis_benchmark(target, clients, n, &["SET", "bench-ceiling:nx:__rand_int__", "1", "NX", "PX", "600000"])?;
+    let sha = resp.command(&["SCRIPT", "LOAD", HOLD_SHAPED_SCRIPT]).await?.text().context("SCRIPT LOAD gave no sha")?;
+    // One seat per hold, a random user and hold id, as a single-seat lock does.
+    let evalsha = redis_benchmark(
+        target,
+        clients,
+        n,
+        &[
+            "EVALSHA",
+            &sha,
+            "3",
+            "bench-ceiling:{f1}:held:__rand_int__",
+            "bench-ceiling:{f1}:hold:__rand_int__",
+            "bench-ceiling:{f1}:seat:__rand_int__",
+            "42",
+            "600000",
+            "9",
+            "bench-ceiling:{f1}:seat:",
+            "__rand_int__",
+        ],
+    )?;
+    Ok(json!({"set": set, "setNx": set_nx, "evalshaHold": evalsha}))
+}
+
+pub fn pgbench_binary() -> String {
+    if Command::new("pgbench").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return "pgbench".into();
+    }
+    for version in ["17", "16", "15", "14", "13"] {
+        let path = format!("/usr/lib/postgresql/{version}/bin/pgbench");
+        if std::path::Path::new(&path).exists() {
+            return path;
+        }
+    }
+    "pgbench".into()
+}
+
+pub const PGBENCH_SETUP: &str = "
+DROP SCHEMA IF EXISTS bench_scratch CASCADE;
+CREATE SCHEMA bench_scratch;
+CREATE TABLE bench_scratch.flight_fares (
+    flight_id bigint NOT NULL, cabin text NOT NULL, amount bigint NOT NULL,
+    seats_total int NOT NULL, seats_sold int NOT NULL DEFAULT 0 CHECK (seats_sold <= seats_total),
+    PRIMARY KEY (flight_id, cabin));
+INSERT INTO bench_scratch.flight_fares (flight_id, cabin, amount, seats_total)
+    SELECT g, 'ECONOMY', 500000, 1000000000 FROM generate_series(1, 10000) g;
+CREATE TABLE bench_scratch.booking_seats (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, booking_id bigint NOT NULL, leg int NOT NULL,
+    flight_id bigint NOT NULL, seat text NOT NULL, cabin text NOT NULL, passenger_position int NOT NULL,
+    fare bigint NOT NULL, live boolean NOT NULL DEFAULT true);
+CREATE UNIQUE INDEX ON bench_scratch.booking_seats (flight_id, seat) WHERE live;
+ANALYZE bench_scratch.flight_fares;
+";
+
+const PGBENCH_SCRIPT: &str = "\\set fid random(1, 10000)
+\\set seat random(1, 2000000000)
+BEGIN;
+UPDATE bench_scratch.flight_fares SET seats_sold = seats_sold + 1 WHERE flight_id = :fid AND cabin = 'ECONOMY' RETURNING seats_sold, seats_total;
+INSERT INTO bench_scratch.booking_seats (booking_id, leg, flight_id, seat, cabin, passenger_position, fare) VALUES (:seat, 1, :fid, :seat, 'ECONOMY', 1, 500000) ON CONFLICT DO NOTHING;
+COMMIT;
+";
+
+/// pgbench with the booking-shaped transaction; the scratch schema must
+/// exist (`PGBENCH_SETUP`).
+pub fn pgbench(database_url: &str, work: &std::path::Path, clients: usize, seconds: u64) -> anyhow::Result<Value> {
+    let script = work.join("booking-shaped.sql");
+    std::fs::write(&script, PGBENCH_SCRIPT)?;
+    let output = Command::new(pgbench_binary())
+        .args(["-n", "-M", "prepared", "-c", &clients.to_string(), "-j", "2", "-T", &seconds.to_string(), "-f"])
+        .arg(&script)
+        .arg(database_url)
+        .output()
+        .context("running pgbench")?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        bail!("pgbench failed: {text}{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let find = |prefix: &str| -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+    };
+    Ok(json!({
+        "transactionsPerSec": find("tps = "),
+        "latencyAvgMs": find("latency average = "),
+        "clients": clients,
+        "seconds": seconds,
+        "script": "BEGIN; UPDATE flight_fares (+1 seat, RETURNING); INSERT booking_seats (unique live seat); COMMIT",
+    }))
+}
