@@ -7,44 +7,8 @@ use anyhow::{bail, Context};
 use serde_json::{json, Value};
 use std::process::Command;
 
-/// The seat-hold script's shape (`shared::store::seat_holds`): check every
-/// seat, verify the user's held set, then SET PX + SADD per seat, PEXPIRE,
-/// HSET the hold record, PEXPIRE.
-pub const HOLD_SHAPED_SCRIPT: &str = r"
-local user = ARGV[1]
-local taken = {}
-local new = 0
-for i = 3, #KEYS do
-    local owner = redis.call('GET', KEYS[i])
-    if owner and owner ~= user then
-        table.insert(taken, ARGV[i + 2])
-    elseif not owner then
-        new = new + 1
-    end
-end
-if #taken > 0 then
-    table.insert(taken, 1, 'TAKEN')
-    return taken
-end
-local still_held = 0
-for _, seat in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-    if redis.call('GET', ARGV[4] .. seat) == user then
-        still_held = still_held + 1
-    else
-        redis.call('SREM', KEYS[1], seat)
-    end
-end
-if still_held + new > tonumber(ARGV[3]) then
-    return {'CAP', tostring(still_held)}
-end
-for i = 3, #KEYS do
-    redis.call('SET', KEYS[i], user, 'PX', ARGV[2])
-    redis.call('SADD', KEYS[1], ARGV[i + 2])
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('HSET', KEYS[2], 'user', user, 'seats', table.concat(ARGV, ',', 5))
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return {'OK'}";
+/// The seat-hold script itself, so the ceiling is the same work.
+pub const HOLD_SHAPED_SCRIPT: &str = shared::store::seat_holds::HOLD_SCRIPT;
 
 pub struct RedisTarget {
     pub host: String,
