@@ -9,6 +9,7 @@ use crate::store::aws::{AwsClients, LazyAws};
 use crate::store::flights::DirectoryCache;
 use crate::store::redis::RedisStore;
 use crate::store::search_cache::SearchCache;
+use crate::store::timetable::Timetable;
 use crate::ApiError;
 use deadpool_postgres::Pool;
 use lambda_http::{Body, Request, Response};
@@ -21,6 +22,8 @@ pub struct Services {
     pub redis: RedisStore,
     pub tokens: TokenService,
     pub directory: DirectoryCache,
+    /// The schedule in memory for search (loaded per day on first use).
+    pub timetable: Timetable,
     aws: LazyAws,
 }
 
@@ -32,6 +35,7 @@ impl Services {
             tokens: TokenService::from_config(&config.jwt)?,
             aws: LazyAws::default(),
             directory: DirectoryCache::default(),
+            timetable: Timetable::default(),
             config,
         })
     }

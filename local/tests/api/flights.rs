@@ -205,13 +205,13 @@ async fn cache_hits_and_is_invalidated_on_cancel_departure_and_full() {
 async fn a_result_computed_before_an_invalidation_is_never_cached() {
     let (stack, _net, _token) = setup().await;
     let cache = stack.services.search_cache();
-    let before = cache.epoch().await.unwrap();
+    let (before, _) = cache.lookup("somehash", 0, 10).await.unwrap();
     cache.invalidate_flight(42).await.unwrap();
     let ids = std::collections::BTreeSet::from([42]);
     let stored = cache.store("somehash", before, r#"{"total":0,"flights":[]}"#, &[], &ids).await.unwrap();
     assert!(!stored, "a stale epoch must not write");
-    assert!(cache.page("somehash", 0, 10).await.unwrap().is_none());
-    let now = cache.epoch().await.unwrap();
+    let (now, page) = cache.lookup("somehash", 0, 10).await.unwrap();
+    assert!(page.is_none());
     assert!(cache.store("somehash", now, r#"{"total":0,"flights":[]}"#, &[], &ids).await.unwrap());
 }
 

@@ -8,3 +8,4 @@ pub mod itinerary;
 pub mod money;
 pub mod payment;
 pub mod seating;
+pub mod timetable;

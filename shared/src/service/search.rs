@@ -1,35 +1,39 @@
-//! Flight search: parameters → cached page, or candidate legs from
-//! Postgres joined into itineraries and cached.
+//! Flight search: parameters → a cached page, or the itineraries searched
+//! in the instance's in-memory timetable, checked against Postgres, cached.
 //!
-//! Design: three index-driven queries instead of a scan of the schedule —
-//! departures from the origin on the date (`flights_by_origin`), flights
-//! into the destination over the following days (`flights_by_destination`)
-//! and, for two stops, middle legs only between airports that first and
-//! last legs actually reach, probed pair by pair (`flights_by_route`) and
-//! restricted to routes that exist. The join (connection times, 24 h limit,
-//! no repeated airport) happens in memory in `domain::itinerary`.
+//! Design: the schedule of the days a search touches is held in memory per
+//! warm instance (`store::timetable`: one table per UTC day, indexed by
+//! origin and by route, loaded on first use, dropped when the schedule
+//! revision moves). The search itself (`domain::itinerary`) is an exact
+//! top-k branch and bound over that timetable, touching only departures
+//! from the origin on the date, routes out of the hubs they reach and
+//! routes into the destination. Before a result is shown, one indexed
+//! query reads the status and seats of every flight in it; any that can no
+//! longer be sold is marked and the search runs again.
 
-use crate::domain::itinerary::{build_itineraries, Itinerary, SearchInput, SortOrder, MAX_LAYOVER, MAX_RESULTS};
+use crate::domain::itinerary::{self, Itinerary, SearchInput, SortOrder, MAX_RESULTS};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
-use crate::store::flights::{Airport, Directory, LegWindow, PgFlights};
+use crate::domain::timetable::{utc_day, ScheduledFlight};
+use crate::store::flights::Airport;
+use crate::store::timetable::Snapshot;
 use crate::{ApiError, Services};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
 const MAX_DAYS_AHEAD: i64 = 365;
-/// Longest first leg plus the longest layover: how far after the search
-/// date a later leg may depart.
-const LEG_SPAN: Duration = Duration::hours(44);
+/// Searches again at most this often when shown flights turn out unsellable
+/// or the schedule changes underneath; then only checked flights are shown.
+const SEARCH_ATTEMPTS: usize = 4;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct SearchQuery {
@@ -160,90 +164,191 @@ fn decode_cursor(cursor: &str, hash: &str) -> Result<usize, ApiError> {
     offset.parse::<usize>().ok().filter(|o| *o < MAX_RESULTS).ok_or_else(invalid)
 }
 
-fn local(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).to_rfc3339()
+fn local(unix_seconds: i64, tz: Tz) -> String {
+    DateTime::<Utc>::from_timestamp(unix_seconds, 0).unwrap_or_default().with_timezone(&tz).to_rfc3339()
 }
 
-fn airport_json(airport: &Airport) -> Value {
-    json!({"code": airport.code, "name": airport.name, "city": airport.city, "country": airport.country})
+#[derive(Serialize)]
+struct AirportJson<'a> {
+    code: &'a str,
+    name: &'a str,
+    city: &'a str,
+    country: &'a str,
+}
+
+impl<'a> From<&'a Airport> for AirportJson<'a> {
+    fn from(a: &'a Airport) -> Self {
+        AirportJson { code: &a.code, name: &a.name, city: &a.city, country: &a.country }
+    }
+}
+
+#[derive(Serialize)]
+struct MoneyJson<'a> {
+    amount: i64,
+    currency: &'a str,
+    formatted: String,
+}
+
+impl<'a> MoneyJson<'a> {
+    fn new(amount: i64, currency: &'a str) -> Self {
+        MoneyJson { amount, currency, formatted: Money::new(amount, currency).formatted() }
+    }
+}
+
+#[derive(Serialize)]
+struct AirlineJson<'a> {
+    code: String,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LegJson<'a> {
+    flight_id: i64,
+    flight_number: String,
+    airline: AirlineJson<'a>,
+    origin: AirportJson<'a>,
+    destination: AirportJson<'a>,
+    departure_time: String,
+    arrival_time: String,
+    duration_minutes: i64,
+    aircraft: String,
+    cabin: Cabin,
+    fare: MoneyJson<'a>,
+    seats_left: i32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LayoverJson<'a> {
+    airport: AirportJson<'a>,
+    duration_minutes: i64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ItineraryJson<'a> {
+    id: String,
+    stops: usize,
+    departure_time: String,
+    arrival_time: String,
+    total_duration_minutes: i64,
+    price: MoneyJson<'a>,
+    price_per_passenger: MoneyJson<'a>,
+    passengers: i32,
+    cabin: Cabin,
+    seats_left: i32,
+    legs: Vec<LegJson<'a>>,
+    layovers: Vec<LayoverJson<'a>>,
+}
+
+/// A direct flight as the original specification's search returned it.
+#[derive(Serialize)]
+struct FlatFlightJson<'a> {
+    id: i64,
+    flight_number: String,
+    airline: &'a str,
+    source: &'a str,
+    destination: &'a str,
+    departure_time: String,
+    arrival_time: String,
+    duration_minutes: i64,
+    price: f64,
+    currency: &'a str,
+    available_seats: i32,
+    status: &'static str,
 }
 
 struct Rendered {
     items: Vec<String>,
-    flights: Value,
+    flights: String,
     flight_ids: BTreeSet<i64>,
     first_departure: Option<i64>,
 }
 
-fn render(itineraries: &[Itinerary], directory: &Directory, query: &SearchQuery) -> Result<Rendered, ApiError> {
-    let airport = |code: &str| {
+fn render<'a>(
+    itineraries: &[Itinerary<'a>],
+    snapshot: &'a Snapshot,
+    query: &SearchQuery,
+) -> Result<Rendered, ApiError> {
+    let (network, directory) = (&snapshot.network, &snapshot.directory);
+    let airport = |id| {
+        let code = network.airport_code(id);
         directory.airports.get(code).ok_or_else(|| ApiError::internal(format!("flight uses unknown airport {code}")))
     };
+    let cabin = query.cabin;
     let mut items = Vec::with_capacity(itineraries.len());
-    let mut flights = Vec::new();
+    let mut flat: Vec<FlatFlightJson> = Vec::new();
     let mut flight_ids = BTreeSet::new();
+    let leg_json = |leg: &'a ScheduledFlight| -> Result<LegJson<'a>, ApiError> {
+        let (from, to) = (airport(leg.origin)?, airport(leg.destination)?);
+        let airline = network.name(leg.airline);
+        let fare = leg.fare(cabin).ok_or_else(|| ApiError::internal("a shown leg lacks the searched cabin"))?;
+        Ok(LegJson {
+            flight_id: leg.id,
+            flight_number: network.name(leg.flight_number).to_string(),
+            airline: AirlineJson {
+                name: directory.airlines.get(&*airline).map_or("", String::as_str),
+                code: airline.to_string(),
+            },
+            origin: from.into(),
+            destination: to.into(),
+            departure_time: local(leg.departs_at, from.time_zone),
+            arrival_time: local(leg.arrives_at, to.time_zone),
+            duration_minutes: leg.minutes(),
+            aircraft: network.name(leg.aircraft).to_string(),
+            cabin,
+            fare: MoneyJson::new(fare.amount, fare.currency()),
+            seats_left: leg.seats_left(cabin),
+        })
+    };
     for itinerary in itineraries {
-        let mut legs = Vec::with_capacity(itinerary.legs.len());
-        for leg in &itinerary.legs {
-            let (from, to) = (airport(&leg.origin)?, airport(&leg.destination)?);
-            let airline = directory.airlines.get(&leg.airline_code).cloned().unwrap_or_default();
-            legs.push(json!({
-                "flightId": leg.flight_id,
-                "flightNumber": leg.flight_number,
-                "airline": {"code": leg.airline_code, "name": airline},
-                "origin": airport_json(from),
-                "destination": airport_json(to),
-                "departureTime": local(leg.departs_at, from.time_zone),
-                "arrivalTime": local(leg.arrives_at, to.time_zone),
-                "durationMinutes": (leg.arrives_at - leg.departs_at).num_minutes(),
-                "aircraft": leg.aircraft,
-                "cabin": query.cabin,
-                "fare": Money::new(leg.fare, &leg.currency).to_json(),
-                "seatsLeft": leg.seats_left,
-            }));
-            flight_ids.insert(leg.flight_id);
-            if itinerary.legs.len() == 1 {
-                flights.push(json!({
-                    "id": leg.flight_id,
-                    "flight_number": leg.flight_number,
-                    "airline": airline,
-                    "source": leg.origin,
-                    "destination": leg.destination,
-                    "departure_time": local(leg.departs_at, from.time_zone),
-                    "arrival_time": local(leg.arrives_at, to.time_zone),
-                    "duration_minutes": (leg.arrives_at - leg.departs_at).num_minutes(),
-                    "price": leg.fare as f64 / 100.0,
-                    "currency": leg.currency,
-                    "available_seats": leg.seats_left,
-                    "status": "SCHEDULED",
-                }));
-            }
-        }
-        let layovers: Vec<Value> = itinerary
+        let legs = itinerary.legs.iter().map(|l| leg_json(l)).collect::<Result<Vec<_>, _>>()?;
+        let layovers = itinerary
             .layovers()
-            .into_iter()
-            .map(|(code, minutes)| Ok(json!({"airport": airport_json(airport(&code)?), "durationMinutes": minutes})))
-            .collect::<Result<_, ApiError>>()?;
-        let first = &itinerary.legs[0];
-        let last = &itinerary.legs[itinerary.legs.len() - 1];
-        let item = json!({
-            "id": itinerary.id(),
-            "stops": itinerary.stops(),
-            "departureTime": local(first.departs_at, airport(&first.origin)?.time_zone),
-            "arrivalTime": local(last.arrives_at, airport(&last.destination)?.time_zone),
-            "totalDurationMinutes": itinerary.duration_minutes(),
-            "price": Money::new(itinerary.total_price, &itinerary.currency).to_json(),
-            "pricePerPassenger": Money::new(itinerary.total_price / i64::from(query.passengers), &itinerary.currency).to_json(),
-            "passengers": query.passengers,
-            "cabin": query.cabin,
-            "seatsLeft": itinerary.seats_left,
-            "legs": legs,
-            "layovers": layovers,
-        });
-        items.push(item.to_string());
+            .map(|(hub, minutes)| Ok(LayoverJson { airport: airport(hub)?.into(), duration_minutes: minutes }))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        let (first, last) = (itinerary.legs[0], itinerary.legs[itinerary.legs.len() - 1]);
+        let currency = std::str::from_utf8(&itinerary.currency).unwrap_or("XXX");
+        let total = itinerary.price_per_passenger * i64::from(query.passengers);
+        let item = ItineraryJson {
+            id: itinerary.id(),
+            stops: itinerary.stops(),
+            departure_time: local(first.departs_at, airport(first.origin)?.time_zone),
+            arrival_time: local(last.arrives_at, airport(last.destination)?.time_zone),
+            total_duration_minutes: itinerary.duration_minutes(),
+            price: MoneyJson::new(total, currency),
+            price_per_passenger: MoneyJson::new(itinerary.price_per_passenger, currency),
+            passengers: query.passengers,
+            cabin,
+            seats_left: itinerary.legs.iter().map(|l| l.seats_left(cabin)).min().unwrap_or(0),
+            legs,
+            layovers,
+        };
+        items.push(serde_json::to_string(&item).map_err(ApiError::internal)?);
+        flight_ids.extend(itinerary.legs.iter().map(|l| l.id));
+        if let [leg] = itinerary.legs.as_slice() {
+            let airline = network.name(leg.airline);
+            let fare = leg.fare(cabin).ok_or_else(|| ApiError::internal("a shown leg lacks the searched cabin"))?;
+            flat.push(FlatFlightJson {
+                id: leg.id,
+                flight_number: network.name(leg.flight_number).to_string(),
+                airline: directory.airlines.get(&*airline).map_or("", String::as_str),
+                source: network.airport_code(leg.origin),
+                destination: network.airport_code(leg.destination),
+                departure_time: local(leg.departs_at, airport(leg.origin)?.time_zone),
+                arrival_time: local(leg.arrives_at, airport(leg.destination)?.time_zone),
+                duration_minutes: leg.minutes(),
+                price: fare.amount as f64 / 100.0,
+                currency: fare.currency(),
+                available_seats: leg.seats_left(cabin),
+                status: "SCHEDULED",
+            });
+        }
     }
-    let first_departure = itineraries.iter().map(|i| i.departs_at().timestamp()).min();
-    Ok(Rendered { items, flights: Value::Array(flights), flight_ids, first_departure })
+    let first_departure = itineraries.iter().map(Itinerary::departs_at).min();
+    let flights = serde_json::to_string(&flat).map_err(ApiError::internal)?;
+    Ok(Rendered { items, flights, flight_ids, first_departure })
 }
 
 #[derive(Deserialize)]
@@ -296,52 +401,53 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
     let cache = svc.search_cache();
     let hash = query.hash();
     // Redis is an accelerator here: when it is down, search still answers from Postgres.
-    let epoch = match cache.epoch().await {
-        Ok(epoch) => Some(epoch),
+    let epoch = match cache.lookup(&hash, request.offset, request.limit).await {
+        Ok((epoch, page)) => {
+            if let Some(hit) = page.and_then(|page| cached_page(request, page)) {
+                return Ok(hit);
+            }
+            Some(epoch)
+        }
         Err(e) => {
             tracing::warn!(error = %e, "search cache unavailable; answering from Postgres");
             None
         }
     };
-    if epoch.is_some() {
-        if let Some(hit) = cached_page(svc, request, &hash).await {
-            return Ok(hit);
-        }
-        let leader = cache.try_lock(&hash).await.unwrap_or(true);
-        if !leader {
-            // Another request is computing this query: wait briefly for it.
-            for _ in 0..40 {
-                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-                if let Some(hit) = cached_page(svc, request, &hash).await {
+    if epoch.is_some() && !cache.try_lock(&hash).await.unwrap_or(true) {
+        // Another request is computing this query: wait briefly for it.
+        for _ in 0..40 {
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            if let Ok((_, Some(page))) = cache.lookup(&hash, request.offset, request.limit).await {
+                if let Some(hit) = cached_page(request, page) {
                     return Ok(hit);
                 }
             }
         }
     }
 
-    let result = compute(svc, query, &directory, origin_tz).await;
+    let result = compute(svc, query, origin_tz).await;
     if let Some(epoch) = epoch {
-        if let Ok((rendered, _)) = &result {
-            let meta = json!({
-                "total": rendered.items.len(),
-                "firstDeparture": rendered.first_departure,
-                "flights": rendered.flights,
-            })
-            .to_string();
+        if let Ok(rendered) = &result {
+            let meta = format!(
+                r#"{{"total":{},"firstDeparture":{},"flights":{}}}"#,
+                rendered.items.len(),
+                rendered.first_departure.map_or("null".to_string(), |t| t.to_string()),
+                rendered.flights
+            );
             if let Err(e) = cache.store(&hash, epoch, &meta, &rendered.items, &rendered.flight_ids).await {
                 tracing::warn!(error = %e, "could not store a search result");
             }
         }
         let _ = cache.unlock(&hash).await;
     }
-    let (rendered, total) = result?;
+    let rendered = result?;
+    let total = rendered.items.len();
     let end = (request.offset + request.limit).min(total);
     let page = if request.offset < end { &rendered.items[request.offset..end] } else { &[] };
-    Ok(assemble(request, total, page, &rendered.flights.to_string(), false))
+    Ok(assemble(request, total, page, &rendered.flights, false))
 }
 
-async fn cached_page(svc: &Services, request: &SearchRequest, hash: &str) -> Option<SearchResponse> {
-    let page = svc.search_cache().page(hash, request.offset, request.limit).await.ok()??;
+fn cached_page(request: &SearchRequest, page: crate::store::search_cache::CachedPage) -> Option<SearchResponse> {
     let meta: CachedMeta = serde_json::from_str(&page.meta).ok()?;
     // A flight in the result has departed since it was cached: recompute
     // rather than show it (the schedule also invalidates, every minute).
@@ -351,69 +457,69 @@ async fn cached_page(svc: &Services, request: &SearchRequest, hash: &str) -> Opt
     Some(assemble(request, meta.total, &page.items, meta.flights.get(), true))
 }
 
-async fn compute(
-    svc: &Services,
-    query: &SearchQuery,
-    directory: &Directory,
-    origin_tz: Tz,
-) -> Result<(Rendered, usize), ApiError> {
-    let day_start = origin_tz
-        .from_local_datetime(&query.date.and_hms_opt(0, 0, 0).expect("midnight exists"))
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| ApiError::internal("local midnight does not exist"))?;
-    let day_end = day_start + Duration::hours(24);
-    let flights = PgFlights::new(&svc.db);
-    let window = |from, until| LegWindow { from, until, cabin: query.cabin, passengers: query.passengers };
-    let later_window = window(day_start, day_end + LEG_SPAN * i32::from(query.max_stops));
+/// The search date at the origin as a UTC interval `[from, until)`.
+fn local_day(date: NaiveDate, tz: Tz) -> Result<(i64, i64), ApiError> {
+    let start = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
+            .earliest()
+            .map(|t| t.timestamp())
+            .ok_or_else(|| ApiError::internal("local midnight does not exist"))
+    };
+    let next = date.succ_opt().ok_or_else(|| ApiError::invalid_field("date", "out of range"))?;
+    Ok((start(date)?, start(next)?))
+}
 
-    let first_window = window(day_start, day_end);
-    let (first, last) = if query.max_stops == 0 {
-        (flights.departures(&query.origin, &first_window).await?, Vec::new())
-    } else {
-        tokio::try_join!(
-            flights.departures(&query.origin, &first_window),
-            flights.arrivals(&query.destination, &later_window),
-        )?
-    };
-    let middle = if query.max_stops >= 2 {
-        let hubs_after_first: HashSet<&str> = first.iter().map(|l| l.destination.as_str()).collect();
-        let hubs_before_last: HashSet<&str> = last.iter().map(|l| l.origin.as_str()).collect();
-        let excluded = [query.origin.as_str(), query.destination.as_str()];
-        let mut pairs = Vec::new();
-        for from in hubs_after_first.iter().filter(|a| !excluded.contains(*a)) {
-            for to in directory.routes.get(*from).into_iter().flatten() {
-                if hubs_before_last.contains(to.as_str()) && !excluded.contains(&to.as_str()) {
-                    pairs.push((from.to_string(), to.clone()));
-                }
-            }
+async fn compute(svc: &Services, query: &SearchQuery, origin_tz: Tz) -> Result<Rendered, ApiError> {
+    let (departs_from, departs_until) = local_day(query.date, origin_tz)?;
+    // A first guess of the days a search reads: each stop adds about one.
+    let mut days: Vec<i64> =
+        (utc_day(departs_from)..=utc_day(departs_until - 1) + i64::from(query.max_stops)).collect();
+    for attempt in 1..=SEARCH_ATTEMPTS {
+        let snapshot = svc.timetable.snapshot(&svc.db, &days).await?;
+        let network = &snapshot.network;
+        let (Some(origin), Some(destination)) = (network.airport(&query.origin), network.airport(&query.destination))
+        else {
+            // The airport was added after this copy was loaded.
+            svc.timetable.forget(snapshot.revision);
+            continue;
+        };
+        let input = SearchInput {
+            origin,
+            destination,
+            departs_from,
+            departs_until,
+            passengers: query.passengers,
+            max_stops: query.max_stops,
+            cabin: query.cabin,
+            sort: query.sort,
+            now: Utc::now().timestamp(),
+            limit: MAX_RESULTS,
+        };
+        let (found, missing) = {
+            let view = snapshot.view();
+            let found = itinerary::search(&view, &input);
+            (found, view.missing_days())
+        };
+        if !missing.is_empty() {
+            days.extend(missing);
+            days.sort_unstable();
+            days.dedup();
+            continue;
         }
-        // A middle leg departs within MAX_LAYOVER of a first leg's arrival;
-        // no other middle leg can connect, so none other is fetched.
-        let arrivals = first.iter().map(|l| l.arrives_at);
-        match (arrivals.clone().min(), arrivals.max()) {
-            (Some(earliest), Some(latest)) => {
-                let middle_window = window(earliest, latest + MAX_LAYOVER + Duration::minutes(1));
-                flights.between(&pairs, &middle_window).await?
-            }
-            _ => Vec::new(),
+        let mut shown: Vec<&ScheduledFlight> = found.iter().flat_map(|i| i.legs.iter().copied()).collect();
+        shown.sort_by_key(|f| f.id);
+        shown.dedup_by_key(|f| f.id);
+        let check = svc.timetable.check(&svc.db, &snapshot, &shown, query.cabin, query.passengers).await?;
+        if check.stale {
+            continue;
         }
-    } else {
-        Vec::new()
-    };
-
-    let input = SearchInput {
-        origin: &query.origin,
-        destination: &query.destination,
-        passengers: query.passengers,
-        max_stops: query.max_stops,
-        sort: query.sort,
-        airports: &directory.connection_rules,
-    };
-    let itineraries = build_itineraries(&input, &first, &middle, &last);
-    let rendered = render(&itineraries, directory, query)?;
-    let total = rendered.items.len();
-    Ok((rendered, total))
+        if check.refused == 0 || attempt == SEARCH_ATTEMPTS {
+            let sellable = |f: &ScheduledFlight| f.looks_sellable(query.cabin, query.passengers, input.now);
+            let found: Vec<Itinerary> = found.into_iter().filter(|i| i.legs.iter().all(|l| sellable(l))).collect();
+            return render(&found, &snapshot, query);
+        }
+    }
+    Err(ApiError::unavailable("postgres", "the schedule kept changing during the search; try again"))
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! The schedule in Postgres: airports and airlines (cached per warm
 //! instance), candidate legs for search, single flights, status changes.
 
-use crate::domain::itinerary::{ConnectionRules, Leg};
 use crate::domain::seating::{Cabin, SeatLayout};
 use crate::ApiError;
 use chrono::{DateTime, Utc};
@@ -10,6 +9,23 @@ use deadpool_postgres::Pool;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+/// One flight's schedule and its economy (or first listed) fare.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leg {
+    pub flight_id: i64,
+    pub flight_number: String,
+    pub airline_code: String,
+    pub origin: String,
+    pub destination: String,
+    pub departs_at: DateTime<Utc>,
+    pub arrives_at: DateTime<Utc>,
+    pub aircraft: String,
+    /// Price of one seat, in minor units.
+    pub fare: i64,
+    pub currency: String,
+    pub seats_left: i32,
+}
+
 #[derive(Clone, Debug)]
 pub struct Airport {
     pub code: String,
@@ -17,6 +33,8 @@ pub struct Airport {
     pub city: String,
     pub country: String,
     pub time_zone: Tz,
+    pub min_connection_minutes: i32,
+    pub min_connection_minutes_international: i32,
 }
 
 /// Airports and airlines: a few hundred rows that change rarely, so each
@@ -24,11 +42,7 @@ pub struct Airport {
 #[derive(Debug, Default)]
 pub struct Directory {
     pub airports: HashMap<String, Airport>,
-    pub connection_rules: HashMap<String, ConnectionRules>,
     pub airlines: HashMap<String, String>,
-    /// Origin → destinations flown in the coming days: lets two-stop search
-    /// probe only middle legs that exist instead of every hub pair.
-    pub routes: HashMap<String, std::collections::HashSet<String>>,
     loaded_at: Option<std::time::Instant>,
 }
 
@@ -50,14 +64,14 @@ impl DirectoryCache {
                 return Ok(current.clone());
             }
         }
-        let loaded = Arc::new(load_directory(pool).await?);
+        let loaded = Arc::new(read_directory(&pool.get().await?).await?);
         *self.current.write().expect("directory lock") = Some(loaded.clone());
         Ok(loaded)
     }
 }
 
-async fn load_directory(pool: &Pool) -> Result<Directory, ApiError> {
-    let client = pool.get().await?;
+/// Every airport and airline.
+pub async fn read_directory(client: &impl deadpool_postgres::GenericClient) -> Result<Directory, ApiError> {
     let mut directory = Directory::default();
     let rows = client
         .query(
@@ -70,70 +84,22 @@ async fn load_directory(pool: &Pool) -> Result<Directory, ApiError> {
         let zone: String = row.get(4);
         let time_zone: Tz =
             zone.parse().map_err(|_| ApiError::internal(format!("airport {code} has unknown time zone {zone}")))?;
-        let country: String = row.get(3);
-        directory.connection_rules.insert(
-            code.clone(),
-            ConnectionRules {
-                country: country.clone(),
-                min_connection_minutes: row.get(5),
-                min_connection_minutes_international: row.get(6),
-            },
-        );
-        directory
-            .airports
-            .insert(code.clone(), Airport { code, name: row.get(1), city: row.get(2), country, time_zone });
+        let airport = Airport {
+            code: code.clone(),
+            name: row.get(1),
+            city: row.get(2),
+            country: row.get(3),
+            time_zone,
+            min_connection_minutes: row.get(5),
+            min_connection_minutes_international: row.get(6),
+        };
+        directory.airports.insert(code, airport);
     }
     for row in client.query("SELECT code, name FROM airlines", &[]).await? {
         directory.airlines.insert(row.get(0), row.get(1));
     }
-    let routes = client
-        .query(
-            "SELECT DISTINCT origin, destination FROM flights WHERE status = 'SCHEDULED' AND departs_at > now()",
-            &[],
-        )
-        .await?;
-    for row in routes {
-        directory.routes.entry(row.get(0)).or_default().insert(row.get(1));
-    }
     directory.loaded_at = Some(std::time::Instant::now());
     Ok(directory)
-}
-
-const LEG_COLUMNS: &str = "f.id, f.flight_number, f.airline_code, f.origin, f.destination, f.departs_at, f.arrives_at,
-    f.aircraft_type, fa.amount, fa.currency, fa.seats_total - fa.seats_sold";
-
-/// The searched cabin's fare (`$5`) of each flight `f`, probed through the
-/// primary key `(flight_id, cabin)`. With a plain join the planner hash-joins
-/// a sequential scan of every fare on busy airports (900k rows at bench
-/// scale, three times slower); `LIMIT 1`, a no-op on a unique key, keeps the
-/// subquery from being flattened, so it stays a nested loop of index probes.
-const FARE_JOIN: &str = "JOIN LATERAL (SELECT amount, currency, seats_total, seats_sold FROM flight_fares
-        WHERE flight_id = f.id AND cabin = $5 LIMIT 1) fa ON true";
-
-/// Sellable legs only: scheduled, not yet departed, enough seats in the cabin.
-const LEG_FILTER: &str = "f.status = 'SCHEDULED' AND f.departs_at > now() AND fa.seats_total - fa.seats_sold >= $4";
-
-fn leg_from_row(row: &tokio_postgres::Row) -> Leg {
-    Leg {
-        flight_id: row.get(0),
-        flight_number: row.get(1),
-        airline_code: row.get(2),
-        origin: row.get(3),
-        destination: row.get(4),
-        departs_at: row.get(5),
-        arrives_at: row.get(6),
-        aircraft: row.get(7),
-        fare: row.get(8),
-        currency: row.get(9),
-        seats_left: row.get(10),
-    }
-}
-
-pub struct LegWindow {
-    pub from: DateTime<Utc>,
-    pub until: DateTime<Utc>,
-    pub cabin: Cabin,
-    pub passengers: i32,
 }
 
 pub struct PgFlights<'a> {
@@ -162,57 +128,6 @@ pub struct FlightRecord {
 impl<'a> PgFlights<'a> {
     pub fn new(pool: &'a Pool) -> Self {
         PgFlights { pool }
-    }
-
-    /// Departures from `origin` in the window (index `flights_by_origin`).
-    pub async fn departures(&self, origin: &str, window: &LegWindow) -> Result<Vec<Leg>, ApiError> {
-        let client = self.pool.get().await?;
-        let sql = format!(
-            "SELECT {LEG_COLUMNS} FROM flights f {FARE_JOIN}
-             WHERE f.origin = $1 AND f.departs_at >= $2 AND f.departs_at < $3 AND {LEG_FILTER}"
-        );
-        let rows = client
-            .query(&sql, &[&origin, &window.from, &window.until, &window.passengers, &window.cabin.as_str()])
-            .await?;
-        Ok(rows.iter().map(leg_from_row).collect())
-    }
-
-    /// Flights into `destination` departing in the window (index `flights_by_destination`).
-    pub async fn arrivals(&self, destination: &str, window: &LegWindow) -> Result<Vec<Leg>, ApiError> {
-        let client = self.pool.get().await?;
-        let sql = format!(
-            "SELECT {LEG_COLUMNS} FROM flights f {FARE_JOIN}
-             WHERE f.destination = $1 AND f.departs_at >= $2 AND f.departs_at < $3 AND {LEG_FILTER}"
-        );
-        let rows = client
-            .query(&sql, &[&destination, &window.from, &window.until, &window.passengers, &window.cabin.as_str()])
-            .await?;
-        Ok(rows.iter().map(leg_from_row).collect())
-    }
-
-    /// Middle legs of two-stop itineraries: from any first-leg destination to
-    /// any last-leg origin (index `flights_by_route`, one probe per pair).
-    pub async fn between(&self, pairs: &[(String, String)], window: &LegWindow) -> Result<Vec<Leg>, ApiError> {
-        if pairs.is_empty() {
-            return Ok(Vec::new());
-        }
-        let (origins, destinations): (Vec<&str>, Vec<&str>) =
-            pairs.iter().map(|(o, d)| (o.as_str(), d.as_str())).unzip();
-        let client = self.pool.get().await?;
-        let sql = format!(
-            "SELECT {LEG_COLUMNS}
-             FROM unnest($1::text[], $6::text[]) AS pair(origin, destination)
-             JOIN flights f ON f.origin = pair.origin AND f.destination = pair.destination
-             {FARE_JOIN}
-             WHERE f.departs_at >= $2 AND f.departs_at < $3 AND {LEG_FILTER}"
-        );
-        let rows = client
-            .query(
-                &sql,
-                &[&origins, &window.from, &window.until, &window.passengers, &window.cabin.as_str(), &destinations],
-            )
-            .await?;
-        Ok(rows.iter().map(leg_from_row).collect())
     }
 
     pub async fn find(&self, flight_id: i64) -> Result<Option<FlightRecord>, ApiError> {

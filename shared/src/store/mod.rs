@@ -17,4 +17,5 @@ pub mod redis;
 pub mod search_cache;
 pub mod seat_holds;
 pub mod tickets;
+pub mod timetable;
 pub mod users;

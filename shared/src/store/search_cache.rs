@@ -69,21 +69,22 @@ impl<'a> SearchCache<'a> {
         self.redis.key(&format!("{{search}}:{suffix}"))
     }
 
-    pub async fn epoch(&self) -> Result<i64, ApiError> {
+    /// The invalidation epoch and one page of a cached result (`None` on a
+    /// miss), in one round trip: the epoch is what a miss stores against.
+    pub async fn lookup(
+        &self,
+        query_hash: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(i64, Option<CachedPage>), ApiError> {
         let mut conn = self.redis.connection();
-        let epoch: Option<i64> = redis::cmd("GET").arg(self.key("epoch")).query_async(&mut conn).await?;
-        Ok(epoch.unwrap_or(0))
-    }
-
-    /// One page of a cached result, or `None` on a miss.
-    pub async fn page(&self, query_hash: &str, offset: usize, limit: usize) -> Result<Option<CachedPage>, ApiError> {
-        let mut conn = self.redis.connection();
-        let (meta, items): (Option<String>, Vec<String>) = redis::pipe()
+        let (epoch, meta, items): (Option<i64>, Option<String>, Vec<String>) = redis::pipe()
+            .get(self.key("epoch"))
             .get(self.key(&format!("m:{query_hash}")))
             .lrange(self.key(&format!("q:{query_hash}")), offset as isize, (offset + limit) as isize - 1)
             .query_async(&mut conn)
             .await?;
-        Ok(meta.map(|meta| CachedPage { meta, items }))
+        Ok((epoch.unwrap_or(0), meta.map(|meta| CachedPage { meta, items })))
     }
 
     /// Stores a result unless an invalidation happened since `epoch` was read.
