@@ -6,7 +6,7 @@ use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::http::Caller;
 use crate::store::aws::{AwsClients, LazyAws};
-use crate::store::flights::DirectoryCache;
+use crate::store::flights::{DirectoryCache, FlightCatalog};
 use crate::store::redis::RedisStore;
 use crate::store::search_cache::SearchCache;
 use crate::store::timetable::Timetable;
@@ -22,6 +22,8 @@ pub struct Services {
     pub redis: RedisStore,
     pub tokens: TokenService,
     pub directory: DirectoryCache,
+    /// Flight facts (schedule, seat plan, fares) per warm instance.
+    pub flights: FlightCatalog,
     /// The schedule in memory for search (loaded per day on first use).
     pub timetable: Timetable,
     aws: LazyAws,
@@ -35,6 +37,7 @@ impl Services {
             tokens: TokenService::from_config(&config.jwt)?,
             aws: LazyAws::default(),
             directory: DirectoryCache::default(),
+            flights: FlightCatalog::default(),
             timetable: Timetable::default(),
             config,
         })

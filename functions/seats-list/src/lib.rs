@@ -10,7 +10,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req)?;
         let flight_id = path_id(&req, "flightId")?;
-        Ok(http::json(&seat_map(svc, &caller, flight_id).await?))
+        Ok(http::json_text(seat_map(svc, &caller, flight_id).await?))
     })
     .await
 }

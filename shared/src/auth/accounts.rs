@@ -35,7 +35,7 @@ pub async fn sign_up(
             CreateUserError::EmailTaken => email_taken(),
             CreateUserError::Store(e) => e,
         })?;
-    let token = tokens.issue(user.id, user.role)?;
+    let token = tokens.issue_named(user.id, user.role, Some(&user.name))?;
     Ok((user, token))
 }
 
@@ -71,7 +71,7 @@ pub async fn log_in(
     match user {
         Some(user) if matches => {
             throttle.succeeded(&email, input.client_ip).await?;
-            let token = tokens.issue(user.id, user.role)?;
+            let token = tokens.issue_named(user.id, user.role, Some(&user.name))?;
             Ok((user, token))
         }
         _ => Err(invalid()),

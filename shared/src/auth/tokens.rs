@@ -49,6 +49,10 @@ pub struct Claims {
     pub iat: i64,
     pub jti: String,
     pub role: Role,
+    /// The account's name (the OpenID Connect `name` claim), so a booking
+    /// can name its passenger without reading the account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Claims {
@@ -139,6 +143,10 @@ impl TokenService {
     }
 
     pub fn issue(&self, user_id: i64, role: Role) -> Result<IssuedToken, ApiError> {
+        self.issue_named(user_id, role, None)
+    }
+
+    pub fn issue_named(&self, user_id: i64, role: Role, name: Option<&str>) -> Result<IssuedToken, ApiError> {
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.config.ttl).map_err(ApiError::internal)?;
         let claims = Claims {
@@ -149,6 +157,7 @@ impl TokenService {
             iat: now.timestamp(),
             jti: uuid::Uuid::new_v4().to_string(),
             role,
+            name: name.map(str::to_owned),
         };
         let mut header = Header::new(Algorithm::RS256);
         header.kid = self.public_jwk["kid"].as_str().map(str::to_owned);
@@ -173,7 +182,7 @@ impl TokenService {
             "token_endpoint_auth_methods_supported": ["none"],
             "response_types_supported": ["token"],
             "subject_types_supported": ["public"],
-            "claims_supported": ["iss", "aud", "sub", "exp", "iat", "jti", "role"],
+            "claims_supported": ["iss", "aud", "sub", "exp", "iat", "jti", "role", "name"],
         })
     }
 }

@@ -160,6 +160,36 @@ impl SeatLayout {
     }
 }
 
+/// A layout's seats in order with lookup by number, built once per
+/// aircraft type (the layout itself generates seats on every walk).
+#[derive(Clone, Debug)]
+pub struct SeatPlan {
+    pub layout: SeatLayout,
+    seats: Vec<Seat>,
+    index: std::collections::HashMap<(u16, char), usize>,
+}
+
+impl SeatPlan {
+    pub fn new(layout: SeatLayout) -> SeatPlan {
+        let seats: Vec<Seat> = layout.seats().collect();
+        let index = seats.iter().enumerate().map(|(i, s)| ((s.row, s.letter), i)).collect();
+        SeatPlan { layout, seats, index }
+    }
+
+    pub fn seats(&self) -> &[Seat] {
+        &self.seats
+    }
+
+    pub fn seat(&self, number: &SeatNumber) -> Option<&Seat> {
+        self.index.get(&(number.row, number.letter)).map(|i| &self.seats[*i])
+    }
+
+    /// The seat spelled `raw` in any accepted spelling, if on the aircraft.
+    pub fn find(&self, raw: &str) -> Option<&Seat> {
+        SeatNumber::parse(raw).and_then(|n| self.seat(&n))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +229,13 @@ mod tests {
         assert!(seat("12B").unwrap().exit_row && seat("12B").unwrap().extra_legroom);
         assert!(seat("1B").is_none(), "business has no B seat");
         assert!(seat("31A").is_none());
+        let plan = SeatPlan::new(layout.clone());
+        assert_eq!(plan.seats().len(), 176);
+        for seat in layout.seats() {
+            assert_eq!(plan.find(&seat.number), Some(&seat));
+        }
+        assert_eq!(plan.find("A3").unwrap().number, "3A");
+        assert!(plan.find("1B").is_none() && plan.find("31A").is_none() && plan.find("zz").is_none());
     }
 
     #[test]

@@ -10,6 +10,8 @@ use lambda_http::Request;
 pub struct Caller {
     pub user_id: i64,
     pub role: Role,
+    /// The account's name, when the token carries it.
+    pub name: Option<String>,
 }
 
 impl Caller {
@@ -50,5 +52,5 @@ pub fn authenticate(req: &Request, verifier: &TokenVerifier) -> Result<Caller, A
         .filter(|token| !token.is_empty())
         .ok_or_else(|| ApiError::Unauthorized("expected Authorization: Bearer <token>".into()))?;
     let claims = verifier.verify(token)?;
-    Ok(Caller { user_id: claims.user_id()?, role: claims.role })
+    Ok(Caller { user_id: claims.user_id()?, role: claims.role, name: claims.name })
 }

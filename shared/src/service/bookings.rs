@@ -6,13 +6,18 @@
 //! are the fast path; the transaction's unique index is the final guard.
 
 use super::flights::invalidate_searches;
-use super::seats::{ensure_sellable, fare_of, flight_or_404, new_hold_id, seat_unavailable, seats_on_aircraft};
-use crate::domain::booking::{assign_seats, MAX_PASSENGERS};
+use super::seats::{
+    facts_or_404, has_departed, hold_refused, hold_seats, new_hold_id, not_bookable, seat_state, seat_unavailable,
+    seats_on_aircraft,
+};
+use crate::domain::booking::{assign_seats, BookingStatus, MAX_PASSENGERS};
 use crate::domain::money::Money;
 use crate::domain::seating::{Cabin, SeatNumber};
 use crate::http::Caller;
-use crate::store::bookings::{BookingRecord, CancelOutcome, CreateBookingError, NewBooking, NewSeat, PgBookings};
-use crate::store::flights::{FlightRecord, PgFlights};
+use crate::store::bookings::{
+    BookingRecord, CancelOutcome, CreateBookingError, NewBooking, NewSeat, PgBookings, SeatRow,
+};
+use crate::store::flights::FlightFacts;
 use crate::store::seat_holds::HoldOutcome;
 use crate::store::users::{PgUsers, UserStore};
 use crate::{ApiError, Services};
@@ -20,7 +25,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::Utc;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 pub struct LegRequest {
     pub flight_id: i64,
@@ -39,30 +45,37 @@ pub struct CreateBooking {
 }
 
 struct PlannedLeg {
-    flight: FlightRecord,
+    facts: Arc<FlightFacts>,
     seats: Vec<String>,
     /// Seats this request newly held (given back if the booking fails).
     newly_held: Vec<String>,
 }
 
 /// Concurrent bookings by count tend to choose the same free seats; each
-/// retry re-reads the holds and skips seats seen taken, after a short
+/// retry re-reads the seats and skips those seen taken, after a short
 /// random pause that spreads the contenders out.
 const ASSIGNMENT_ATTEMPTS: usize = 10;
 
 async fn plan_leg(
     svc: &Services,
     caller: &Caller,
-    flight: FlightRecord,
+    facts: Arc<FlightFacts>,
     explicit: &[String],
     count: usize,
     cabin: Option<Cabin>,
 ) -> Result<PlannedLeg, ApiError> {
-    let flight_id = flight.leg.flight_id;
-    let holds = svc.seat_holds();
-    let ttl = svc.config.seat_hold_ttl;
+    let flight_id = facts.leg.flight_id;
     let cap = svc.config.seat_hold_max_per_flight.max(count);
-    let (held, _) = holds.held_by(flight_id, caller.user_id).await?;
+    if !explicit.is_empty() {
+        let seats = seats_on_aircraft(&facts, explicit)?;
+        let holders = svc.seat_holds().holders(flight_id, &seats).await?;
+        let newly_held =
+            seats.iter().zip(holders).filter(|(_, h)| *h != Some(caller.user_id)).map(|(s, _)| s.clone()).collect();
+        return match hold_seats(svc, caller, flight_id, &new_hold_id(flight_id), &seats, cap).await? {
+            Ok(_) => Ok(PlannedLeg { facts, seats, newly_held }),
+            Err(refused) => Err(hold_refused(flight_id, refused, cap)),
+        };
+    }
 
     let mut seen_taken: HashSet<String> = HashSet::new();
     for attempt in 0..ASSIGNMENT_ATTEMPTS {
@@ -70,95 +83,46 @@ async fn plan_leg(
             let pause = rand::Rng::gen_range(&mut rand::thread_rng(), 1..=15 * attempt as u64);
             tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
         }
-        let seats: Vec<String> = if !explicit.is_empty() {
-            seats_on_aircraft(&flight, explicit)?
-        } else {
-            let mut chosen: Vec<String> = held.iter().take(count).cloned().collect();
-            if chosen.len() < count {
-                let cabin = cabin
-                    .or_else(|| {
-                        chosen
-                            .first()
-                            .and_then(|s| SeatNumber::parse(s))
-                            .and_then(|s| flight.layout.seat(&s))
-                            .map(|s| s.cabin)
-                    })
-                    .unwrap_or(Cabin::Economy);
-                let all: Vec<String> = flight.layout.seats().map(|s| s.number).collect();
-                let bookings = PgBookings::new(&svc.db);
-                let (booked, holders) =
-                    tokio::try_join!(bookings.booked_seats(flight_id), holds.holders(flight_id, &all))?;
-                let mut unavailable: HashSet<String> = booked.into_iter().collect();
-                unavailable.extend(
-                    all.iter()
-                        .zip(holders)
-                        .filter(|(_, h)| h.is_some_and(|h| h != caller.user_id))
-                        .map(|(s, _)| s.clone()),
-                );
-                unavailable.extend(chosen.iter().cloned());
-                unavailable.extend(seen_taken.iter().filter(|s| !held.contains(*s)).cloned());
-                let mut near: Vec<u16> = chosen.iter().filter_map(|s| SeatNumber::parse(s)).map(|s| s.row).collect();
-                // Everyone who lost a race computes the same next-best seat;
-                // with many racers some lose every round although the cabin
-                // has room. After a lost race, start from a random row instead.
-                if near.is_empty() && attempt > 0 {
-                    let rows: Vec<u16> = all
-                        .iter()
-                        .filter_map(|s| SeatNumber::parse(s))
-                        .filter(|s| flight.layout.seat(s).is_some_and(|seat| seat.cabin == cabin))
-                        .map(|s| s.row)
-                        .collect();
-                    near.extend(rand::seq::SliceRandom::choose(rows.as_slice(), &mut rand::thread_rng()));
-                }
-                let extra = assign_seats(&flight.layout, cabin, count - chosen.len(), &unavailable, &near).ok_or_else(
-                    || {
-                        ApiError::conflict(
-                            "NOT_ENOUGH_SEATS",
-                            format!("flight {flight_id} has fewer than {} free {cabin} seats", count - chosen.len()),
-                        )
-                    },
-                )?;
-                chosen.extend(extra);
+        let state = seat_state(svc, flight_id).await?;
+        if let Some(status) = state.status.as_deref().filter(|s| *s != "SCHEDULED") {
+            return Err(not_bookable(flight_id, status));
+        }
+        let mut held: Vec<String> =
+            state.holds.iter().filter(|(_, holder)| **holder == caller.user_id).map(|(s, _)| s.clone()).collect();
+        held.sort();
+        let mut chosen: Vec<String> = held.iter().take(count).cloned().collect();
+        if chosen.len() < count {
+            let cabin = cabin
+                .or_else(|| chosen.first().and_then(|s| facts.plan.find(s)).map(|s| s.cabin))
+                .unwrap_or(Cabin::Economy);
+            let mut unavailable: HashSet<String> = state.sold.keys().cloned().collect();
+            unavailable.extend(state.holds.iter().filter(|(_, h)| **h != caller.user_id).map(|(s, _)| s.clone()));
+            unavailable.extend(chosen.iter().cloned());
+            unavailable.extend(seen_taken.iter().filter(|s| !held.contains(*s)).cloned());
+            let mut near: Vec<u16> = chosen.iter().filter_map(|s| SeatNumber::parse(s)).map(|s| s.row).collect();
+            // Everyone who lost a race computes the same next-best seat;
+            // with many racers some lose every round although the cabin
+            // has room. After a lost race, start from a random row instead.
+            if near.is_empty() && attempt > 0 {
+                let rows: Vec<u16> = facts.plan.seats().iter().filter(|s| s.cabin == cabin).map(|s| s.row).collect();
+                near.extend(rand::seq::SliceRandom::choose(rows.as_slice(), &mut rand::thread_rng()));
             }
-            chosen
-        };
-        let newly_held: Vec<String> = seats.iter().filter(|s| !held.contains(s)).cloned().collect();
-        match holds.hold(flight_id, caller.user_id, &new_hold_id(flight_id), &seats, ttl, cap).await? {
-            HoldOutcome::Held if explicit.is_empty() => {
-                // A booking holds its seats until it commits, then releases
-                // them: a seat chosen from reads taken before that commit
-                // can be held now yet be sold. Checked after the hold, the
-                // sale is visible; give the seats back and choose again.
-                let booked = match PgBookings::new(&svc.db).booked_seats(flight_id).await {
-                    Ok(booked) => booked,
-                    Err(e) => {
-                        if let Err(e) = holds.release(flight_id, caller.user_id, &newly_held).await {
-                            tracing::warn!(error = %e, "could not give back seat holds; they expire on their own");
-                        }
-                        return Err(e);
-                    }
-                };
-                let sold: Vec<String> = newly_held.iter().filter(|s| booked.contains(s)).cloned().collect();
-                if sold.is_empty() {
-                    return Ok(PlannedLeg { flight, seats, newly_held });
-                }
-                holds.release(flight_id, caller.user_id, &newly_held).await?;
-                seen_taken.extend(sold);
-                continue;
-            }
-            HoldOutcome::Held => return Ok(PlannedLeg { flight, seats, newly_held }),
+            let extra = assign_seats(&facts.plan.layout, cabin, count - chosen.len(), &unavailable, &near).ok_or_else(
+                || {
+                    ApiError::conflict(
+                        "NOT_ENOUGH_SEATS",
+                        format!("flight {flight_id} has fewer than {} free {cabin} seats", count - chosen.len()),
+                    )
+                },
+            )?;
+            chosen.extend(extra);
+        }
+        let newly_held: Vec<String> = chosen.iter().filter(|s| !held.contains(s)).cloned().collect();
+        match hold_seats(svc, caller, flight_id, &new_hold_id(flight_id), &chosen, cap).await? {
+            Ok(_) => return Ok(PlannedLeg { facts, seats: chosen, newly_held }),
             // Someone took an automatically chosen seat meanwhile: choose again.
-            HoldOutcome::Taken(taken) if explicit.is_empty() => {
-                seen_taken.extend(taken);
-                continue;
-            }
-            HoldOutcome::Taken(taken) => return Err(seat_unavailable(flight_id, &taken)),
-            HoldOutcome::OverCap { already } => {
-                return Err(ApiError::conflict(
-                    "HOLD_LIMIT_REACHED",
-                    format!("you already hold {already} seat(s) on flight {flight_id}; at most {cap} at a time"),
-                ))
-            }
+            Err(HoldOutcome::Taken(taken)) => seen_taken.extend(taken),
+            Err(refused) => return Err(hold_refused(flight_id, refused, cap)),
         }
     }
     Err(ApiError::conflict("SEAT_UNAVAILABLE", format!("seats on flight {flight_id} kept being taken; try again")))
@@ -166,10 +130,28 @@ async fn plan_leg(
 
 async fn give_back(svc: &Services, caller: &Caller, planned: &[PlannedLeg]) {
     for leg in planned {
-        if let Err(e) = svc.seat_holds().release(leg.flight.leg.flight_id, caller.user_id, &leg.newly_held).await {
+        if let Err(e) = svc.seat_holds().release(leg.facts.leg.flight_id, caller.user_id, &leg.newly_held).await {
             tracing::warn!(error = %e, "could not give back seat holds; they expire on their own");
         }
     }
+}
+
+/// Passenger names: as given, or the account's name (from the token when
+/// it carries it) and numbered guests after it.
+async fn passenger_names(
+    svc: &Services,
+    caller: &Caller,
+    given: Option<Vec<String>>,
+    count: usize,
+) -> Result<Vec<String>, ApiError> {
+    if let Some(names) = given {
+        return Ok(names);
+    }
+    let name = match &caller.name {
+        Some(name) => name.clone(),
+        None => PgUsers::new(&svc.db).find_by_id(caller.user_id).await?.map_or_else(|| "Passenger".into(), |u| u.name),
+    };
+    Ok((1..=count).map(|i| if i == 1 { name.clone() } else { format!("{name} (guest {i})") }).collect())
 }
 
 pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBooking) -> Result<Value, ApiError> {
@@ -197,9 +179,21 @@ pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBook
 
     let mut flights = Vec::new();
     for leg in &request.legs {
-        let flight = flight_or_404(svc, leg.flight_id).await?;
-        ensure_sellable(&flight)?;
-        flights.push(flight);
+        let facts = facts_or_404(svc, leg.flight_id).await?;
+        if has_departed(&facts) {
+            return Err(not_bookable(leg.flight_id, "DEPARTED"));
+        }
+        flights.push(facts);
+    }
+    if flights.len() > 1 {
+        // A leg that cannot be sold any more says so before its neighbours
+        // are checked (single legs learn it from their hold).
+        for facts in &flights {
+            let flight_id = facts.leg.flight_id;
+            if let Some(status) = seat_state(svc, flight_id).await?.status.filter(|s| s != "SCHEDULED") {
+                return Err(not_bookable(flight_id, &status));
+            }
+        }
     }
     for pair in flights.windows(2) {
         let (a, b) = (&pair[0].leg, &pair[1].leg);
@@ -210,20 +204,11 @@ pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBook
             ));
         }
     }
+    let passengers = passenger_names(svc, caller, request.passengers, count).await?;
 
-    let passengers = match request.passengers {
-        Some(names) => names,
-        None => {
-            let user = PgUsers::new(&svc.db).find_by_id(caller.user_id).await?;
-            let name = user.map(|u| u.name).unwrap_or_else(|| "Passenger".into());
-            (1..=count).map(|i| if i == 1 { name.clone() } else { format!("{name} (guest {i})") }).collect()
-        }
-    };
-
-    // Price check before anything is held: a stale price changes nothing.
     let mut planned: Vec<PlannedLeg> = Vec::new();
-    for (leg, flight) in request.legs.iter().zip(flights) {
-        match plan_leg(svc, caller, flight, &leg.seats, count, request.cabin).await {
+    for (leg, facts) in request.legs.iter().zip(flights) {
+        match plan_leg(svc, caller, facts, &leg.seats, count, request.cabin).await {
             Ok(plan) => planned.push(plan),
             Err(e) => {
                 give_back(svc, caller, &planned).await;
@@ -231,95 +216,168 @@ pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBook
             }
         }
     }
-    let mut seats = Vec::new();
-    for (index, leg) in planned.iter().enumerate() {
-        for (position, seat) in leg.seats.iter().enumerate() {
-            let cabin = SeatNumber::parse(seat)
-                .and_then(|s| leg.flight.layout.seat(&s))
-                .map(|s| s.cabin)
-                .ok_or_else(|| ApiError::internal(format!("seat {seat} vanished from the layout")))?;
-            seats.push(NewSeat {
-                leg: index as i32 + 1,
-                flight_id: leg.flight.leg.flight_id,
-                seat: seat.clone(),
-                cabin: cabin.as_str().to_string(),
-                passenger_position: position as i32 + 1,
-                fare: fare_of(&leg.flight, cabin)?.amount,
-            });
+    let seats = match priced_seats(&planned) {
+        Ok(seats) => seats,
+        Err(e) => {
+            give_back(svc, caller, &planned).await;
+            return Err(e);
         }
-    }
+    };
     let total: i64 = seats.iter().map(|s| s.fare).sum();
-    let currency = planned[0].flight.fares.first().map(|f| f.currency.clone()).unwrap_or_else(|| "INR".into());
+    let currency = planned[0].facts.fares.first().map(|f| f.currency.clone()).unwrap_or_else(|| "INR".into());
     if let Some(expected) = request.expected_total {
         if expected != total {
             give_back(svc, caller, &planned).await;
-            return Err(ApiError::conflict(
-                "PRICE_CHANGED",
-                format!(
-                    "the price is now {} (you sent {})",
-                    Money::new(total, &currency).formatted(),
-                    Money::new(expected, &currency).formatted()
-                ),
-            )
-            .with("currentPrice", Money::new(total, &currency).to_json()));
+            return Err(price_changed(total, expected, &currency));
         }
     }
 
     let expires_at = Utc::now() + chrono::Duration::from_std(svc.config.seat_hold_ttl).map_err(ApiError::internal)?;
-    let created = PgBookings::new(&svc.db)
-        .create(NewBooking { user_id: caller.user_id, currency, expires_at, passengers, seats })
-        .await;
-    let (record, now_full) = match created {
-        Ok(done) => done,
+    let booking = NewBooking { user_id: caller.user_id, currency, expires_at, passengers, seats };
+    let created = match PgBookings::new(&svc.db).create(&booking).await {
+        Ok(created) => created,
         Err(e) => {
             give_back(svc, caller, &planned).await;
             return Err(match e {
                 CreateBookingError::SeatTaken(taken) => {
                     let flight_id = taken.first().map(|(f, _)| *f).unwrap_or_default();
+                    // Redis showed the seat free although Postgres had sold
+                    // it (a write lost to a crash): load it afresh next time.
+                    if let Err(e) = svc.seat_holds().forget_sold(flight_id).await {
+                        tracing::warn!(error = %e, flight_id, "could not drop the sold seats copy");
+                    }
                     seat_unavailable(flight_id, &taken.into_iter().map(|(_, s)| s).collect::<Vec<_>>())
                 }
                 CreateBookingError::SoldOut => ApiError::conflict("SOLD_OUT", "the cabin sold out meanwhile"),
                 CreateBookingError::FlightNotBookable(id) => {
                     ApiError::conflict("FLIGHT_NOT_BOOKABLE", format!("flight {id} can no longer be booked"))
                 }
+                CreateBookingError::FareChanged(id) => {
+                    svc.flights.forget(id);
+                    ApiError::conflict("PRICE_CHANGED", format!("a fare of flight {id} changed; search again"))
+                }
                 CreateBookingError::Store(e) => e,
             });
         }
     };
-    // The booking owns the seats now; the holds have done their job.
+    // The booking owns the seats now: mark them sold, drop the holds.
     for leg in &planned {
-        if let Err(e) = svc.seat_holds().release(leg.flight.leg.flight_id, caller.user_id, &leg.seats).await {
-            tracing::warn!(error = %e, "could not clear consumed holds; they expire on their own");
+        let flight_id = leg.facts.leg.flight_id;
+        if let Err(e) = svc.seat_holds().mark_sold(flight_id, caller.user_id, created.id, &leg.seats).await {
+            tracing::warn!(error = %e, flight_id, "could not mark seats sold in Redis; Postgres still guards them");
         }
     }
-    for flight_id in now_full {
-        invalidate_searches(svc, flight_id).await;
+    for flight_id in &created.now_full {
+        invalidate_searches(svc, *flight_id).await;
     }
-    booking_view(svc, &record).await
+    let record = BookingRecord {
+        id: created.id,
+        pnr: created.pnr,
+        user_id: caller.user_id,
+        status: BookingStatus::PendingPayment,
+        currency: booking.currency,
+        total_amount: total,
+        discount_amount: 0,
+        amount_due: total,
+        expires_at: booking.expires_at,
+        created_at: created.created_at,
+        paid_at: None,
+        cancelled_at: None,
+        passengers: booking.passengers.into_iter().enumerate().map(|(i, n)| (i as i32 + 1, n)).collect(),
+        seats: booking
+            .seats
+            .into_iter()
+            .map(|s| SeatRow {
+                leg: s.leg,
+                flight_id: s.flight_id,
+                seat: s.seat,
+                cabin: s.cabin,
+                passenger_position: s.passenger_position,
+                fare: s.fare,
+                live: true,
+            })
+            .collect(),
+    };
+    let scheduled: HashMap<i64, String> = planned.iter().map(|l| (l.facts.leg.flight_id, "SCHEDULED".into())).collect();
+    booking_view_with(svc, &record, &scheduled).await
 }
 
+/// Each seat with its cabin and fare (the server's price).
+fn priced_seats(planned: &[PlannedLeg]) -> Result<Vec<NewSeat>, ApiError> {
+    let mut seats = Vec::new();
+    for (index, leg) in planned.iter().enumerate() {
+        for (position, seat) in leg.seats.iter().enumerate() {
+            let cabin = leg
+                .facts
+                .plan
+                .find(seat)
+                .map(|s| s.cabin)
+                .ok_or_else(|| ApiError::internal(format!("seat {seat} vanished from the layout")))?;
+            let fare = leg
+                .facts
+                .fare(cabin)
+                .ok_or_else(|| ApiError::internal(format!("flight {} has no {cabin} fare", leg.facts.leg.flight_id)))?;
+            seats.push(NewSeat {
+                leg: index as i32 + 1,
+                flight_id: leg.facts.leg.flight_id,
+                seat: seat.clone(),
+                cabin: cabin.as_str().to_string(),
+                passenger_position: position as i32 + 1,
+                fare: fare.amount,
+            });
+        }
+    }
+    Ok(seats)
+}
+
+fn price_changed(total: i64, expected: i64, currency: &str) -> ApiError {
+    ApiError::conflict(
+        "PRICE_CHANGED",
+        format!(
+            "the price is now {} (you sent {})",
+            Money::new(total, currency).formatted(),
+            Money::new(expected, currency).formatted()
+        ),
+    )
+    .with("currentPrice", Money::new(total, currency).to_json())
+}
+
+/// A booking as the API shows it, with its flights' current status.
 pub async fn booking_view(svc: &Services, record: &BookingRecord) -> Result<Value, ApiError> {
-    let flights = PgFlights::new(&svc.db);
-    let mut by_leg: BTreeMap<i32, Vec<&crate::store::bookings::SeatRow>> = BTreeMap::new();
+    let flight_ids: Vec<i64> = record.seats.iter().map(|s| s.flight_id).collect();
+    let statuses = PgBookings::new(&svc.db).flight_statuses(&flight_ids).await?;
+    booking_view_with(svc, record, &statuses).await
+}
+
+async fn booking_view_with(
+    svc: &Services,
+    record: &BookingRecord,
+    statuses: &HashMap<i64, String>,
+) -> Result<Value, ApiError> {
+    let mut by_leg: BTreeMap<i32, Vec<&SeatRow>> = BTreeMap::new();
     for seat in &record.seats {
         by_leg.entry(seat.leg).or_default().push(seat);
     }
     let mut legs = Vec::new();
     for (leg, seats) in &by_leg {
         let flight_id = seats[0].flight_id;
-        let flight =
-            flights.find(flight_id).await?.ok_or_else(|| ApiError::internal(format!("flight {flight_id} vanished")))?;
-        let directory = svc.directory.get(&svc.db, &[&flight.leg.origin, &flight.leg.destination]).await?;
+        let facts = svc
+            .flights
+            .get(&svc.db, flight_id)
+            .await?
+            .ok_or_else(|| ApiError::internal(format!("flight {flight_id} vanished")))?;
+        let flight = &facts.leg;
+        let directory = svc.directory.get(&svc.db, &[&flight.origin, &flight.destination]).await?;
         let tz = |code: &str| directory.airports.get(code).map(|a| a.time_zone).unwrap_or(chrono_tz::UTC);
         legs.push(json!({
             "leg": leg,
             "flightId": flight_id,
-            "flightNumber": flight.leg.flight_number,
-            "origin": flight.leg.origin,
-            "destination": flight.leg.destination,
-            "departureTime": flight.leg.departs_at.with_timezone(&tz(&flight.leg.origin)).to_rfc3339(),
-            "arrivalTime": flight.leg.arrives_at.with_timezone(&tz(&flight.leg.destination)).to_rfc3339(),
-            "flightStatus": flight.status,
+            "flightNumber": flight.flight_number,
+            "origin": flight.origin,
+            "destination": flight.destination,
+            "departureTime": flight.departs_at.with_timezone(&tz(&flight.origin)).to_rfc3339(),
+            "arrivalTime": flight.arrives_at.with_timezone(&tz(&flight.destination)).to_rfc3339(),
+            "flightStatus": statuses.get(&flight_id),
             "seats": seats.iter().map(|s| json!({
                 "seatNumber": s.seat,
                 "cabin": s.cabin,
@@ -421,15 +479,21 @@ async fn refund_of(svc: &Services, booking_id: i64, currency: &str) -> Result<Va
     Ok(Money::new(refunded, currency).to_json())
 }
 
-/// Seats freed in Postgres: clear any leftover hold of the owner and let
-/// cached searches show the flight again.
+/// Seats freed in Postgres: they are not sold in Redis any more, any
+/// leftover hold of the owner goes, and cached searches show the flight
+/// again.
 async fn after_release(svc: &Services, user_id: i64, released: &[(i64, String)]) {
     let mut per_flight: BTreeMap<i64, Vec<String>> = BTreeMap::new();
     for (flight_id, seat) in released {
         per_flight.entry(*flight_id).or_default().push(seat.clone());
     }
     for (flight_id, seats) in per_flight {
-        if let Err(e) = svc.seat_holds().release(flight_id, user_id, &seats).await {
+        let holds = svc.seat_holds();
+        if let Err(e) = holds.mark_unsold(flight_id, &seats).await {
+            // Redis shows them sold until its copy expires; Postgres is right.
+            tracing::warn!(error = %e, flight_id, "could not mark released seats unsold");
+        }
+        if let Err(e) = holds.release(flight_id, user_id, &seats).await {
             tracing::warn!(error = %e, flight_id, "could not clear holds of released seats");
         }
         invalidate_searches(svc, flight_id).await;

@@ -64,6 +64,14 @@ pub async fn invalidate_searches(svc: &Services, flight_id: i64) -> usize {
     }
 }
 
+/// The flight's status changed: Redis's copy of its seats (which carries
+/// the status holds check) is dropped and read again on next use.
+async fn forget_seat_state(svc: &Services, flight_id: i64) {
+    if let Err(e) = svc.seat_holds().forget_sold(flight_id).await {
+        tracing::error!(flight_id, error = %e, "could not drop the flight's seat state in Redis");
+    }
+}
+
 pub async fn cancel_flight(svc: &Services, caller: &Caller, flight_id: i64) -> Result<Value, ApiError> {
     caller.ensure_admin()?;
     let flights = PgFlights::new(&svc.db);
@@ -77,6 +85,7 @@ pub async fn cancel_flight(svc: &Services, caller: &Caller, flight_id: i64) -> R
     // Invalidate on a repeat too: a previous attempt may have committed and
     // then failed to reach Redis.
     let dropped = invalidate_searches(svc, flight_id).await;
+    forget_seat_state(svc, flight_id).await;
     let affected = notify_affected(svc, &flights, flight_id).await?;
     tracing::info!(flight_id, admin = caller.user_id, dropped_searches = dropped, affected, "flight cancelled");
     let record = flights.find(flight_id).await?.ok_or_else(|| ApiError::not_found(format!("flight {flight_id}")))?;
@@ -123,6 +132,7 @@ pub async fn mark_departed_flights(svc: &Services) -> Result<Vec<i64>, ApiError>
     let departed = PgFlights::new(&svc.db).mark_departed().await?;
     for flight_id in &departed {
         invalidate_searches(svc, *flight_id).await;
+        forget_seat_state(svc, *flight_id).await;
     }
     Ok(departed)
 }

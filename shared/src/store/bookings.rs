@@ -1,8 +1,8 @@
-//! Bookings in Postgres. Creation is one transaction: the cabin counts are
-//! raised first (row locks taken in a fixed order, so concurrent bookings
-//! queue instead of deadlocking), then the seats are inserted under the
-//! one-live-booking-per-seat index. A lost race is a clean error and leaves
-//! nothing behind.
+//! Bookings in Postgres. Creation is one statement, the `book_seats`
+//! function: the cabin counts are raised first (row locks taken in a fixed
+//! order, so concurrent bookings queue instead of deadlocking), then the
+//! seats are inserted under the one-live-booking-per-seat index. A lost
+//! race is a clean error and leaves nothing behind.
 
 use super::postgres::is_unique_violation;
 use crate::domain::booking::{new_pnr, BookingStatus};
@@ -67,6 +67,8 @@ pub enum CreateBookingError {
     SoldOut,
     #[error("flight {0} can no longer be booked")]
     FlightNotBookable(i64),
+    #[error("a fare of flight {0} changed")]
+    FareChanged(i64),
     #[error(transparent)]
     Store(#[from] ApiError),
 }
@@ -75,6 +77,16 @@ impl From<tokio_postgres::Error> for CreateBookingError {
     fn from(e: tokio_postgres::Error) -> Self {
         CreateBookingError::Store(e.into())
     }
+}
+
+/// A booking just written.
+#[derive(Clone, Debug)]
+pub struct CreatedBooking {
+    pub id: i64,
+    pub pnr: String,
+    pub created_at: DateTime<Utc>,
+    /// Flights whose cabin this booking sold out.
+    pub now_full: Vec<i64>,
 }
 
 /// Outcome of a cancellation request on an unpaid booking.
@@ -99,105 +111,104 @@ impl<'a> PgBookings<'a> {
         PgBookings { pool }
     }
 
-    /// Seats of the flight that belong to a live booking.
-    pub async fn booked_seats(&self, flight_id: i64) -> Result<Vec<String>, ApiError> {
+    /// The status of each of the flights.
+    pub async fn flight_statuses(
+        &self,
+        flight_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>, ApiError> {
         let client = self.pool.get().await?;
-        let rows = client.query("SELECT seat FROM booking_seats WHERE flight_id = $1 AND live", &[&flight_id]).await?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
+        let statement = client.prepare_cached("SELECT id, status FROM flights WHERE id = ANY($1)").await?;
+        let rows = client.query(&statement, &[&flight_ids]).await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    pub async fn create(&self, booking: NewBooking) -> Result<(BookingRecord, Vec<i64>), CreateBookingError> {
-        let mut client = self.pool.get().await.map_err(ApiError::from)?;
-        let tx = client.transaction().await?;
+    /// The flight's status and the seats of its live bookings (seat,
+    /// booking), in one snapshot; `None` for an unknown flight.
+    pub async fn sold_seats(&self, flight_id: i64) -> Result<Option<(String, Vec<(String, i64)>)>, ApiError> {
+        let client = self.pool.get().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT f.status, s.seat, s.booking_id FROM flights f
+                 LEFT JOIN booking_seats s ON s.flight_id = f.id AND s.live
+                 WHERE f.id = $1",
+            )
+            .await?;
+        let rows = client.query(&statement, &[&flight_id]).await?;
+        let Some(first) = rows.first() else { return Ok(None) };
+        let sold =
+            rows.iter().filter_map(|r| Some((r.get::<_, Option<String>>(1)?, r.get::<_, Option<i64>>(2)?))).collect();
+        Ok(Some((first.get(0), sold)))
+    }
 
-        // Raise each (flight, cabin) count in a fixed order; the CHECK on
-        // flight_fares refuses overselling, the join refuses a flight that
-        // is no longer scheduled or has departed.
-        let mut per_cabin: BTreeMap<(i64, String), i32> = BTreeMap::new();
-        for seat in &booking.seats {
-            *per_cabin.entry((seat.flight_id, seat.cabin.clone())).or_default() += 1;
-        }
-        let mut now_full = Vec::new();
-        for ((flight_id, cabin), count) in &per_cabin {
-            let updated = tx
-                .query_opt(
-                    "UPDATE flight_fares fa SET seats_sold = fa.seats_sold + $3
-                     FROM flights f
-                     WHERE fa.flight_id = $1 AND fa.cabin = $2 AND f.id = fa.flight_id
-                       AND f.status = 'SCHEDULED' AND f.departs_at > now()
-                     RETURNING fa.seats_sold, fa.seats_total",
-                    &[flight_id, cabin, count],
-                )
-                .await;
-            match updated {
-                Ok(Some(row)) => {
-                    let (sold, total): (i32, i32) = (row.get(0), row.get(1));
-                    if sold == total {
-                        now_full.push(*flight_id);
-                    }
-                }
-                Ok(None) => return Err(CreateBookingError::FlightNotBookable(*flight_id)),
-                Err(e) if e.code() == Some(&SqlState::CHECK_VIOLATION) => return Err(CreateBookingError::SoldOut),
-                Err(e) => return Err(e.into()),
-            }
-        }
-
-        let id = loop {
-            let row = tx
-                .query_opt(
-                    "INSERT INTO bookings (pnr, user_id, currency, total_amount, expires_at)
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (pnr) DO NOTHING RETURNING id",
-                    &[
-                        &new_pnr(),
-                        &booking.user_id,
-                        &booking.currency,
-                        &booking.seats.iter().map(|s| s.fare).sum::<i64>(),
-                        &booking.expires_at,
-                    ],
-                )
-                .await?;
-            if let Some(row) = row {
-                break row.get::<_, i64>(0);
-            }
-        };
-        let positions: Vec<i32> = (1..=booking.passengers.len() as i32).collect();
-        tx.execute(
-            "INSERT INTO booking_passengers (booking_id, position, name)
-             SELECT $1, p, n FROM unnest($2::int[], $3::text[]) AS x(p, n)",
-            &[&id, &positions, &booking.passengers],
-        )
-        .await?;
-
-        let mut seats = booking.seats.clone();
-        seats.sort_by(|a, b| (a.flight_id, &a.seat).cmp(&(b.flight_id, &b.seat)));
-        let column = |f: fn(&NewSeat) -> String| seats.iter().map(f).collect::<Vec<String>>();
+    /// Writes the booking in one statement (`book_seats`, see its
+    /// migration): counts, checks, booking, passengers and seats commit
+    /// together or not at all.
+    pub async fn create(&self, booking: &NewBooking) -> Result<CreatedBooking, CreateBookingError> {
+        let client = self.pool.get().await.map_err(ApiError::from)?;
+        let statement = client
+            .prepare_cached(
+                "SELECT booking_id, created_at, full_flights
+                 FROM book_seats($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .await?;
+        let seats = &booking.seats;
         let legs: Vec<i32> = seats.iter().map(|s| s.leg).collect();
         let flights: Vec<i64> = seats.iter().map(|s| s.flight_id).collect();
-        let passengers: Vec<i32> = seats.iter().map(|s| s.passenger_position).collect();
+        let numbers: Vec<&str> = seats.iter().map(|s| s.seat.as_str()).collect();
+        let cabins: Vec<&str> = seats.iter().map(|s| s.cabin.as_str()).collect();
+        let positions: Vec<i32> = seats.iter().map(|s| s.passenger_position).collect();
         let fares: Vec<i64> = seats.iter().map(|s| s.fare).collect();
-        let inserted = tx
-            .execute(
-                "INSERT INTO booking_seats (booking_id, leg, flight_id, seat, cabin, passenger_position, fare)
-                 SELECT $1, l, f, s, c, p, a FROM unnest($2::int[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::bigint[])
-                   AS x(l, f, s, c, p, a)",
-                &[&id, &legs, &flights, &column(|s| s.seat.clone()), &column(|s| s.cabin.clone()), &passengers, &fares],
-            )
-            .await;
-        if let Err(e) = inserted {
+        // A PNR is random: on the rare collision, draw another.
+        for _ in 0..5 {
+            let pnr = new_pnr();
+            let outcome = client
+                .query_one(
+                    &statement,
+                    &[
+                        &booking.user_id,
+                        &pnr,
+                        &booking.currency,
+                        &booking.expires_at,
+                        &booking.passengers,
+                        &legs,
+                        &flights,
+                        &numbers,
+                        &cabins,
+                        &positions,
+                        &fares,
+                    ],
+                )
+                .await;
+            let e = match outcome {
+                Ok(row) => {
+                    return Ok(CreatedBooking { id: row.get(0), pnr, created_at: row.get(1), now_full: row.get(2) })
+                }
+                Err(e) => e,
+            };
+            if is_unique_violation(&e, "bookings_pnr_key") {
+                continue;
+            }
             if is_unique_violation(&e, "booking_seats_one_live_booking_per_seat") {
                 // Give the connection back before reading with another one:
                 // a pool of one must not wait on itself.
-                drop(tx);
                 drop(client);
-                let taken = self.live_among(&seats).await?;
-                return Err(CreateBookingError::SeatTaken(taken));
+                return Err(CreateBookingError::SeatTaken(self.live_among(seats).await?));
             }
-            return Err(e.into());
+            let flight =
+                || e.as_db_error().and_then(|db| db.detail()).and_then(|d| d.parse::<i64>().ok()).unwrap_or_default();
+            return Err(match e.code() {
+                Some(code)
+                    if code == &SqlState::CHECK_VIOLATION
+                        && e.as_db_error().and_then(|db| db.constraint()) == Some("flight_fares_never_oversold") =>
+                {
+                    CreateBookingError::SoldOut
+                }
+                Some(code) if code.code() == "FB001" => CreateBookingError::FlightNotBookable(flight()),
+                Some(code) if code.code() == "FB002" => CreateBookingError::FareChanged(flight()),
+                _ => e.into(),
+            });
         }
-        tx.commit().await?;
-        drop(client);
-        let record = self.find(id).await?.ok_or_else(|| ApiError::internal("booking vanished after commit"))?;
-        Ok((record, now_full))
+        Err(ApiError::internal("no free PNR after five draws").into())
     }
 
     async fn live_among(&self, seats: &[NewSeat]) -> Result<Vec<(i64, String)>, ApiError> {

@@ -1,7 +1,7 @@
 //! The schedule in Postgres: airports and airlines (cached per warm
 //! instance), candidate legs for search, single flights, status changes.
 
-use crate::domain::seating::{Cabin, SeatLayout};
+use crate::domain::seating::{Cabin, SeatLayout, SeatPlan};
 use crate::ApiError;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -100,6 +100,79 @@ pub async fn read_directory(client: &impl deadpool_postgres::GenericClient) -> R
     }
     directory.loaded_at = Some(std::time::Instant::now());
     Ok(directory)
+}
+
+/// What never changes about a scheduled flight: its schedule, aircraft,
+/// seat plan and fares. Seats, holds and status live elsewhere (Redis and
+/// Postgres); the booking transaction re-checks fares against Postgres.
+#[derive(Debug)]
+pub struct FlightFacts {
+    pub leg: Leg,
+    pub aircraft_name: String,
+    pub plan: Arc<SeatPlan>,
+    /// Per cabin, in cabin order.
+    pub fares: Vec<FareRow>,
+    /// Each seat's JSON for the seat map up to its state, built on first use.
+    pub seat_fragments: std::sync::OnceLock<Vec<String>>,
+}
+
+impl FlightFacts {
+    pub fn fare(&self, cabin: Cabin) -> Option<&FareRow> {
+        self.fares.iter().find(|f| f.cabin == cabin)
+    }
+}
+
+/// Flight facts per warm instance: read from Postgres once per flight and
+/// kept for [`FACTS_MAX_AGE`] (seat plans once per aircraft type), so the
+/// seat map, holds and bookings need no query to know a flight.
+#[derive(Default)]
+pub struct FlightCatalog {
+    flights: RwLock<HashMap<i64, (Arc<FlightFacts>, std::time::Instant)>>,
+    plans: RwLock<HashMap<String, Arc<SeatPlan>>>,
+}
+
+const FACTS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(600);
+/// Flights remembered per instance; past it the catalog starts again.
+const FACTS_MAX_FLIGHTS: usize = 50_000;
+
+impl FlightCatalog {
+    pub async fn get(&self, pool: &Pool, flight_id: i64) -> Result<Option<Arc<FlightFacts>>, ApiError> {
+        if let Some((facts, loaded)) = self.flights.read().unwrap_or_else(|e| e.into_inner()).get(&flight_id) {
+            if loaded.elapsed() < FACTS_MAX_AGE {
+                return Ok(Some(facts.clone()));
+            }
+        }
+        let Some(record) = PgFlights::new(pool).find(flight_id).await? else { return Ok(None) };
+        let cached_plan = self.plans.read().unwrap_or_else(|e| e.into_inner()).get(&record.leg.aircraft).cloned();
+        let plan = match cached_plan {
+            Some(plan) if plan.layout == record.layout => plan,
+            _ => {
+                let plan = Arc::new(SeatPlan::new(record.layout.clone()));
+                self.plans.write().unwrap_or_else(|e| e.into_inner()).insert(record.leg.aircraft.clone(), plan.clone());
+                plan
+            }
+        };
+        let mut fares = record.fares;
+        fares.sort_by_key(|f| f.cabin);
+        let facts = Arc::new(FlightFacts {
+            leg: record.leg,
+            aircraft_name: record.aircraft_name,
+            plan,
+            fares,
+            seat_fragments: Default::default(),
+        });
+        let mut flights = self.flights.write().unwrap_or_else(|e| e.into_inner());
+        if flights.len() >= FACTS_MAX_FLIGHTS {
+            flights.clear();
+        }
+        flights.insert(flight_id, (facts.clone(), std::time::Instant::now()));
+        Ok(Some(facts))
+    }
+
+    /// Forgets a flight (its facts changed): the next `get` reads it again.
+    pub fn forget(&self, flight_id: i64) {
+        self.flights.write().unwrap_or_else(|e| e.into_inner()).remove(&flight_id);
+    }
 }
 
 pub struct PgFlights<'a> {

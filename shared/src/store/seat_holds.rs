@@ -1,35 +1,74 @@
-//! Seat holds in Redis: the fast path that makes locking race-free.
+//! Seats in Redis: holds (the fast path that makes locking race-free) and a
+//! cache of what Postgres has sold, so that a hold and the seat map need no
+//! query.
 //!
-//! Per flight, all keys share the hash tag `{f<flightId>}` so each script
+//! Per flight, all keys share the hash tag `{f<flightId>}`, so each script
 //! runs on one Redis Cluster slot:
-//! - `seat:{f}:<seat>` → the holder's user id, with the hold's TTL;
-//! - `held:{f}:<userId>` → the seats a user holds on the flight (for the
-//!   per-user cap and for bookings by count; entries are verified on read);
-//! - `hold:{f}:<holdId>` → the user and seats of one lock request, so a
-//!   hold can be released by its id.
+//! - `holds:{f}` → HASH seat → `<userId>:<expiresAtMs>`. Expired entries are
+//!   ignored and overwritten; the hash expires with its newest hold.
+//! - `held:{f}:<userId>` → SET of the seats a user holds (for the per-user
+//!   cap and bookings by count; entries are verified on read).
+//! - `hold:{f}:<holdId>` → HASH user, seats of one lock request, so a hold
+//!   can be released by its id.
+//! - `sold:{f}` → HASH `_status` → the flight's status, and seat → booking
+//!   id for every seat of a live booking: a copy of Postgres, loaded on
+//!   first use and kept exact by the writers (a booking marks its seats in
+//!   the same script that drops its holds; cancellation and expiry unmark
+//!   them), with a TTL as a backstop only.
+//! - `sold-v:{f}` → a counter every writer moves. A loader reads it before
+//!   querying Postgres and stores its copy only if it is unchanged, so a
+//!   copy read before a sale can never be stored after it.
 //!
-//! Locking is one script: every seat free or already the caller's, and the
-//! cap respected, or nothing changes.
+//! Locking is one script: the flight loaded and scheduled, every seat not
+//! sold and free or already the caller's, the cap respected, or nothing
+//! changes. Postgres stays the final guard (its unique index refuses a
+//! second live booking of a seat), so a lost Redis write costs a clean 409,
+//! never a double sale.
 
 use super::redis::RedisStore;
 use crate::ApiError;
 use redis::Script;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-/// The hold script's source; the benchmark loads the same text as the
+/// Shared Lua: `now_ms()` from the server's clock and `holder(value)` →
+/// user, expiry of a `holds` entry.
+const LUA_HELPERS: &str = r"
+        local function now_ms()
+            local t = redis.call('TIME')
+            return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local function holder(value)
+            if not value then return nil, 0 end
+            local sep = string.find(value, ':', 1, true)
+            return string.sub(value, 1, sep - 1), tonumber(string.sub(value, sep + 1))
+        end";
+
+/// The hold script's body; the benchmark loads the same text as the
 /// `redis-benchmark` EVALSHA ceiling.
 pub const HOLD_SCRIPT: &str = r"
-        -- KEYS[1] held set, KEYS[2] hold record, KEYS[3..] seat keys
-        -- ARGV[1] user, ARGV[2] ttl ms, ARGV[3] cap, ARGV[4] seat key prefix, ARGV[5..] seats
+        -- KEYS[1] holds, KEYS[2] held set, KEYS[3] hold record, KEYS[4] sold, KEYS[5] sold version
+        -- ARGV[1] user, ARGV[2] ttl ms, ARGV[3] cap, ARGV[4..] seats
         local user = ARGV[1]
+        local status = redis.call('HGET', KEYS[4], '_status')
+        if not status then
+            return {'LOAD', redis.call('GET', KEYS[5]) or '0'}
+        end
+        if status ~= 'SCHEDULED' then
+            return {'CLOSED', status}
+        end
+        local now = now_ms()
         local taken = {}
         local new = 0
-        for i = 3, #KEYS do
-            local owner = redis.call('GET', KEYS[i])
-            if owner and owner ~= user then
-                table.insert(taken, ARGV[i + 2])
-            elseif not owner then
+        for i = 4, #ARGV do
+            local seat = ARGV[i]
+            local owner, expires = holder(redis.call('HGET', KEYS[1], seat))
+            if redis.call('HEXISTS', KEYS[4], seat) == 1 then
+                table.insert(taken, seat)
+            elseif owner and expires > now then
+                if owner ~= user then table.insert(taken, seat) end
+            else
                 new = new + 1
             end
         end
@@ -38,56 +77,171 @@ pub const HOLD_SCRIPT: &str = r"
             return taken
         end
         local still_held = 0
-        for _, seat in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-            if redis.call('GET', ARGV[4] .. seat) == user then
+        for _, seat in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+            local owner, expires = holder(redis.call('HGET', KEYS[1], seat))
+            if owner == user and expires > now then
                 still_held = still_held + 1
             else
-                redis.call('SREM', KEYS[1], seat)
+                redis.call('SREM', KEYS[2], seat)
             end
         end
         if still_held + new > tonumber(ARGV[3]) then
             return {'CAP', tostring(still_held)}
         end
-        for i = 3, #KEYS do
-            redis.call('SET', KEYS[i], user, 'PX', ARGV[2])
-            redis.call('SADD', KEYS[1], ARGV[i + 2])
+        local ttl = tonumber(ARGV[2])
+        local value = user .. ':' .. (now + ttl)
+        for i = 4, #ARGV do
+            redis.call('HSET', KEYS[1], ARGV[i], value)
+            redis.call('SADD', KEYS[2], ARGV[i])
         end
-        redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        redis.call('HSET', KEYS[2], 'user', user, 'seats', table.concat(ARGV, ',', 5))
-        redis.call('PEXPIRE', KEYS[2], ARGV[2])
-        return {'OK'}";
+        if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
+        redis.call('PEXPIRE', KEYS[2], ttl)
+        redis.call('HSET', KEYS[3], 'user', user, 'seats', table.concat(ARGV, ',', 4))
+        redis.call('PEXPIRE', KEYS[3], ttl)
+        return {'OK', tostring(now + ttl)}";
 
-static HOLD: LazyLock<Script> = LazyLock::new(|| Script::new(HOLD_SCRIPT));
+fn script(body: &str) -> Script {
+    Script::new(&format!("{LUA_HELPERS}\n{body}"))
+}
+
+/// The whole hold script as Redis runs it (helpers included).
+pub fn hold_script_source() -> String {
+    format!("{LUA_HELPERS}\n{HOLD_SCRIPT}")
+}
+
+static HOLD: LazyLock<Script> = LazyLock::new(|| Script::new(&hold_script_source()));
 
 static RELEASE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    script(
         r"
-        -- KEYS[1] held set, KEYS[2..] seat keys; ARGV[1] user, ARGV[2..] seats
+        -- KEYS[1] holds, KEYS[2] held set; ARGV[1] user, ARGV[2..] seats
+        local now = now_ms()
         local released = {}
-        for i = 2, #KEYS do
-            if redis.call('GET', KEYS[i]) == ARGV[1] then
-                redis.call('DEL', KEYS[i])
-                table.insert(released, ARGV[i])
+        for i = 2, #ARGV do
+            local owner, expires = holder(redis.call('HGET', KEYS[1], ARGV[i]))
+            if owner == ARGV[1] then
+                redis.call('HDEL', KEYS[1], ARGV[i])
+                if expires > now then table.insert(released, ARGV[i]) end
             end
-            redis.call('SREM', KEYS[1], ARGV[i])
+            redis.call('SREM', KEYS[2], ARGV[i])
         end
         return released",
     )
 });
 
+static HELD_BY: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        -- KEYS[1] holds, KEYS[2] held set; ARGV[1] user → seat, ms left, seat, ms left…
+        local now = now_ms()
+        local mine = {}
+        for _, seat in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+            local owner, expires = holder(redis.call('HGET', KEYS[1], seat))
+            if owner == ARGV[1] and expires > now then
+                table.insert(mine, seat)
+                table.insert(mine, tostring(expires - now))
+            end
+        end
+        return mine",
+    )
+});
+
+/// After a booking commits: its seats become sold, its holds are dropped.
+static MARK_SOLD: LazyLock<Script> = LazyLock::new(|| {
+    script(
+        r"
+        -- KEYS[1] holds, KEYS[2] held set, KEYS[3] sold, KEYS[4] sold version
+        -- ARGV[1] user, ARGV[2] booking id, ARGV[3] version ttl ms, ARGV[4..] seats
+        local loaded = redis.call('EXISTS', KEYS[3]) == 1
+        for i = 4, #ARGV do
+            if loaded then redis.call('HSET', KEYS[3], ARGV[i], ARGV[2]) end
+            local owner = holder(redis.call('HGET', KEYS[1], ARGV[i]))
+            if owner == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[i]) end
+            redis.call('SREM', KEYS[2], ARGV[i])
+        end
+        redis.call('INCR', KEYS[4])
+        redis.call('PEXPIRE', KEYS[4], ARGV[3])
+        return 1",
+    )
+});
+
+/// After seats are released in Postgres (cancellation, expiry).
+static MARK_UNSOLD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        -- KEYS[1] sold, KEYS[2] sold version; ARGV[1] version ttl ms, ARGV[2..] seats
+        for i = 2, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+        redis.call('INCR', KEYS[2])
+        redis.call('PEXPIRE', KEYS[2], ARGV[1])
+        return 1",
+    )
+});
+
+/// Drops the copy (the flight's status changed): the next reader loads it.
+static FORGET_SOLD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        -- KEYS[1] sold, KEYS[2] sold version; ARGV[1] version ttl ms
+        redis.call('DEL', KEYS[1])
+        redis.call('INCR', KEYS[2])
+        redis.call('PEXPIRE', KEYS[2], ARGV[1])
+        return 1",
+    )
+});
+
+static LOAD_SOLD: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+        -- KEYS[1] sold, KEYS[2] sold version
+        -- ARGV[1] version read before Postgres, ARGV[2] ttl ms, ARGV[3] status, ARGV[4..] seat, booking…
+        if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+        redis.call('DEL', KEYS[1])
+        redis.call('HSET', KEYS[1], '_status', ARGV[3], unpack(ARGV, 4))
+        redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        return 1",
+    )
+});
+
+/// How long the copy of what Postgres sold lives without a writer (a backstop).
+const SOLD_TTL: Duration = Duration::from_secs(600);
+/// Longer than any load can take, so a loader's version is never reused.
+const SOLD_VERSION_TTL: Duration = Duration::from_secs(86_400);
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum HoldOutcome {
-    Held,
-    /// Seats held by someone else; nothing was held.
+    /// Held until the given Unix time in milliseconds.
+    Held { expires_at_ms: i64 },
+    /// Seats held by someone else or sold; nothing was held.
     Taken(Vec<String>),
     /// The caller would exceed the per-flight cap; `already` are held.
-    OverCap {
-        already: usize,
-    },
+    OverCap { already: usize },
+    /// The flight is not scheduled any more (its status).
+    Closed(String),
+    /// The copy of what Postgres sold is missing: load it (`fill_sold`)
+    /// against this version, then try again.
+    NeedsSold { version: String },
+}
+
+/// A flight's seats as Redis sees them.
+#[derive(Debug, Default)]
+pub struct SeatState {
+    /// `None` when the copy of Postgres is missing (see `version`).
+    pub status: Option<String>,
+    /// Seat → booking id, for seats of live bookings.
+    pub sold: HashMap<String, i64>,
+    /// Seat → holder, for holds that have not expired.
+    pub holds: HashMap<String, i64>,
+    /// The copy's version, for `fill_sold`.
+    pub version: String,
 }
 
 pub struct SeatHolds<'a> {
     redis: &'a RedisStore,
+}
+
+fn parse_holder(value: &str) -> Option<(i64, i64)> {
+    let (user, expires) = value.split_once(':')?;
+    Some((user.parse().ok()?, expires.parse().ok()?))
 }
 
 impl<'a> SeatHolds<'a> {
@@ -95,24 +249,16 @@ impl<'a> SeatHolds<'a> {
         SeatHolds { redis }
     }
 
-    fn tag(flight_id: i64) -> String {
-        format!("{{f{flight_id}}}")
-    }
-
-    fn seat_prefix(&self, flight_id: i64) -> String {
-        self.redis.key(&format!("seat:{}:", Self::tag(flight_id)))
-    }
-
-    fn seat_key(&self, flight_id: i64, seat: &str) -> String {
-        format!("{}{seat}", self.seat_prefix(flight_id))
+    fn key(&self, kind: &str, flight_id: i64) -> String {
+        self.redis.key(&format!("{kind}:{{f{flight_id}}}"))
     }
 
     fn held_key(&self, flight_id: i64, user_id: i64) -> String {
-        self.redis.key(&format!("held:{}:{user_id}", Self::tag(flight_id)))
+        self.redis.key(&format!("held:{{f{flight_id}}}:{user_id}"))
     }
 
     fn hold_key(&self, flight_id: i64, hold_id: &str) -> String {
-        self.redis.key(&format!("hold:{}:{hold_id}", Self::tag(flight_id)))
+        self.redis.key(&format!("hold:{{f{flight_id}}}:{hold_id}"))
     }
 
     pub async fn hold(
@@ -125,20 +271,25 @@ impl<'a> SeatHolds<'a> {
         cap: usize,
     ) -> Result<HoldOutcome, ApiError> {
         let mut invocation = HOLD.prepare_invoke();
-        invocation.key(self.held_key(flight_id, user_id)).key(self.hold_key(flight_id, hold_id));
-        for seat in seats {
-            invocation.key(self.seat_key(flight_id, seat));
-        }
-        invocation.arg(user_id).arg(ttl.as_millis() as u64).arg(cap).arg(self.seat_prefix(flight_id));
+        invocation
+            .key(self.key("holds", flight_id))
+            .key(self.held_key(flight_id, user_id))
+            .key(self.hold_key(flight_id, hold_id))
+            .key(self.key("sold", flight_id))
+            .key(self.key("sold-v", flight_id));
+        invocation.arg(user_id).arg(ttl.as_millis() as u64).arg(cap);
         for seat in seats {
             invocation.arg(seat);
         }
         let mut conn = self.redis.connection();
         let reply: Vec<String> = invocation.invoke_async(&mut conn).await?;
+        let second = || reply.get(1).cloned().unwrap_or_default();
         match reply.first().map(String::as_str) {
-            Some("OK") => Ok(HoldOutcome::Held),
+            Some("OK") => Ok(HoldOutcome::Held { expires_at_ms: second().parse().unwrap_or_default() }),
             Some("TAKEN") => Ok(HoldOutcome::Taken(reply[1..].to_vec())),
-            Some("CAP") => Ok(HoldOutcome::OverCap { already: reply.get(1).and_then(|n| n.parse().ok()).unwrap_or(0) }),
+            Some("CAP") => Ok(HoldOutcome::OverCap { already: second().parse().unwrap_or(0) }),
+            Some("CLOSED") => Ok(HoldOutcome::Closed(second())),
+            Some("LOAD") => Ok(HoldOutcome::NeedsSold { version: second() }),
             other => Err(ApiError::internal(format!("unexpected hold script reply {other:?}"))),
         }
     }
@@ -149,11 +300,7 @@ impl<'a> SeatHolds<'a> {
             return Ok(Vec::new());
         }
         let mut invocation = RELEASE.prepare_invoke();
-        invocation.key(self.held_key(flight_id, user_id));
-        for seat in seats {
-            invocation.key(self.seat_key(flight_id, seat));
-        }
-        invocation.arg(user_id);
+        invocation.key(self.key("holds", flight_id)).key(self.held_key(flight_id, user_id)).arg(user_id);
         for seat in seats {
             invocation.arg(seat);
         }
@@ -180,38 +327,143 @@ impl<'a> SeatHolds<'a> {
         Ok(())
     }
 
-    /// Holder of each seat (`None` when free), in the order given.
+    /// Holder of each seat (`None` when free or expired), in the order given.
     pub async fn holders(&self, flight_id: i64, seats: &[String]) -> Result<Vec<Option<i64>>, ApiError> {
         if seats.is_empty() {
             return Ok(Vec::new());
         }
-        let keys: Vec<String> = seats.iter().map(|s| self.seat_key(flight_id, s)).collect();
         let mut conn = self.redis.connection();
-        Ok(redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?)
+        let (values, (secs, micros)): (Vec<Option<String>>, (i64, i64)) = redis::pipe()
+            .cmd("HMGET")
+            .arg(self.key("holds", flight_id))
+            .arg(seats)
+            .cmd("TIME")
+            .query_async(&mut conn)
+            .await?;
+        let now = secs * 1000 + micros / 1000;
+        Ok(values
+            .iter()
+            .map(|v| v.as_deref().and_then(parse_holder).filter(|(_, expires)| *expires > now).map(|(user, _)| user))
+            .collect())
+    }
+
+    /// Everything Redis knows about the flight's seats, in one round trip.
+    pub async fn state(&self, flight_id: i64) -> Result<SeatState, ApiError> {
+        let mut conn = self.redis.connection();
+        type Reply = (HashMap<String, String>, HashMap<String, String>, (i64, i64), Option<String>);
+        let (mut sold, holds, (secs, micros), version): Reply = redis::pipe()
+            .hgetall(self.key("sold", flight_id))
+            .hgetall(self.key("holds", flight_id))
+            .cmd("TIME")
+            .get(self.key("sold-v", flight_id))
+            .query_async(&mut conn)
+            .await?;
+        let now = secs * 1000 + micros / 1000;
+        let status = sold.remove("_status");
+        Ok(SeatState {
+            status,
+            sold: sold.into_iter().filter_map(|(seat, booking)| Some((seat, booking.parse().ok()?))).collect(),
+            holds: holds
+                .iter()
+                .filter_map(|(seat, value)| {
+                    let (user, expires) = parse_holder(value)?;
+                    (expires > now).then(|| (seat.clone(), user))
+                })
+                .collect(),
+            version: version.unwrap_or_else(|| "0".into()),
+        })
     }
 
     /// The seats the user still holds on the flight, with the earliest expiry.
     pub async fn held_by(&self, flight_id: i64, user_id: i64) -> Result<(Vec<String>, Option<Duration>), ApiError> {
         let mut conn = self.redis.connection();
-        let mut seats: Vec<String> =
-            redis::cmd("SMEMBERS").arg(self.held_key(flight_id, user_id)).query_async(&mut conn).await?;
-        if seats.is_empty() {
-            return Ok((seats, None));
+        let reply: Vec<String> = HELD_BY
+            .key(self.key("holds", flight_id))
+            .key(self.held_key(flight_id, user_id))
+            .arg(user_id)
+            .invoke_async(&mut conn)
+            .await?;
+        let mut mine: Vec<(String, u64)> =
+            reply.chunks(2).filter_map(|pair| Some((pair.first()?.clone(), pair.get(1)?.parse().ok()?))).collect();
+        mine.sort();
+        let earliest = mine.iter().map(|(_, ms)| *ms).min().map(Duration::from_millis);
+        Ok((mine.into_iter().map(|(seat, _)| seat).collect(), earliest))
+    }
+
+    /// Stores the copy of what Postgres sold on the flight, unless a writer
+    /// moved the version since `version` was read. Returns whether it did.
+    pub async fn fill_sold(
+        &self,
+        flight_id: i64,
+        version: &str,
+        status: &str,
+        sold: &[(String, i64)],
+    ) -> Result<bool, ApiError> {
+        let mut invocation = LOAD_SOLD.prepare_invoke();
+        invocation
+            .key(self.key("sold", flight_id))
+            .key(self.key("sold-v", flight_id))
+            .arg(version)
+            .arg(SOLD_TTL.as_millis() as u64)
+            .arg(status);
+        for (seat, booking) in sold {
+            invocation.arg(seat).arg(booking);
         }
-        seats.sort();
-        let mut pipe = redis::pipe();
-        for seat in &seats {
-            pipe.get(self.seat_key(flight_id, seat)).cmd("PTTL").arg(self.seat_key(flight_id, seat));
+        let mut conn = self.redis.connection();
+        let stored: i64 = invocation.invoke_async(&mut conn).await?;
+        Ok(stored == 1)
+    }
+
+    /// A booking committed: its seats are sold and its holds dropped.
+    pub async fn mark_sold(
+        &self,
+        flight_id: i64,
+        user_id: i64,
+        booking_id: i64,
+        seats: &[String],
+    ) -> Result<(), ApiError> {
+        let mut invocation = MARK_SOLD.prepare_invoke();
+        invocation
+            .key(self.key("holds", flight_id))
+            .key(self.held_key(flight_id, user_id))
+            .key(self.key("sold", flight_id))
+            .key(self.key("sold-v", flight_id))
+            .arg(user_id)
+            .arg(booking_id)
+            .arg(SOLD_VERSION_TTL.as_millis() as u64);
+        for seat in seats {
+            invocation.arg(seat);
         }
-        let replies: Vec<(Option<i64>, i64)> = pipe.query_async(&mut conn).await?;
-        let mut mine = Vec::new();
-        let mut earliest: Option<i64> = None;
-        for (seat, (owner, ttl)) in seats.into_iter().zip(replies) {
-            if owner == Some(user_id) && ttl > 0 {
-                mine.push(seat);
-                earliest = Some(earliest.map_or(ttl, |e| e.min(ttl)));
-            }
+        let mut conn = self.redis.connection();
+        let _: i64 = invocation.invoke_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Seats were released in Postgres: they are not sold any more.
+    pub async fn mark_unsold(&self, flight_id: i64, seats: &[String]) -> Result<(), ApiError> {
+        let mut invocation = MARK_UNSOLD.prepare_invoke();
+        invocation
+            .key(self.key("sold", flight_id))
+            .key(self.key("sold-v", flight_id))
+            .arg(SOLD_VERSION_TTL.as_millis() as u64);
+        for seat in seats {
+            invocation.arg(seat);
         }
-        Ok((mine, earliest.map(|ms| Duration::from_millis(ms as u64))))
+        let mut conn = self.redis.connection();
+        let _: i64 = invocation.invoke_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Drops the copy of what Postgres sold (the flight's status changed,
+    /// or Postgres refused a seat the copy showed free).
+    pub async fn forget_sold(&self, flight_id: i64) -> Result<(), ApiError> {
+        let mut conn = self.redis.connection();
+        let _: i64 = FORGET_SOLD
+            .key(self.key("sold", flight_id))
+            .key(self.key("sold-v", flight_id))
+            .arg(SOLD_VERSION_TTL.as_millis() as u64)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
     }
 }

@@ -67,6 +67,8 @@ struct Options {
     duration: Duration,
     open_duration: Duration,
     phases: Vec<String>,
+    /// Only these parts (search, writes, flow, or gateway scenario names).
+    only: Option<Vec<String>>,
     notes: Vec<String>,
     render: Option<PathBuf>,
 }
@@ -82,7 +84,7 @@ fn options() -> anyhow::Result<Options> {
             "usage: bench [--gateway 127.0.0.1:PORT] [--gateway-pid PID] [--out bench/results.json] [--md bench/results.md]\n\
              \x20            [--work DIR] [--bin-dir target/release] [--template template.yaml] [--cold-start FILE]\n\
              \x20            [--duration 10] [--warmup 3] [--open-duration 8] [--phases sizes,ceilings,inprocess,gateway]\n\
-             \x20            [--note TEXT]...\n\
+             \x20            [--only search,writes,flow,SCENARIO...] [--note TEXT]...\n\
              \x20      bench --render bench/results.json [--md bench/results.md]   (the report again)"
         );
         std::process::exit(0);
@@ -109,6 +111,7 @@ fn options() -> anyhow::Result<Options> {
             .split(',')
             .map(str::to_owned)
             .collect(),
+        only: flag(&args, "--only").map(|v| v.split(',').map(str::to_owned).collect()),
         notes,
         render: flag(&args, "--render").map(PathBuf::from),
     })
@@ -145,6 +148,11 @@ struct Ctx {
 }
 
 impl Ctx {
+    /// Whether `--only` (if given) names this part.
+    fn wants(&self, part: &str) -> bool {
+        self.opts.only.as_ref().is_none_or(|only| only.iter().any(|p| p == part))
+    }
+
     fn flight_set(&self, index: usize, count: usize) -> &[Flight] {
         let start = (index * count).min(self.flights.len());
         &self.flights[start..(start + count).min(self.flights.len())]
@@ -363,17 +371,35 @@ async fn inproc_load(
 
 /// What verifying a bearer token (RS256) costs per request, alone.
 fn token_verification(ctx: &Ctx) -> Value {
-    let request = lambda_request("GET", "/api/auth/me", "/api/auth/me", &[], Some(&ctx.users[0].token), None);
-    let mut samples = Samples::default();
-    for _ in 0..2000 {
+    let request = |token: &str| lambda_request("GET", "/api/auth/me", "/api/auth/me", &[], Some(token), None);
+    // The first sight of each token checks its RS256 signature; later ones
+    // find it among the instance's verified tokens.
+    let requests: Vec<_> = ctx.users.iter().map(|u| request(&u.token)).collect();
+    let mut first = Samples::default();
+    for request in &requests {
         let t = Instant::now();
-        let caller = ctx.svc.caller(&request);
-        samples.push(t.elapsed());
+        let caller = ctx.svc.caller(request);
+        first.push(t.elapsed());
         assert!(caller.is_ok(), "the bench token verifies");
     }
-    let summary = samples.summary();
-    eprintln!("[bench] RS256 token verification: p50 {:.1} µs", summary.p50_ms * 1000.0);
-    json!({"p50Us": round(summary.p50_ms * 1000.0, 1), "p99Us": round(summary.p99_ms * 1000.0, 1)})
+    let mut again = Samples::default();
+    for i in 0..20_000 {
+        let request = &requests[i % requests.len()];
+        let t = Instant::now();
+        let caller = ctx.svc.caller(request);
+        again.push(t.elapsed());
+        assert!(caller.is_ok(), "the bench token verifies");
+    }
+    let (first, again) = (first.summary(), again.summary());
+    eprintln!(
+        "[bench] token verification: first sight (RS256) p50 {:.1} µs, remembered p50 {:.1} µs",
+        first.p50_ms * 1000.0,
+        again.p50_ms * 1000.0
+    );
+    json!({
+        "p50Us": round(again.p50_ms * 1000.0, 1), "p99Us": round(again.p99_ms * 1000.0, 1),
+        "firstSightP50Us": round(first.p50_ms * 1000.0, 1), "firstSightP99Us": round(first.p99_ms * 1000.0, 1),
+    })
 }
 
 async fn inproc_search(ctx: &mut Ctx) -> anyhow::Result<Value> {
@@ -1159,8 +1185,8 @@ async fn main() -> anyhow::Result<()> {
     if phase("inprocess", &ctx) {
         ctx.load_average("in-process search");
         let verify = token_verification(&ctx);
-        let search = inproc_search(&mut ctx).await?;
-        let writes = inproc_writes(&mut ctx).await?;
+        let search = if ctx.wants("search") { inproc_search(&mut ctx).await? } else { json!([]) };
+        let writes = if ctx.wants("writes") { inproc_writes(&mut ctx).await? } else { json!({}) };
         results.insert("inProcess".into(), json!({"tokenVerification": verify, "search": search, "writes": writes}));
     }
     if phase("gateway", &ctx) {
@@ -1175,9 +1201,11 @@ async fn main() -> anyhow::Result<()> {
         }
         let mut runs = Vec::new();
         for scenario in scenarios(&ctx) {
-            runs.push(run_scenario(&mut ctx, addr, scenario).await?);
+            if ctx.wants(scenario.name) {
+                runs.push(run_scenario(&mut ctx, addr, scenario).await?);
+            }
         }
-        let flow = flows(&mut ctx, addr).await?;
+        let flow = if ctx.wants("flow") { flows(&mut ctx, addr).await? } else { json!([]) };
         results.insert("gateway".into(), json!({"scenarios": runs, "flows": flow}));
     }
     if let Some(pid) = ctx.opts.gateway_pid {
