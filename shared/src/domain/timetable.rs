@@ -173,6 +173,10 @@ pub struct ScheduledFlight {
     pub flight_number: u32,
     pub airline: u32,
     pub aircraft: u32,
+    /// Per cabin, this flight as a search result shows it (all but its
+    /// seats left), rendered on first use: it cannot change while the day
+    /// table lives.
+    pub rendered: [std::sync::OnceLock<Box<str>>; 4],
     sale: SaleState,
 }
 
@@ -282,6 +286,7 @@ impl DayTable {
                 flight_number: network.intern(&flight.flight_number),
                 airline: network.intern(&flight.airline),
                 aircraft: network.intern(&flight.aircraft),
+                rendered: Default::default(),
                 sale: SaleState { open: AtomicBool::new(true), seats_left, seen_at: AtomicI64::new(seen_at) },
             });
         }

@@ -14,19 +14,20 @@
 use crate::domain::itinerary::{self, Itinerary, SearchInput, SortOrder, MAX_RESULTS};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
-use crate::domain::timetable::{utc_day, ScheduledFlight};
+use crate::domain::timetable::{utc_day, AirportId, Fare, ScheduledFlight};
 use crate::store::flights::Airport;
+use crate::store::search_cache::{CachedPage, ResultMeta};
 use crate::store::timetable::Snapshot;
 use crate::{ApiError, Services};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
+use std::fmt::Write;
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
@@ -197,37 +198,30 @@ impl<'a> MoneyJson<'a> {
 
 #[derive(Serialize)]
 struct AirlineJson<'a> {
-    code: String,
+    code: &'a str,
     name: &'a str,
 }
 
+/// A leg as a search result shows it, but for its seats left.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct LegJson<'a> {
     flight_id: i64,
-    flight_number: String,
+    flight_number: &'a str,
     airline: AirlineJson<'a>,
     origin: AirportJson<'a>,
     destination: AirportJson<'a>,
     departure_time: String,
     arrival_time: String,
     duration_minutes: i64,
-    aircraft: String,
+    aircraft: &'a str,
     cabin: Cabin,
     fare: MoneyJson<'a>,
-    seats_left: i32,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct LayoverJson<'a> {
-    airport: AirportJson<'a>,
-    duration_minutes: i64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ItineraryJson<'a> {
+struct ItineraryHead<'a> {
     id: String,
     stops: usize,
     departure_time: String,
@@ -238,15 +232,20 @@ struct ItineraryJson<'a> {
     passengers: i32,
     cabin: Cabin,
     seats_left: i32,
-    legs: Vec<LegJson<'a>>,
-    layovers: Vec<LayoverJson<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LayoverJson<'a> {
+    airport: AirportJson<'a>,
+    duration_minutes: i64,
 }
 
 /// A direct flight as the original specification's search returned it.
 #[derive(Serialize)]
 struct FlatFlightJson<'a> {
     id: i64,
-    flight_number: String,
+    flight_number: &'a str,
     airline: &'a str,
     source: &'a str,
     destination: &'a str,
@@ -266,98 +265,135 @@ struct Rendered {
     first_departure: Option<i64>,
 }
 
-fn render<'a>(
-    itineraries: &[Itinerary<'a>],
+struct Renderer<'a> {
     snapshot: &'a Snapshot,
-    query: &SearchQuery,
-) -> Result<Rendered, ApiError> {
-    let (network, directory) = (&snapshot.network, &snapshot.directory);
-    let airport = |id| {
-        let code = network.airport_code(id);
-        directory.airports.get(code).ok_or_else(|| ApiError::internal(format!("flight uses unknown airport {code}")))
-    };
-    let cabin = query.cabin;
-    let mut items = Vec::with_capacity(itineraries.len());
-    let mut flat: Vec<FlatFlightJson> = Vec::new();
-    let mut flight_ids = BTreeSet::new();
-    let leg_json = |leg: &'a ScheduledFlight| -> Result<LegJson<'a>, ApiError> {
-        let (from, to) = (airport(leg.origin)?, airport(leg.destination)?);
-        let airline = network.name(leg.airline);
-        let fare = leg.fare(cabin).ok_or_else(|| ApiError::internal("a shown leg lacks the searched cabin"))?;
-        Ok(LegJson {
+    cabin: Cabin,
+}
+
+impl<'a> Renderer<'a> {
+    fn airport(&self, id: AirportId) -> Result<&'a Airport, ApiError> {
+        let code = self.snapshot.network.airport_code(id);
+        self.snapshot
+            .directory
+            .airports
+            .get(code)
+            .ok_or_else(|| ApiError::internal(format!("flight uses unknown airport {code}")))
+    }
+
+    fn airline_name(&self, code: &str) -> &'a str {
+        self.snapshot.directory.airlines.get(code).map_or("", String::as_str)
+    }
+
+    fn fare(&self, leg: &'a ScheduledFlight) -> Result<&'a Fare, ApiError> {
+        leg.fare(self.cabin).ok_or_else(|| ApiError::internal("a shown leg lacks the searched cabin"))
+    }
+
+    /// The leg's JSON up to its seats left, rendered once per flight and cabin.
+    fn leg(&self, leg: &'a ScheduledFlight) -> Result<&'a str, ApiError> {
+        let slot = &leg.rendered[self.cabin as usize];
+        if let Some(done) = slot.get() {
+            return Ok(done);
+        }
+        let network = &self.snapshot.network;
+        let (from, to) = (self.airport(leg.origin)?, self.airport(leg.destination)?);
+        let (number, airline, aircraft) =
+            (network.name(leg.flight_number), network.name(leg.airline), network.name(leg.aircraft));
+        let fare = self.fare(leg)?;
+        let json = LegJson {
             flight_id: leg.id,
-            flight_number: network.name(leg.flight_number).to_string(),
-            airline: AirlineJson {
-                name: directory.airlines.get(&*airline).map_or("", String::as_str),
-                code: airline.to_string(),
-            },
+            flight_number: &number,
+            airline: AirlineJson { code: &airline, name: self.airline_name(&airline) },
             origin: from.into(),
             destination: to.into(),
             departure_time: local(leg.departs_at, from.time_zone),
             arrival_time: local(leg.arrives_at, to.time_zone),
             duration_minutes: leg.minutes(),
-            aircraft: network.name(leg.aircraft).to_string(),
-            cabin,
+            aircraft: &aircraft,
+            cabin: self.cabin,
             fare: MoneyJson::new(fare.amount, fare.currency()),
-            seats_left: leg.seats_left(cabin),
-        })
-    };
-    for itinerary in itineraries {
-        let legs = itinerary.legs.iter().map(|l| leg_json(l)).collect::<Result<Vec<_>, _>>()?;
-        let layovers = itinerary
-            .layovers()
-            .map(|(hub, minutes)| Ok(LayoverJson { airport: airport(hub)?.into(), duration_minutes: minutes }))
-            .collect::<Result<Vec<_>, ApiError>>()?;
+        };
+        let mut text = serde_json::to_string(&json).map_err(ApiError::internal)?;
+        text.pop();
+        text.push_str(r#","seatsLeft":"#);
+        let _ = slot.set(text.into_boxed_str());
+        Ok(slot.get().expect("just set"))
+    }
+
+    fn itinerary(&self, itinerary: &Itinerary<'a>, passengers: i32) -> Result<String, ApiError> {
         let (first, last) = (itinerary.legs[0], itinerary.legs[itinerary.legs.len() - 1]);
         let currency = std::str::from_utf8(&itinerary.currency).unwrap_or("XXX");
-        let total = itinerary.price_per_passenger * i64::from(query.passengers);
-        let item = ItineraryJson {
+        let head = ItineraryHead {
             id: itinerary.id(),
             stops: itinerary.stops(),
-            departure_time: local(first.departs_at, airport(first.origin)?.time_zone),
-            arrival_time: local(last.arrives_at, airport(last.destination)?.time_zone),
+            departure_time: local(first.departs_at, self.airport(first.origin)?.time_zone),
+            arrival_time: local(last.arrives_at, self.airport(last.destination)?.time_zone),
             total_duration_minutes: itinerary.duration_minutes(),
-            price: MoneyJson::new(total, currency),
+            price: MoneyJson::new(itinerary.price_per_passenger * i64::from(passengers), currency),
             price_per_passenger: MoneyJson::new(itinerary.price_per_passenger, currency),
-            passengers: query.passengers,
-            cabin,
-            seats_left: itinerary.legs.iter().map(|l| l.seats_left(cabin)).min().unwrap_or(0),
-            legs,
-            layovers,
+            passengers,
+            cabin: self.cabin,
+            seats_left: itinerary.legs.iter().map(|l| l.seats_left(self.cabin)).min().unwrap_or(0),
         };
-        items.push(serde_json::to_string(&item).map_err(ApiError::internal)?);
+        let mut text = serde_json::to_string(&head).map_err(ApiError::internal)?;
+        text.pop();
+        text.push_str(r#","legs":["#);
+        for (i, leg) in itinerary.legs.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(self.leg(leg)?);
+            write!(text, "{}}}", leg.seats_left(self.cabin)).expect("writing to a string");
+        }
+        let layovers = itinerary
+            .layovers()
+            .map(|(hub, minutes)| Ok(LayoverJson { airport: self.airport(hub)?.into(), duration_minutes: minutes }))
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        text.push_str(r#"],"layovers":"#);
+        text.push_str(&serde_json::to_string(&layovers).map_err(ApiError::internal)?);
+        text.push('}');
+        Ok(text)
+    }
+
+    fn flat(&self, leg: &'a ScheduledFlight) -> Result<String, ApiError> {
+        let network = &self.snapshot.network;
+        let (number, airline) = (network.name(leg.flight_number), network.name(leg.airline));
+        let fare = self.fare(leg)?;
+        let json = FlatFlightJson {
+            id: leg.id,
+            flight_number: &number,
+            airline: self.airline_name(&airline),
+            source: network.airport_code(leg.origin),
+            destination: network.airport_code(leg.destination),
+            departure_time: local(leg.departs_at, self.airport(leg.origin)?.time_zone),
+            arrival_time: local(leg.arrives_at, self.airport(leg.destination)?.time_zone),
+            duration_minutes: leg.minutes(),
+            price: fare.amount as f64 / 100.0,
+            currency: fare.currency(),
+            available_seats: leg.seats_left(self.cabin),
+            status: "SCHEDULED",
+        };
+        serde_json::to_string(&json).map_err(ApiError::internal)
+    }
+}
+
+fn render<'a>(
+    itineraries: &[Itinerary<'a>],
+    snapshot: &'a Snapshot,
+    query: &SearchQuery,
+) -> Result<Rendered, ApiError> {
+    let renderer = Renderer { snapshot, cabin: query.cabin };
+    let mut items = Vec::with_capacity(itineraries.len());
+    let mut flat = Vec::new();
+    let mut flight_ids = BTreeSet::new();
+    for itinerary in itineraries {
+        items.push(renderer.itinerary(itinerary, query.passengers)?);
         flight_ids.extend(itinerary.legs.iter().map(|l| l.id));
         if let [leg] = itinerary.legs.as_slice() {
-            let airline = network.name(leg.airline);
-            let fare = leg.fare(cabin).ok_or_else(|| ApiError::internal("a shown leg lacks the searched cabin"))?;
-            flat.push(FlatFlightJson {
-                id: leg.id,
-                flight_number: network.name(leg.flight_number).to_string(),
-                airline: directory.airlines.get(&*airline).map_or("", String::as_str),
-                source: network.airport_code(leg.origin),
-                destination: network.airport_code(leg.destination),
-                departure_time: local(leg.departs_at, airport(leg.origin)?.time_zone),
-                arrival_time: local(leg.arrives_at, airport(leg.destination)?.time_zone),
-                duration_minutes: leg.minutes(),
-                price: fare.amount as f64 / 100.0,
-                currency: fare.currency(),
-                available_seats: leg.seats_left(cabin),
-                status: "SCHEDULED",
-            });
+            flat.push(renderer.flat(leg)?);
         }
     }
     let first_departure = itineraries.iter().map(Itinerary::departs_at).min();
-    let flights = serde_json::to_string(&flat).map_err(ApiError::internal)?;
-    Ok(Rendered { items, flights, flight_ids, first_departure })
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CachedMeta<'a> {
-    total: usize,
-    first_departure: Option<i64>,
-    #[serde(borrow)]
-    flights: &'a RawValue,
+    Ok(Rendered { items, flights: format!("[{}]", flat.join(",")), flight_ids, first_departure })
 }
 
 /// The response body of a search (a JSON document) and whether the cache answered it.
@@ -369,12 +405,17 @@ pub struct SearchResponse {
 fn assemble(request: &SearchRequest, total: usize, items: &[String], flights: &str, cached: bool) -> SearchResponse {
     let next = request.offset + items.len();
     let next_cursor = if next < total { json!(encode_cursor(&request.query.hash(), next)) } else { Value::Null };
-    let body = format!(
-        r#"{{"query":{},"total":{total},"count":{},"itineraries":[{}],"flights":{flights},"nextCursor":{next_cursor},"cached":{cached}}}"#,
-        request.query.to_json(),
-        items.len(),
-        items.join(","),
-    );
+    let query = request.query.to_json().to_string();
+    let size = 128 + query.len() + flights.len() + items.iter().map(|i| i.len() + 1).sum::<usize>();
+    let mut body = String::with_capacity(size);
+    write!(body, r#"{{"query":{query},"total":{total},"count":{},"itineraries":["#, items.len()).expect("string");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    write!(body, r#"],"flights":{flights},"nextCursor":{next_cursor},"cached":{cached}}}"#).expect("string");
     SearchResponse { body, cached }
 }
 
@@ -428,12 +469,11 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
     let result = compute(svc, query, origin_tz).await;
     if let Some(epoch) = epoch {
         if let Ok(rendered) = &result {
-            let meta = format!(
-                r#"{{"total":{},"firstDeparture":{},"flights":{}}}"#,
-                rendered.items.len(),
-                rendered.first_departure.map_or("null".to_string(), |t| t.to_string()),
-                rendered.flights
-            );
+            let meta = ResultMeta {
+                total: rendered.items.len(),
+                first_departure: rendered.first_departure,
+                flights: &rendered.flights,
+            };
             if let Err(e) = cache.store(&hash, epoch, &meta, &rendered.items, &rendered.flight_ids).await {
                 tracing::warn!(error = %e, "could not store a search result");
             }
@@ -447,14 +487,13 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
     Ok(assemble(request, total, page, &rendered.flights, false))
 }
 
-fn cached_page(request: &SearchRequest, page: crate::store::search_cache::CachedPage) -> Option<SearchResponse> {
-    let meta: CachedMeta = serde_json::from_str(&page.meta).ok()?;
+fn cached_page(request: &SearchRequest, page: CachedPage) -> Option<SearchResponse> {
     // A flight in the result has departed since it was cached: recompute
     // rather than show it (the schedule also invalidates, every minute).
-    if meta.first_departure.is_some_and(|t| t <= Utc::now().timestamp()) {
+    if page.first_departure.is_some_and(|t| t <= Utc::now().timestamp()) {
         return None;
     }
-    Some(assemble(request, meta.total, &page.items, meta.flights.get(), true))
+    Some(assemble(request, page.total, &page.items, &page.flights, true))
 }
 
 /// The search date at the origin as a UTC interval `[from, until)`.

@@ -24,6 +24,11 @@ pub fn pool_from_url(url: &str, size: usize, timeout: Duration) -> Result<Pool, 
     if pg.get_application_name().is_none() {
         pg.application_name("flightbook");
     }
+    // Short indexed queries only: JIT compilation costs more than it saves
+    // (400 ms on loading a day of the bench-scale schedule).
+    if pg.get_options().is_none() {
+        pg.options("-c jit=off");
+    }
     let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Verified });
     Pool::builder(manager)
         .max_size(size.max(1))

@@ -1,7 +1,9 @@
 //! The flight search cache in Redis.
 //!
 //! - `q:<hash>`: the sorted itineraries of one normalised query, a LIST of
-//!   JSON documents, so a page is one `LRANGE`; `m:<hash>`: its metadata.
+//!   JSON documents, so a page is one `LRANGE`; `m:<hash>`: how many there
+//!   are and the first departure (`<total>:<unix seconds>`); `fl:<hash>`:
+//!   the flat list of direct flights, as JSON.
 //! - `f:<flightId>`: a SET of the query hashes whose results contain the
 //!   flight: the reverse index that lets a cancellation, a departure or a
 //!   sold-out cabin drop every cached search showing that flight.
@@ -22,14 +24,17 @@ use std::time::Duration;
 static STORE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
+        -- KEYS[1] epoch, KEYS[2] items, KEYS[3] meta, KEYS[4] flat flights, KEYS[5..] flight → queries
+        -- ARGV[1] epoch read, ARGV[2] ttl ms, ARGV[3] meta, ARGV[4] query hash, ARGV[5] flat flights, ARGV[6..] items
         if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
         redis.call('DEL', KEYS[2])
-        if #ARGV >= 5 then
-            redis.call('RPUSH', KEYS[2], unpack(ARGV, 5, #ARGV))
+        if #ARGV >= 6 then
+            redis.call('RPUSH', KEYS[2], unpack(ARGV, 6, #ARGV))
             redis.call('PEXPIRE', KEYS[2], ARGV[2])
         end
         redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[2])
-        for i = 4, #KEYS do
+        redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[2])
+        for i = 5, #KEYS do
             redis.call('SADD', KEYS[i], ARGV[4])
             redis.call('PEXPIRE', KEYS[i], ARGV[2])
         end
@@ -43,7 +48,7 @@ static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
         redis.call('INCR', KEYS[1])
         local hashes = redis.call('SMEMBERS', KEYS[2])
         for _, h in ipairs(hashes) do
-            redis.call('DEL', ARGV[1] .. h, ARGV[2] .. h)
+            redis.call('DEL', ARGV[1] .. h, ARGV[2] .. h, ARGV[3] .. h)
         end
         redis.call('DEL', KEYS[2])
         return #hashes",
@@ -51,8 +56,27 @@ static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
 });
 
 pub struct CachedPage {
-    pub meta: String,
+    pub total: usize,
+    pub first_departure: Option<i64>,
+    pub flights: String,
     pub items: Vec<String>,
+}
+
+/// What a stored result holds beside its pages.
+pub struct ResultMeta<'a> {
+    pub total: usize,
+    pub first_departure: Option<i64>,
+    /// The flat list of direct flights (JSON).
+    pub flights: &'a str,
+}
+
+fn meta_text(total: usize, first_departure: Option<i64>) -> String {
+    format!("{total}:{}", first_departure.map_or(String::new(), |t| t.to_string()))
+}
+
+fn parse_meta(text: &str) -> Option<(usize, Option<i64>)> {
+    let (total, first) = text.split_once(':')?;
+    Some((total.parse().ok()?, if first.is_empty() { None } else { Some(first.parse().ok()?) }))
 }
 
 pub struct SearchCache<'a> {
@@ -78,13 +102,21 @@ impl<'a> SearchCache<'a> {
         limit: usize,
     ) -> Result<(i64, Option<CachedPage>), ApiError> {
         let mut conn = self.redis.connection();
-        let (epoch, meta, items): (Option<i64>, Option<String>, Vec<String>) = redis::pipe()
+        type Reply = (Option<i64>, Option<String>, Option<String>, Vec<String>);
+        let (epoch, meta, flights, items): Reply = redis::pipe()
             .get(self.key("epoch"))
             .get(self.key(&format!("m:{query_hash}")))
+            .get(self.key(&format!("fl:{query_hash}")))
             .lrange(self.key(&format!("q:{query_hash}")), offset as isize, (offset + limit) as isize - 1)
             .query_async(&mut conn)
             .await?;
-        Ok((epoch.unwrap_or(0), meta.map(|meta| CachedPage { meta, items })))
+        let page = match (meta.as_deref().and_then(parse_meta), flights) {
+            (Some((total, first_departure)), Some(flights)) => {
+                Some(CachedPage { total, first_departure, flights, items })
+            }
+            _ => None,
+        };
+        Ok((epoch.unwrap_or(0), page))
     }
 
     /// Stores a result unless an invalidation happened since `epoch` was read.
@@ -92,7 +124,7 @@ impl<'a> SearchCache<'a> {
         &self,
         query_hash: &str,
         epoch: i64,
-        meta: &str,
+        meta: &ResultMeta<'_>,
         items: &[String],
         flight_ids: &BTreeSet<i64>,
     ) -> Result<bool, ApiError> {
@@ -100,11 +132,17 @@ impl<'a> SearchCache<'a> {
         invocation
             .key(self.key("epoch"))
             .key(self.key(&format!("q:{query_hash}")))
-            .key(self.key(&format!("m:{query_hash}")));
+            .key(self.key(&format!("m:{query_hash}")))
+            .key(self.key(&format!("fl:{query_hash}")));
         for id in flight_ids {
             invocation.key(self.key(&format!("f:{id}")));
         }
-        invocation.arg(epoch).arg(self.ttl.as_millis() as u64).arg(meta).arg(query_hash);
+        invocation
+            .arg(epoch)
+            .arg(self.ttl.as_millis() as u64)
+            .arg(meta_text(meta.total, meta.first_departure))
+            .arg(query_hash)
+            .arg(meta.flights);
         for item in items {
             invocation.arg(item);
         }
@@ -121,6 +159,7 @@ impl<'a> SearchCache<'a> {
             .key(self.key(&format!("f:{flight_id}")))
             .arg(self.key("q:"))
             .arg(self.key("m:"))
+            .arg(self.key("fl:"))
             .invoke_async(&mut conn)
             .await?;
         Ok(dropped as usize)

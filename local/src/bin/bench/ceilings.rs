@@ -7,9 +7,6 @@ use anyhow::{bail, Context};
 use serde_json::{json, Value};
 use std::process::Command;
 
-/// The seat-hold script itself, so the ceiling is the same work.
-pub const HOLD_SHAPED_SCRIPT: &str = shared::store::seat_holds::HOLD_SCRIPT;
-
 pub struct RedisTarget {
     pub host: String,
     pub port: u16,
@@ -59,8 +56,12 @@ pub async fn redis(target: &RedisTarget, resp: &mut crate::resp::Resp, clients: 
     let set = redis_benchmark(target, clients, n, &["-t", "set"])?;
     let set_nx =
         redis_benchmark(target, clients, n, &["SET", "bench-ceiling:nx:__rand_int__", "1", "NX", "PX", "600000"])?;
-    let sha = resp.command(&["SCRIPT", "LOAD", HOLD_SHAPED_SCRIPT]).await?.text().context("SCRIPT LOAD gave no sha")?;
-    // One seat per hold, a random user and hold id, as a single-seat lock does.
+    // The seat-hold script itself, so the ceiling is the same work: one
+    // seat per hold, a random user and hold id, on a flight whose sold
+    // seats are in Redis, as a single-seat lock does.
+    let script = shared::store::seat_holds::hold_script_source();
+    let sha = resp.command(&["SCRIPT", "LOAD", &script]).await?.text().context("SCRIPT LOAD gave no sha")?;
+    resp.command(&["HSET", "bench-ceiling:sold:{f1}", "_status", "SCHEDULED"]).await?;
     let evalsha = redis_benchmark(
         target,
         clients,
@@ -68,14 +69,15 @@ pub async fn redis(target: &RedisTarget, resp: &mut crate::resp::Resp, clients: 
         &[
             "EVALSHA",
             &sha,
-            "3",
-            "bench-ceiling:{f1}:held:__rand_int__",
-            "bench-ceiling:{f1}:hold:__rand_int__",
-            "bench-ceiling:{f1}:seat:__rand_int__",
-            "42",
+            "5",
+            "bench-ceiling:holds:{f1}",
+            "bench-ceiling:held:{f1}:__rand_int__",
+            "bench-ceiling:hold:{f1}:__rand_int__",
+            "bench-ceiling:sold:{f1}",
+            "bench-ceiling:sold-v:{f1}",
+            "__rand_int__",
             "600000",
             "9",
-            "bench-ceiling:{f1}:seat:",
             "__rand_int__",
         ],
     )?;
