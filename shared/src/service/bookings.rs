@@ -15,7 +15,7 @@ use crate::domain::money::Money;
 use crate::domain::seating::{Cabin, SeatNumber};
 use crate::http::Caller;
 use crate::store::bookings::{
-    BookingRecord, CancelOutcome, CreateBookingError, NewBooking, NewSeat, PgBookings, SeatRow,
+    BookingRecord, CancelOutcome, CreateBookingError, NewBooking, NewSeat, PgBookings, ReleasedSeat, SeatRow,
 };
 use crate::store::flights::FlightFacts;
 use crate::store::seat_holds::HoldOutcome;
@@ -482,14 +482,15 @@ async fn refund_of(svc: &Services, booking_id: i64, currency: &str) -> Result<Va
 /// Seats freed in Postgres: they are not sold in Redis any more, any
 /// leftover hold of the owner goes, and cached searches show the flight
 /// again.
-async fn after_release(svc: &Services, user_id: i64, released: &[(i64, String)]) {
-    let mut per_flight: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    for (flight_id, seat) in released {
-        per_flight.entry(*flight_id).or_default().push(seat.clone());
+async fn after_release(svc: &Services, user_id: i64, released: &[ReleasedSeat]) {
+    let mut per_flight: BTreeMap<i64, Vec<(String, i64)>> = BTreeMap::new();
+    for seat in released {
+        per_flight.entry(seat.flight_id).or_default().push((seat.seat.clone(), seat.booking_id));
     }
-    for (flight_id, seats) in per_flight {
+    for (flight_id, sold) in per_flight {
         let holds = svc.seat_holds();
-        if let Err(e) = holds.mark_unsold(flight_id, &seats).await {
+        let seats: Vec<String> = sold.iter().map(|(seat, _)| seat.clone()).collect();
+        if let Err(e) = holds.mark_unsold(flight_id, &sold).await {
             // Redis shows them sold until its copy expires; Postgres is right.
             tracing::warn!(error = %e, flight_id, "could not mark released seats unsold");
         }
@@ -512,11 +513,11 @@ pub async fn expire_unpaid_bookings(svc: &Services) -> Result<usize, ApiError> {
         (serde_json::to_value(&notification).unwrap_or_default(), format!("booking-expired:{booking}"))
     };
     let released = PgBookings::new(&svc.db).expire_due(announce).await?;
-    let mut per_user: BTreeMap<i64, Vec<(i64, String)>> = BTreeMap::new();
+    let mut per_user: BTreeMap<i64, Vec<ReleasedSeat>> = BTreeMap::new();
     let mut bookings = HashSet::new();
-    for (booking, user, flight, seat) in released {
-        bookings.insert(booking);
-        per_user.entry(user).or_default().push((flight, seat));
+    for (user, seat) in released {
+        bookings.insert(seat.booking_id);
+        per_user.entry(user).or_default().push(seat);
     }
     for (user, seats) in per_user {
         after_release(svc, user, &seats).await;

@@ -9,8 +9,8 @@ use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::domain::payment::{decide, GatewayDecision, PaymentMethod};
 use crate::http::Caller;
-use crate::store::bookings::release_seats;
 use crate::store::bookings::PgBookings;
+use crate::store::bookings::{release_seats, ReleasedSeat};
 use crate::store::outbox::{self, Destination};
 use crate::store::payments::{
     lock_booking, record_decline, record_refund, record_success, refunded_so_far, successful_payment, PaymentRow,
@@ -142,12 +142,12 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
 /// Cancels a paid booking: seats released, tickets voided, and a (mock)
 /// refund of what was paid minus any cashback already given, in one
 /// transaction with the customer's notification. Returns the released
-/// seats (flight, seat) and the refund.
+/// seats and the refund.
 pub async fn cancel_paid(
     svc: &Services,
     caller: &Caller,
     booking_id: i64,
-) -> Result<(Vec<(i64, String)>, i64), ApiError> {
+) -> Result<(Vec<ReleasedSeat>, i64), ApiError> {
     let mut client = svc.db.get().await?;
     let tx = client.transaction().await?;
     let booking = match lock_booking(&tx, booking_id).await? {
@@ -183,5 +183,5 @@ pub async fn cancel_paid(
     tx.commit().await?;
     drop(client);
     outbox::drain_soon(svc).await;
-    Ok((released.into_iter().map(|(_, flight, seat)| (flight, seat)).collect(), refund))
+    Ok((released, refund))
 }

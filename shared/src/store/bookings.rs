@@ -92,7 +92,7 @@ pub struct CreatedBooking {
 /// Outcome of a cancellation request on an unpaid booking.
 #[derive(Debug)]
 pub enum CancelOutcome {
-    Cancelled { released: Vec<(i64, String)> },
+    Cancelled { released: Vec<ReleasedSeat> },
     AlreadyCancelled,
     Paid,
     Expired,
@@ -290,7 +290,7 @@ impl<'a> PgBookings<'a> {
                     .await?;
                 let released = release_seats(&tx, &[id]).await?;
                 tx.commit().await?;
-                CancelOutcome::Cancelled { released: released.into_iter().map(|(_, f, s)| (f, s)).collect() }
+                CancelOutcome::Cancelled { released }
             }
             Some(BookingStatus::Cancelled) => CancelOutcome::AlreadyCancelled,
             Some(BookingStatus::Paid) => CancelOutcome::Paid,
@@ -302,13 +302,14 @@ impl<'a> PgBookings<'a> {
 
     /// Expires unpaid bookings past their deadline and frees their seats, in
     /// one transaction. Overlapping runs skip each other's rows, so every
-    /// booking expires exactly once. Returns (booking, user, flight, seat).
+    /// booking expires exactly once. Returns each released seat with its
+    /// booking's user.
     /// `announce(booking, user, pnr)` gives the outbox message for each
     /// expired booking, written in the same transaction.
     pub async fn expire_due(
         &self,
         announce: impl Fn(i64, i64, &str) -> (serde_json::Value, String),
-    ) -> Result<Vec<(i64, i64, i64, String)>, ApiError> {
+    ) -> Result<Vec<(i64, ReleasedSeat)>, ApiError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let rows = tx
@@ -328,12 +329,20 @@ impl<'a> PgBookings<'a> {
         let ids: Vec<i64> = users.keys().copied().collect();
         let released = release_seats(&tx, &ids).await?;
         tx.commit().await?;
-        Ok(released.into_iter().map(|(booking, flight, seat)| (booking, users[&booking], flight, seat)).collect())
+        Ok(released.into_iter().map(|seat| (users[&seat.booking_id], seat)).collect())
     }
 }
 
+/// A seat a booking gave up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleasedSeat {
+    pub booking_id: i64,
+    pub flight_id: i64,
+    pub seat: String,
+}
+
 /// Frees the live seats of the bookings and lowers the cabin counts.
-pub async fn release_seats(tx: &Transaction<'_>, booking_ids: &[i64]) -> Result<Vec<(i64, i64, String)>, ApiError> {
+pub async fn release_seats(tx: &Transaction<'_>, booking_ids: &[i64]) -> Result<Vec<ReleasedSeat>, ApiError> {
     if booking_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -354,7 +363,7 @@ pub async fn release_seats(tx: &Transaction<'_>, booking_ids: &[i64]) -> Result<
             &[&booking_ids],
         )
         .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    Ok(rows.iter().map(|r| ReleasedSeat { booking_id: r.get(0), flight_id: r.get(1), seat: r.get(2) }).collect())
 }
 
 fn record_from_row(row: &tokio_postgres::Row) -> Result<BookingRecord, ApiError> {

@@ -165,12 +165,16 @@ static MARK_SOLD: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
-/// After seats are released in Postgres (cancellation, expiry).
+/// After seats are released in Postgres (cancellation, expiry). Only a
+/// seat still marked with the releasing booking is unmarked: by the time
+/// this runs, another booking may have bought the seat and marked it.
 static MARK_UNSOLD: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-        -- KEYS[1] sold, KEYS[2] sold version; ARGV[1] version ttl ms, ARGV[2..] seats
-        for i = 2, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+        -- KEYS[1] sold, KEYS[2] sold version; ARGV[1] version ttl ms, ARGV[2..] seat, booking…
+        for i = 2, #ARGV, 2 do
+            if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then redis.call('HDEL', KEYS[1], ARGV[i]) end
+        end
         redis.call('INCR', KEYS[2])
         redis.call('PEXPIRE', KEYS[2], ARGV[1])
         return 1",
@@ -439,15 +443,16 @@ impl<'a> SeatHolds<'a> {
         Ok(())
     }
 
-    /// Seats were released in Postgres: they are not sold any more.
-    pub async fn mark_unsold(&self, flight_id: i64, seats: &[String]) -> Result<(), ApiError> {
+    /// Seats (seat, booking) were released in Postgres: they are not sold
+    /// any more, unless another booking has marked them since.
+    pub async fn mark_unsold(&self, flight_id: i64, seats: &[(String, i64)]) -> Result<(), ApiError> {
         let mut invocation = MARK_UNSOLD.prepare_invoke();
         invocation
             .key(self.key("sold", flight_id))
             .key(self.key("sold-v", flight_id))
             .arg(SOLD_VERSION_TTL.as_millis() as u64);
-        for seat in seats {
-            invocation.arg(seat);
+        for (seat, booking) in seats {
+            invocation.arg(seat).arg(booking);
         }
         let mut conn = self.redis.connection();
         let _: i64 = invocation.invoke_async(&mut conn).await?;

@@ -191,14 +191,15 @@ async fn create_users(ctx_svc: &Services, db: &tokio_postgres::Client) -> anyhow
     .await?;
     let rows = db
         .query(
-            "SELECT id, email FROM users WHERE email LIKE 'bench-user-%@bench.flightbook.local' ORDER BY id LIMIT $1",
+            "SELECT id, email, name FROM users WHERE email LIKE 'bench-user-%@bench.flightbook.local' ORDER BY id LIMIT $1",
             &[&(USERS as i64)],
         )
         .await?;
     rows.iter()
         .map(|r| {
-            let id: i64 = r.get(0);
-            let token = ctx_svc.tokens.issue(id, Role::Customer).map_err(|e| anyhow!("{e}"))?.token;
+            let (id, name): (i64, &str) = (r.get(0), r.get(2));
+            // The token login would give (it carries the account's name).
+            let token = ctx_svc.tokens.issue_named(id, Role::Customer, Some(name)).map_err(|e| anyhow!("{e}"))?.token;
             Ok(User { id, email: r.get(1), token })
         })
         .collect()
@@ -783,7 +784,9 @@ async fn delete_keys(resp: &mut resp::Resp, keys: &[String]) -> anyhow::Result<(
 async fn run_scenario(ctx: &mut Ctx, addr: SocketAddr, scenario: Scenario) -> anyhow::Result<Value> {
     let script = ctx.opts.work.join(format!("{}.lua", scenario.name));
     let uncached = !scenario.flush.is_empty();
-    wrk::write_script(&script, &scenario.requests, uncached)?;
+    // Writes may be refused (a seat taken): count why, per status.
+    let writes = scenario.requests.first().is_some_and(|r| r.starts_with(b"POST"));
+    wrk::write_script(&script, &scenario.requests, uncached, writes)?;
     let stop = Arc::new(tokio::sync::Notify::new());
     let flushing = tokio::spawn(flusher(ctx.redis_url.clone(), scenario.flush.clone(), stop.clone()));
     let load = ctx.load_average(scenario.name);
@@ -804,6 +807,7 @@ async fn run_scenario(ctx: &mut Ctx, addr: SocketAddr, scenario: Scenario) -> an
         closed.p99_ms,
         closed.non_2xx,
         closed.cache_hits.map(|h| format!("  cache hits {h}")).unwrap_or_default()
+            + &closed.statuses.as_ref().map(|s| format!("  {s:?}")).unwrap_or_default()
     );
     let rate = (closed.requests_per_sec * 0.5).max(1.0).round();
     let requests = Arc::new(scenario.requests);

@@ -26,8 +26,15 @@ fn lua_quote(bytes: &[u8]) -> String {
 }
 
 /// Writes a wrk script sending `requests` in turn (each thread from its own
-/// offset); with `count_cache_hits` it also counts `x-cache: HIT` answers.
-pub fn write_script(path: &Path, requests: &[Vec<u8>], count_cache_hits: bool) -> anyhow::Result<()> {
+/// offset); with `count_cache_hits` it also counts `x-cache: HIT` answers,
+/// with `count_statuses` the answers of each status other than 2xx (both
+/// cost a Lua call per response, so read-only ceilings go without).
+pub fn write_script(
+    path: &Path,
+    requests: &[Vec<u8>],
+    count_cache_hits: bool,
+    count_statuses: bool,
+) -> anyhow::Result<()> {
     let mut lua = String::from("local reqs = {\n");
     for r in requests {
         lua.push_str(&lua_quote(r));
@@ -50,18 +57,34 @@ function request()
 end
 "#,
     );
-    if count_cache_hits {
-        lua.push_str(
-            r#"function response(status, headers, body)
-  if headers["x-cache"] == "HIT" then hits = hits + 1 end
+    if count_cache_hits || count_statuses {
+        lua.push_str(&format!(
+            r#"local count_hits, count_statuses = {count_cache_hits}, {count_statuses}
+function response(status, headers, body)
+  if count_hits and headers["x-cache"] == "HIT" then hits = hits + 1 end
+  if count_statuses and status >= 300 then
+    local name = "status" .. status
+    _G[name] = (_G[name] or 0) + 1
+  end
 end
 function done(summary, latency, requests)
-  local h = 0
-  for _, t in ipairs(threads) do h = h + (t:get("hits") or 0) end
-  io.write(string.format("bench-cache-hits: %d\n", h))
+  if count_hits then
+    local h = 0
+    for _, t in ipairs(threads) do h = h + (t:get("hits") or 0) end
+    io.write(string.format("bench-cache-hits: %d\n", h))
+  end
+  if count_statuses then
+    io.write("bench-statuses:")
+    for status = 300, 599 do
+      local n = 0
+      for _, t in ipairs(threads) do n = n + (t:get("status" .. status) or 0) end
+      if n > 0 then io.write(string.format(" %d=%d", status, n)) end
+    end
+    io.write("\n")
+  end
 end
-"#,
-        );
+"#
+        ));
     }
     std::fs::write(path, lua).with_context(|| format!("writing {}", path.display()))
 }
@@ -92,6 +115,8 @@ pub struct WrkResult {
     pub non_2xx: u64,
     pub socket_errors: String,
     pub cache_hits: Option<u64>,
+    /// Answers per status other than 2xx, when counted.
+    pub statuses: Option<std::collections::BTreeMap<u16, u64>>,
 }
 
 impl WrkResult {
@@ -108,6 +133,7 @@ impl WrkResult {
             "non2xx": self.non_2xx,
             "socketErrors": self.socket_errors,
             "cacheHits": self.cache_hits,
+            "non2xxStatuses": self.statuses,
         })
     }
 }
@@ -124,6 +150,7 @@ pub fn parse(output: &str) -> anyhow::Result<WrkResult> {
         non_2xx: 0,
         socket_errors: "none".into(),
         cache_hits: None,
+        statuses: None,
     };
     for line in output.lines() {
         let t = line.trim();
@@ -149,6 +176,9 @@ pub fn parse(output: &str) -> anyhow::Result<WrkResult> {
             result.socket_errors = rest.trim().to_string();
         } else if let Some(rest) = t.strip_prefix("bench-cache-hits:") {
             result.cache_hits = rest.trim().parse().ok();
+        } else if let Some(rest) = t.strip_prefix("bench-statuses:") {
+            let pairs = rest.split_whitespace().filter_map(|p| p.split_once('='));
+            result.statuses = Some(pairs.filter_map(|(s, n)| Some((s.parse().ok()?, n.parse().ok()?))).collect());
         }
     }
     if !result.requests_per_sec.is_finite() {
@@ -209,6 +239,7 @@ mod tests {
 Requests/sec:  50000.00
 Transfer/sec:     10.00MB
 bench-cache-hits: 7
+bench-statuses: 409=120 503=3
 ";
         let r = super::parse(out).unwrap();
         assert_eq!(r.requests, 500000);
@@ -216,5 +247,6 @@ bench-cache-hits: 7
         assert_eq!(r.p99_ms, 3000.0);
         assert_eq!(r.max_ms, 10.0);
         assert_eq!(r.cache_hits, Some(7));
+        assert_eq!(r.statuses.unwrap(), [(409, 120), (503, 3)].into_iter().collect());
     }
 }
