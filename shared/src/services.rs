@@ -8,7 +8,7 @@ use crate::http::Caller;
 use crate::store::aws::{AwsClients, LazyAws};
 use crate::store::flights::{DirectoryCache, FlightCatalog};
 use crate::store::redis::RedisStore;
-use crate::store::search_cache::SearchCache;
+use crate::store::search_cache::{RecentPages, SearchCache};
 use crate::store::timetable::Timetable;
 use crate::ApiError;
 use deadpool_postgres::Pool;
@@ -26,6 +26,8 @@ pub struct Services {
     pub flights: FlightCatalog,
     /// The schedule in memory for search (loaded per day on first use).
     pub timetable: Timetable,
+    /// Search pages answered lately, reused while Redis's epoch stands.
+    pub recent_pages: RecentPages,
     aws: LazyAws,
 }
 
@@ -39,6 +41,7 @@ impl Services {
             directory: DirectoryCache::default(),
             flights: FlightCatalog::default(),
             timetable: Timetable::default(),
+            recent_pages: RecentPages::default(),
             config,
         })
     }

@@ -118,6 +118,11 @@ async fn sort_orders_and_pagination_without_duplicates_or_gaps() {
             let (status, body, _) = search(&stack, &token, &query).await;
             assert_eq!(status, 200, "{body}");
             assert_eq!(body["total"], 25);
+            // The flat list holds this page's direct flights, in its order.
+            let page_ids: Vec<&Value> =
+                body["itineraries"].as_array().unwrap().iter().map(|i| &i["legs"][0]["flightId"]).collect();
+            let flat_ids: Vec<&Value> = body["flights"].as_array().unwrap().iter().map(|f| &f["id"]).collect();
+            assert_eq!(flat_ids, page_ids, "{sort}: the page's direct flights");
             seen.extend(body["itineraries"].as_array().unwrap().iter().cloned());
             cursor = body["nextCursor"].as_str().map(str::to_owned);
             if cursor.is_none() {
@@ -208,12 +213,12 @@ async fn a_result_computed_before_an_invalidation_is_never_cached() {
     let (before, _) = cache.lookup("somehash", 0, 10).await.unwrap();
     cache.invalidate_flight(42).await.unwrap();
     let ids = std::collections::BTreeSet::from([42]);
-    let meta = shared::store::search_cache::ResultMeta { total: 0, first_departure: None, flights: "[]" };
-    let stored = cache.store("somehash", before, &meta, &[], &ids).await.unwrap();
+    let meta = shared::store::search_cache::ResultMeta { total: 0, first_departure: None };
+    let stored = cache.store("somehash", before, &meta, &[], &[], &ids).await.unwrap();
     assert!(!stored, "a stale epoch must not write");
     let (now, page) = cache.lookup("somehash", 0, 10).await.unwrap();
     assert!(page.is_none());
-    assert!(cache.store("somehash", now, &meta, &[], &ids).await.unwrap());
+    assert!(cache.store("somehash", now, &meta, &[], &[], &ids).await.unwrap());
 }
 
 #[tokio::test]

@@ -260,7 +260,8 @@ struct FlatFlightJson<'a> {
 
 struct Rendered {
     items: Vec<String>,
-    flights: String,
+    /// Per item, its row of the original's flat list (empty if connecting).
+    flat: Vec<String>,
     flight_ids: BTreeSet<i64>,
     first_departure: Option<i64>,
 }
@@ -383,17 +384,18 @@ fn render<'a>(
 ) -> Result<Rendered, ApiError> {
     let renderer = Renderer { snapshot, cabin: query.cabin };
     let mut items = Vec::with_capacity(itineraries.len());
-    let mut flat = Vec::new();
+    let mut flat = Vec::with_capacity(itineraries.len());
     let mut flight_ids = BTreeSet::new();
     for itinerary in itineraries {
         items.push(renderer.itinerary(itinerary, query.passengers)?);
         flight_ids.extend(itinerary.legs.iter().map(|l| l.id));
-        if let [leg] = itinerary.legs.as_slice() {
-            flat.push(renderer.flat(leg)?);
-        }
+        flat.push(match itinerary.legs.as_slice() {
+            [leg] => renderer.flat(leg)?,
+            _ => String::new(),
+        });
     }
     let first_departure = itineraries.iter().map(Itinerary::departs_at).min();
-    Ok(Rendered { items, flights: format!("[{}]", flat.join(",")), flight_ids, first_departure })
+    Ok(Rendered { items, flat, flight_ids, first_departure })
 }
 
 /// The response body of a search (a JSON document) and whether the cache answered it.
@@ -402,20 +404,27 @@ pub struct SearchResponse {
     pub cached: bool,
 }
 
-fn assemble(request: &SearchRequest, total: usize, items: &[String], flights: &str, cached: bool) -> SearchResponse {
+/// The response body: the page's itineraries and, for compatibility, the
+/// page's direct flights as the original's flat `flights` rows.
+fn assemble(request: &SearchRequest, total: usize, items: &[String], flat: &[String], cached: bool) -> SearchResponse {
     let next = request.offset + items.len();
     let next_cursor = if next < total { json!(encode_cursor(&request.query.hash(), next)) } else { Value::Null };
     let query = request.query.to_json().to_string();
-    let size = 128 + query.len() + flights.len() + items.iter().map(|i| i.len() + 1).sum::<usize>();
+    let size = 160 + query.len() + items.iter().chain(flat).map(|i| i.len() + 1).sum::<usize>();
     let mut body = String::with_capacity(size);
-    write!(body, r#"{{"query":{query},"total":{total},"count":{},"itineraries":["#, items.len()).expect("string");
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
+    let join = |body: &mut String, parts: &mut dyn Iterator<Item = &String>| {
+        for (i, part) in parts.enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(part);
         }
-        body.push_str(item);
-    }
-    write!(body, r#"],"flights":{flights},"nextCursor":{next_cursor},"cached":{cached}}}"#).expect("string");
+    };
+    write!(body, r#"{{"query":{query},"total":{total},"count":{},"itineraries":["#, items.len()).expect("string");
+    join(&mut body, &mut items.iter());
+    body.push_str(r#"],"flights":["#);
+    join(&mut body, &mut flat.iter().filter(|row| !row.is_empty()));
+    write!(body, r#"],"nextCursor":{next_cursor},"cached":{cached}}}"#).expect("string");
     SearchResponse { body, cached }
 }
 
@@ -442,9 +451,19 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
     let cache = svc.search_cache();
     let hash = query.hash();
     // Redis is an accelerator here: when it is down, search still answers from Postgres.
+    let now = Utc::now().timestamp();
+    if let Some(recent) = svc.recent_pages.get(&hash, request.offset, request.limit) {
+        // Shown only while nothing was invalidated since it was read (and
+        // no flight in it has departed): the epoch says so.
+        if recent.first_departure.is_none_or(|t| t > now) && cache.epoch().await.ok() == Some(recent.epoch) {
+            return Ok(SearchResponse { body: recent.body.to_string(), cached: true });
+        }
+    }
     let epoch = match cache.lookup(&hash, request.offset, request.limit).await {
         Ok((epoch, page)) => {
+            let first_departure = page.as_ref().and_then(|p| p.first_departure);
             if let Some(hit) = page.and_then(|page| cached_page(request, page)) {
+                svc.recent_pages.put(&hash, request.offset, request.limit, epoch, first_departure, &hit.body);
                 return Ok(hit);
             }
             Some(epoch)
@@ -469,12 +488,9 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
     let result = compute(svc, query, origin_tz).await;
     if let Some(epoch) = epoch {
         if let Ok(rendered) = &result {
-            let meta = ResultMeta {
-                total: rendered.items.len(),
-                first_departure: rendered.first_departure,
-                flights: &rendered.flights,
-            };
-            if let Err(e) = cache.store(&hash, epoch, &meta, &rendered.items, &rendered.flight_ids).await {
+            let meta = ResultMeta { total: rendered.items.len(), first_departure: rendered.first_departure };
+            let stored = cache.store(&hash, epoch, &meta, &rendered.items, &rendered.flat, &rendered.flight_ids);
+            if let Err(e) = stored.await {
                 tracing::warn!(error = %e, "could not store a search result");
             }
         }
@@ -483,8 +499,8 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
     let rendered = result?;
     let total = rendered.items.len();
     let end = (request.offset + request.limit).min(total);
-    let page = if request.offset < end { &rendered.items[request.offset..end] } else { &[] };
-    Ok(assemble(request, total, page, &rendered.flights, false))
+    let range = if request.offset < end { request.offset..end } else { 0..0 };
+    Ok(assemble(request, total, &rendered.items[range.clone()], &rendered.flat[range], false))
 }
 
 fn cached_page(request: &SearchRequest, page: CachedPage) -> Option<SearchResponse> {
@@ -493,7 +509,7 @@ fn cached_page(request: &SearchRequest, page: CachedPage) -> Option<SearchRespon
     if page.first_departure.is_some_and(|t| t <= Utc::now().timestamp()) {
         return None;
     }
-    Some(assemble(request, page.total, &page.items, &page.flights, true))
+    Some(assemble(request, page.total, &page.items, &page.flat, true))
 }
 
 /// The search date at the origin as a UTC interval `[from, until)`.

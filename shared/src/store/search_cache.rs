@@ -3,7 +3,8 @@
 //! - `q:<hash>`: the sorted itineraries of one normalised query, a LIST of
 //!   JSON documents, so a page is one `LRANGE`; `m:<hash>`: how many there
 //!   are and the first departure (`<total>:<unix seconds>`); `fl:<hash>`:
-//!   the flat list of direct flights, as JSON.
+//!   a LIST aligned with `q:<hash>`, each item's row of the original's flat
+//!   `flights` list (an empty string for a connecting itinerary).
 //! - `f:<flightId>`: a SET of the query hashes whose results contain the
 //!   flight: the reverse index that lets a cancellation, a departure or a
 //!   sold-out cabin drop every cached search showing that flight.
@@ -24,16 +25,19 @@ use std::time::Duration;
 static STORE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-        -- KEYS[1] epoch, KEYS[2] items, KEYS[3] meta, KEYS[4] flat flights, KEYS[5..] flight → queries
-        -- ARGV[1] epoch read, ARGV[2] ttl ms, ARGV[3] meta, ARGV[4] query hash, ARGV[5] flat flights, ARGV[6..] items
+        -- KEYS[1] epoch, KEYS[2] items, KEYS[3] meta, KEYS[4] flat rows, KEYS[5..] flight → queries
+        -- ARGV[1] epoch read, ARGV[2] ttl ms, ARGV[3] meta, ARGV[4] query hash, ARGV[5] item count,
+        -- ARGV[6..] items, then as many flat rows
         if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
-        redis.call('DEL', KEYS[2])
-        if #ARGV >= 6 then
-            redis.call('RPUSH', KEYS[2], unpack(ARGV, 6, #ARGV))
+        redis.call('DEL', KEYS[2], KEYS[4])
+        local n = tonumber(ARGV[5])
+        if n > 0 then
+            redis.call('RPUSH', KEYS[2], unpack(ARGV, 6, 5 + n))
+            redis.call('RPUSH', KEYS[4], unpack(ARGV, 6 + n, 5 + 2 * n))
             redis.call('PEXPIRE', KEYS[2], ARGV[2])
+            redis.call('PEXPIRE', KEYS[4], ARGV[2])
         end
         redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[2])
-        redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[2])
         for i = 5, #KEYS do
             redis.call('SADD', KEYS[i], ARGV[4])
             redis.call('PEXPIRE', KEYS[i], ARGV[2])
@@ -55,19 +59,77 @@ static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
     )
 });
 
+/// Pages this instance answered from Redis lately, with the epoch read
+/// before them: while the epoch has not moved no invalidation happened,
+/// so the page is still what Redis holds and a hit costs one tiny `GET`
+/// instead of moving the whole page (~70 kB on a busy route) out of Redis
+/// again. Bounded in bytes; the oldest half goes when full.
+#[derive(Default)]
+pub struct RecentPages {
+    pages: std::sync::Mutex<RecentPagesInner>,
+}
+
+#[derive(Default)]
+struct RecentPagesInner {
+    by_key: std::collections::HashMap<(String, usize, usize), RecentPage>,
+    bytes: usize,
+    tick: u64,
+}
+
+#[derive(Clone)]
+pub struct RecentPage {
+    pub epoch: i64,
+    pub first_departure: Option<i64>,
+    pub body: std::sync::Arc<str>,
+    used: u64,
+}
+
+/// What an instance keeps of recent pages at most.
+const RECENT_PAGES_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+impl RecentPages {
+    pub fn get(&self, hash: &str, offset: usize, limit: usize) -> Option<RecentPage> {
+        let mut inner = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        inner.tick += 1;
+        let tick = inner.tick;
+        let page = inner.by_key.get_mut(&(hash.to_string(), offset, limit))?;
+        page.used = tick;
+        Some(page.clone())
+    }
+
+    pub fn put(&self, hash: &str, offset: usize, limit: usize, epoch: i64, first_departure: Option<i64>, body: &str) {
+        if body.len() > RECENT_PAGES_MAX_BYTES / 8 {
+            return;
+        }
+        let mut inner = self.pages.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.bytes + body.len() > RECENT_PAGES_MAX_BYTES {
+            let mut ages: Vec<u64> = inner.by_key.values().map(|p| p.used).collect();
+            ages.sort_unstable();
+            let cutoff = ages[ages.len() / 2];
+            inner.by_key.retain(|_, p| p.used > cutoff);
+            inner.bytes = inner.by_key.values().map(|p| p.body.len()).sum();
+        }
+        inner.tick += 1;
+        let page = RecentPage { epoch, first_departure, body: std::sync::Arc::from(body), used: inner.tick };
+        inner.bytes += body.len();
+        if let Some(old) = inner.by_key.insert((hash.to_string(), offset, limit), page) {
+            inner.bytes -= old.body.len();
+        }
+    }
+}
+
 pub struct CachedPage {
     pub total: usize,
     pub first_departure: Option<i64>,
-    pub flights: String,
     pub items: Vec<String>,
+    /// Per item, its flat row (empty for a connecting itinerary).
+    pub flat: Vec<String>,
 }
 
-/// What a stored result holds beside its pages.
-pub struct ResultMeta<'a> {
+/// What a stored result holds beside its items.
+pub struct ResultMeta {
     pub total: usize,
     pub first_departure: Option<i64>,
-    /// The flat list of direct flights (JSON).
-    pub flights: &'a str,
 }
 
 fn meta_text(total: usize, first_departure: Option<i64>) -> String {
@@ -93,6 +155,34 @@ impl<'a> SearchCache<'a> {
         self.redis.key(&format!("{{search}}:{suffix}"))
     }
 
+    /// The invalidation epoch alone.
+    pub async fn epoch(&self) -> Result<i64, ApiError> {
+        let mut conn = self.redis.connection();
+        let epoch: Option<i64> = redis::cmd("GET").arg(self.key("epoch")).query_async(&mut conn).await?;
+        self.started(epoch).await
+    }
+
+    /// An epoch that Redis lost (a restart without persistence) starts
+    /// again at a random value, never at one a page may have been read at:
+    /// pages remembered from before must not match it.
+    async fn started(&self, epoch: Option<i64>) -> Result<i64, ApiError> {
+        if let Some(epoch) = epoch {
+            return Ok(epoch);
+        }
+        let start = rand::Rng::gen_range(&mut rand::thread_rng(), 1i64 << 32..1i64 << 52);
+        let mut conn = self.redis.connection();
+        let (epoch,): (Option<i64>,) = redis::pipe()
+            .cmd("SET")
+            .arg(self.key("epoch"))
+            .arg(start)
+            .arg("NX")
+            .ignore()
+            .get(self.key("epoch"))
+            .query_async(&mut conn)
+            .await?;
+        Ok(epoch.unwrap_or(start))
+    }
+
     /// The invalidation epoch and one page of a cached result (`None` on a
     /// miss), in one round trip: the epoch is what a miss stores against.
     pub async fn lookup(
@@ -102,21 +192,22 @@ impl<'a> SearchCache<'a> {
         limit: usize,
     ) -> Result<(i64, Option<CachedPage>), ApiError> {
         let mut conn = self.redis.connection();
-        type Reply = (Option<i64>, Option<String>, Option<String>, Vec<String>);
-        let (epoch, meta, flights, items): Reply = redis::pipe()
+        type Reply = (Option<i64>, Option<String>, Vec<String>, Vec<String>);
+        let (start, end) = (offset as isize, (offset + limit) as isize - 1);
+        let (epoch, meta, items, flat): Reply = redis::pipe()
             .get(self.key("epoch"))
             .get(self.key(&format!("m:{query_hash}")))
-            .get(self.key(&format!("fl:{query_hash}")))
-            .lrange(self.key(&format!("q:{query_hash}")), offset as isize, (offset + limit) as isize - 1)
+            .lrange(self.key(&format!("q:{query_hash}")), start, end)
+            .lrange(self.key(&format!("fl:{query_hash}")), start, end)
             .query_async(&mut conn)
             .await?;
-        let page = match (meta.as_deref().and_then(parse_meta), flights) {
-            (Some((total, first_departure)), Some(flights)) => {
-                Some(CachedPage { total, first_departure, flights, items })
+        let page = match meta.as_deref().and_then(parse_meta) {
+            Some((total, first_departure)) if flat.len() == items.len() => {
+                Some(CachedPage { total, first_departure, items, flat })
             }
             _ => None,
         };
-        Ok((epoch.unwrap_or(0), page))
+        Ok((self.started(epoch).await?, page))
     }
 
     /// Stores a result unless an invalidation happened since `epoch` was read.
@@ -124,8 +215,9 @@ impl<'a> SearchCache<'a> {
         &self,
         query_hash: &str,
         epoch: i64,
-        meta: &ResultMeta<'_>,
+        meta: &ResultMeta,
         items: &[String],
+        flat: &[String],
         flight_ids: &BTreeSet<i64>,
     ) -> Result<bool, ApiError> {
         let mut invocation = STORE.prepare_invoke();
@@ -142,8 +234,8 @@ impl<'a> SearchCache<'a> {
             .arg(self.ttl.as_millis() as u64)
             .arg(meta_text(meta.total, meta.first_departure))
             .arg(query_hash)
-            .arg(meta.flights);
-        for item in items {
+            .arg(items.len());
+        for item in items.iter().chain(flat) {
             invocation.arg(item);
         }
         let mut conn = self.redis.connection();
