@@ -512,7 +512,8 @@ pub async fn expire_unpaid_bookings(svc: &Services) -> Result<usize, ApiError> {
         );
         (serde_json::to_value(&notification).unwrap_or_default(), format!("booking-expired:{booking}"))
     };
-    let released = PgBookings::new(&svc.db).expire_due(announce).await?;
+    let (released, outgoing) = PgBookings::new(&svc.db).expire_due(announce).await?;
+    outgoing.send(svc).await;
     let mut per_user: BTreeMap<i64, Vec<ReleasedSeat>> = BTreeMap::new();
     let mut bookings = HashSet::new();
     for (user, seat) in released {

@@ -7,8 +7,9 @@ use crate::domain::booking::BookingStatus;
 use crate::domain::discount::{discount_amount, DiscountKind, Rejection};
 use crate::domain::money::Money;
 use crate::http::Caller;
+use crate::store::discounts;
+use crate::store::outbox::Outgoing;
 use crate::store::payments::{lock_booking, record_refund, successful_payment};
-use crate::store::{discounts, outbox};
 use crate::{ApiError, Services};
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -30,6 +31,7 @@ pub async fn apply_discount(
     let code = normalise_code(raw_code)?;
     let mut client = svc.db.get().await?;
     let tx = client.transaction().await?;
+    let mut outgoing = Outgoing::default();
     let booking = match lock_booking(&tx, booking_id).await? {
         Some(b) if b.user_id == caller.user_id => b,
         _ => return Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
@@ -96,7 +98,7 @@ pub async fn apply_discount(
             format!("Cashback for {}", booking.pnr),
             format!("{} cashback ({code}) is on its way to your original payment method.", money(amount).formatted()),
         );
-        notifications::enqueue(&tx, &notification).await?;
+        notifications::enqueue(&mut outgoing, &tx, &notification).await?;
         (0, paid - amount, amount)
     } else {
         discounts::record(&tx, booking_id, &code, caller.user_id, amount, "DISCOUNT").await?;
@@ -105,9 +107,7 @@ pub async fn apply_discount(
     };
     tx.commit().await?;
     drop(client);
-    if as_cashback {
-        outbox::drain_soon(svc).await;
-    }
+    outgoing.send(svc).await;
     Ok(json!({
         "bookingId": booking_id,
         "discount": {

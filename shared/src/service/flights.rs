@@ -4,7 +4,7 @@ use super::notifications::Notification;
 use crate::domain::money::Money;
 use crate::http::Caller;
 use crate::store::flights::{CancelOutcome, FlightRecord, PgFlights};
-use crate::store::outbox::{self, Destination};
+use crate::store::outbox::{Destination, Outgoing};
 use crate::{ApiError, Services};
 use serde_json::{json, Value};
 
@@ -104,6 +104,7 @@ async fn notify_affected(svc: &Services, flights: &PgFlights<'_>, flight_id: i64
     }
     let mut client = svc.db.get().await?;
     let tx = client.transaction().await?;
+    let mut outgoing = Outgoing::default();
     for (booking_id, user_id, pnr) in &affected {
         let notification = Notification::new(
             *user_id,
@@ -112,17 +113,18 @@ async fn notify_affected(svc: &Services, flights: &PgFlights<'_>, flight_id: i64
             format!("A flight on booking {pnr} was cancelled by the airline. Cancel the booking for a full refund, or contact us to rebook."),
         );
         let payload = serde_json::to_value(&notification).map_err(ApiError::internal)?;
-        outbox::enqueue(
-            &tx,
-            Destination::Notifications,
-            &payload,
-            Some(&format!("flight-cancelled:{flight_id}:{booking_id}")),
-        )
-        .await?;
+        outgoing
+            .enqueue(
+                &tx,
+                Destination::Notifications,
+                &payload,
+                Some(&format!("flight-cancelled:{flight_id}:{booking_id}")),
+            )
+            .await?;
     }
     tx.commit().await?;
     drop(client);
-    outbox::drain_soon(svc).await;
+    outgoing.send(svc).await;
     Ok(affected.len())
 }
 

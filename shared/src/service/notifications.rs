@@ -77,10 +77,14 @@ pub async fn publish(svc: &Services, notification: &Notification) -> Result<(), 
 
 /// Queues a notification in the outbox, inside the caller's transaction, so
 /// it is sent if and only if the change it announces is committed.
-pub async fn enqueue(tx: &deadpool_postgres::Transaction<'_>, notification: &Notification) -> Result<(), ApiError> {
+pub async fn enqueue(
+    outgoing: &mut outbox::Outgoing,
+    tx: &deadpool_postgres::Transaction<'_>,
+    notification: &Notification,
+) -> Result<(), ApiError> {
     let payload = serde_json::to_value(notification).map_err(ApiError::internal)?;
     let dedup = format!("notification:{}", notification.notification_id);
-    outbox::enqueue(tx, Destination::Notifications, &payload, Some(&dedup)).await
+    outgoing.enqueue(tx, Destination::Notifications, &payload, Some(&dedup)).await
 }
 
 /// Longest message a user may send, in characters.

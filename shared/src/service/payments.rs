@@ -11,7 +11,7 @@ use crate::domain::payment::{decide, GatewayDecision, PaymentMethod};
 use crate::http::Caller;
 use crate::store::bookings::PgBookings;
 use crate::store::bookings::{release_seats, ReleasedSeat};
-use crate::store::outbox::{self, Destination};
+use crate::store::outbox::{Destination, Outgoing};
 use crate::store::payments::{
     lock_booking, record_decline, record_refund, record_success, refunded_so_far, successful_payment, PaymentRow,
 };
@@ -102,23 +102,25 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
                 record_success(&tx, PaymentRow { reference: &reference, ..payment("") }).await?.ok_or_else(|| {
                     ApiError::conflict("BOOKING_ALREADY_PAID", format!("booking {} is already paid", booking.id))
                 })?;
-            outbox::enqueue(
-                &tx,
-                Destination::Ticketing,
-                &json!({"type": "booking.paid", "bookingId": booking.id}),
-                Some(&format!("ticketing:{}", booking.id)),
-            )
-            .await?;
+            let mut outgoing = Outgoing::default();
+            outgoing
+                .enqueue(
+                    &tx,
+                    Destination::Ticketing,
+                    &json!({"type": "booking.paid", "bookingId": booking.id}),
+                    Some(&format!("ticketing:{}", booking.id)),
+                )
+                .await?;
             let notification = Notification::new(
                 booking.user_id,
                 "BOOKING_CONFIRMED",
                 format!("Booking {} confirmed", booking.pnr),
                 format!("We received {} for booking {}. Your e-tickets follow shortly.", due.formatted(), booking.pnr),
             );
-            notifications::enqueue(&tx, &notification).await?;
+            notifications::enqueue(&mut outgoing, &tx, &notification).await?;
             tx.commit().await?;
             drop(client);
-            outbox::drain_soon(svc).await;
+            outgoing.send(svc).await;
 
             let record = PgBookings::new(&svc.db)
                 .find(booking.id)
@@ -179,9 +181,10 @@ pub async fn cancel_paid(
             money.formatted()
         ),
     );
-    notifications::enqueue(&tx, &notification).await?;
+    let mut outgoing = Outgoing::default();
+    notifications::enqueue(&mut outgoing, &tx, &notification).await?;
     tx.commit().await?;
     drop(client);
-    outbox::drain_soon(svc).await;
+    outgoing.send(svc).await;
     Ok((released, refund))
 }

@@ -11,7 +11,7 @@ use crate::domain::seating::Cabin;
 use crate::http::Caller;
 use crate::store::bookings::{BookingRecord, PgBookings};
 use crate::store::flights::PgFlights;
-use crate::store::outbox;
+use crate::store::outbox::Outgoing;
 use crate::store::payments::lock_booking;
 use crate::store::tickets::{self, PgTickets, TicketRow};
 use crate::store::users::{PgUsers, UserStore};
@@ -59,10 +59,11 @@ pub async fn issue_tickets(svc: &Services, booking_id: i64) -> Result<IssueOutco
             number.2
         ),
     );
-    notifications::enqueue(&tx, &notification).await?;
+    let mut outgoing = Outgoing::default();
+    notifications::enqueue(&mut outgoing, &tx, &notification).await?;
     tx.commit().await?;
     drop(client);
-    outbox::drain_soon(svc).await;
+    outgoing.send(svc).await;
     tracing::info!(booking_id, tickets = issued, invoice = %number.2, "tickets issued");
     Ok(IssueOutcome::Issued(issued))
 }

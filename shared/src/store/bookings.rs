@@ -309,7 +309,7 @@ impl<'a> PgBookings<'a> {
     pub async fn expire_due(
         &self,
         announce: impl Fn(i64, i64, &str) -> (serde_json::Value, String),
-    ) -> Result<Vec<(i64, ReleasedSeat)>, ApiError> {
+    ) -> Result<(Vec<(i64, ReleasedSeat)>, super::outbox::Outgoing), ApiError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let rows = tx
@@ -321,15 +321,16 @@ impl<'a> PgBookings<'a> {
                 &[],
             )
             .await?;
+        let mut outgoing = super::outbox::Outgoing::default();
         for row in &rows {
             let (payload, dedup) = announce(row.get(0), row.get(1), row.get(2));
-            super::outbox::enqueue(&tx, super::outbox::Destination::Notifications, &payload, Some(&dedup)).await?;
+            outgoing.enqueue(&tx, super::outbox::Destination::Notifications, &payload, Some(&dedup)).await?;
         }
         let users: BTreeMap<i64, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         let ids: Vec<i64> = users.keys().copied().collect();
         let released = release_seats(&tx, &ids).await?;
         tx.commit().await?;
-        Ok(released.into_iter().map(|seat| (users[&seat.booking_id], seat)).collect())
+        Ok((released.into_iter().map(|seat| (users[&seat.booking_id], seat)).collect(), outgoing))
     }
 }
 

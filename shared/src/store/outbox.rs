@@ -1,11 +1,22 @@
 //! The transactional outbox: messages inserted in the transaction of the
 //! change they announce, then sent to SQS (ticketing) or SNS
-//! (notifications). `drain` runs right after a commit and every minute from
-//! the schedule, so a process dying between commit and send loses nothing.
+//! (notifications).
+//!
+//! The writer collects its messages ([`Outgoing`]) and sends exactly those
+//! right after its commit, all at once; it never takes on anyone else's
+//! backlog, so a request's latency does not grow with the system's load.
+//! What a writer could not send (the queue was unreachable, or the process
+//! died between commit and send) is sent by the every-minute schedule
+//! ([`drain`]), in batches. Consumers are idempotent, so the rare message
+//! sent by both is harmless.
 
-use crate::{ApiError, Services};
+use crate::store::aws::AwsClients;
+use crate::{ApiError, Config, Services};
+use aws_sdk_sns::types::PublishBatchRequestEntry;
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use deadpool_postgres::Transaction;
 use serde_json::Value;
+use std::collections::HashSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Destination {
@@ -20,94 +31,196 @@ impl Destination {
             Destination::Notifications => "NOTIFICATIONS",
         }
     }
+
+    fn parse(raw: &str) -> Destination {
+        if raw == "TICKETING" {
+            Destination::Ticketing
+        } else {
+            Destination::Notifications
+        }
+    }
 }
 
-/// Adds a message; a repeated `dedup_key` is ignored.
-pub async fn enqueue(
-    tx: &Transaction<'_>,
+/// One message of the outbox.
+#[derive(Clone, Debug)]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub destination: Destination,
+    pub body: String,
+}
+
+/// The messages one transaction wrote, to send once it has committed.
+#[derive(Debug, Default)]
+#[must_use = "messages written to the outbox are sent with `send` after the commit"]
+pub struct Outgoing {
+    messages: Vec<OutboxMessage>,
+}
+
+/// How long the schedule leaves a message to the writer that is still
+/// sending it (a failed send is retried at once).
+const WRITER_GRACE: &str = "30 seconds";
+/// SQS and SNS take at most ten messages per batch.
+const BATCH: usize = 10;
+/// Batches in flight at once.
+const CONCURRENT_BATCHES: usize = 4;
+
+impl Outgoing {
+    /// Adds a message in `tx`; a repeated `dedup_key` is ignored.
+    pub async fn enqueue(
+        &mut self,
+        tx: &Transaction<'_>,
+        destination: Destination,
+        payload: &Value,
+        dedup_key: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let statement = tx
+            .prepare_cached(
+                "INSERT INTO outbox (destination, payload, dedup_key) VALUES ($1, $2, $3)
+                 ON CONFLICT (dedup_key) DO NOTHING RETURNING id",
+            )
+            .await?;
+        if let Some(row) = tx.query_opt(&statement, &[&destination.as_str(), payload, &dedup_key]).await? {
+            self.messages.push(OutboxMessage { id: row.get(0), destination, body: payload.to_string() });
+        }
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
+
+    /// After the commit: sends these messages (batched, concurrently) and
+    /// marks what went out. Never fails the request, which has committed:
+    /// bounded by one dependency timeout, and what is not sent now the
+    /// schedule sends.
+    pub async fn send(self, svc: &Services) {
+        if self.messages.is_empty() {
+            return;
+        }
+        match tokio::time::timeout(svc.config.dependency_timeout, deliver(svc, &self.messages)).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "outbox send failed; the schedule will retry"),
+            Err(_) => tracing::warn!("outbox send is too slow; the schedule will send the rest"),
+        }
+    }
+}
+
+/// Sends the messages (up to ten per call, a few calls at a time) and
+/// returns the ids that went out.
+async fn send_batches(svc: &Services, messages: &[OutboxMessage]) -> HashSet<i64> {
+    let aws = svc.aws().await;
+    let mut batches: Vec<(Destination, Vec<&OutboxMessage>)> = Vec::new();
+    for destination in [Destination::Ticketing, Destination::Notifications] {
+        let mine: Vec<&OutboxMessage> = messages.iter().filter(|m| m.destination == destination).collect();
+        batches.extend(mine.chunks(BATCH).map(|chunk| (destination, chunk.to_vec())));
+    }
+    let mut delivered = HashSet::new();
+    for group in batches.chunks(CONCURRENT_BATCHES) {
+        let calls = group.iter().map(|(destination, chunk)| send_batch(aws, &svc.config, *destination, chunk));
+        for outcome in futures::future::join_all(calls).await {
+            match outcome {
+                Ok(ids) => delivered.extend(ids),
+                Err(e) => tracing::warn!(error = %e, "outbox batch not sent; will retry"),
+            }
+        }
+    }
+    delivered
+}
+
+/// One batch call; the ids of the messages it delivered.
+async fn send_batch(
+    aws: &AwsClients,
+    config: &Config,
     destination: Destination,
-    payload: &Value,
-    dedup_key: Option<&str>,
-) -> Result<(), ApiError> {
-    tx.execute(
-        "INSERT INTO outbox (destination, payload, dedup_key) VALUES ($1, $2, $3) ON CONFLICT (dedup_key) DO NOTHING",
-        &[&destination.as_str(), payload, &dedup_key],
-    )
-    .await?;
-    Ok(())
+    chunk: &[&OutboxMessage],
+) -> Result<Vec<i64>, String> {
+    match destination {
+        Destination::Ticketing => {
+            let queue = config.ticketing_queue_url.as_ref().ok_or("TICKETING_QUEUE_URL is not configured")?;
+            let entries = chunk
+                .iter()
+                .map(|m| SendMessageBatchRequestEntry::builder().id(m.id.to_string()).message_body(&m.body).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            let out = aws
+                .sqs
+                .send_message_batch()
+                .queue_url(queue)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            Ok(out.successful().iter().filter_map(|s| s.id().parse().ok()).collect())
+        }
+        Destination::Notifications => {
+            let topic = config.notifications_topic_arn.as_ref().ok_or("NOTIFICATIONS_TOPIC_ARN is not configured")?;
+            let entries = chunk
+                .iter()
+                .map(|m| PublishBatchRequestEntry::builder().id(m.id.to_string()).message(&m.body).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| e.to_string())?;
+            let out = aws
+                .sns
+                .publish_batch()
+                .topic_arn(topic)
+                .set_publish_batch_request_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            Ok(out.successful().iter().filter_map(|s| s.id().and_then(|id| id.parse().ok())).collect())
+        }
+    }
 }
 
-/// Sends up to `limit` unsent messages; returns how many were sent.
-/// Concurrent drains skip each other's rows (`SKIP LOCKED`).
+const RECORD_OUTCOME: &str =
+    "UPDATE outbox SET sent_at = CASE WHEN id = ANY($2) THEN now() END, attempts = attempts + 1
+     WHERE id = ANY($1) AND sent_at IS NULL";
+
+fn ids(messages: &[OutboxMessage], delivered: &HashSet<i64>) -> (Vec<i64>, Vec<i64>) {
+    (messages.iter().map(|m| m.id).collect(), delivered.iter().copied().collect())
+}
+
+/// Sends the messages and records the outcome; returns how many went out.
+async fn deliver(svc: &Services, messages: &[OutboxMessage]) -> Result<usize, ApiError> {
+    let delivered = send_batches(svc, messages).await;
+    let (all, sent) = ids(messages, &delivered);
+    let client = svc.db.get().await?;
+    let statement = client.prepare_cached(RECORD_OUTCOME).await?;
+    client.execute(&statement, &[&all, &sent]).await?;
+    Ok(sent.len())
+}
+
+/// The schedule's part: sends up to `limit` messages their writers did not
+/// (failed sends at once, unsent ones after [`WRITER_GRACE`]); returns how
+/// many went out. The rows stay locked while they are sent, so concurrent
+/// drains skip each other's (`SKIP LOCKED`).
 pub async fn drain(svc: &Services, limit: i64) -> Result<usize, ApiError> {
     let mut client = svc.db.get().await?;
     let tx = client.transaction().await?;
     let rows = tx
         .query(
-            "SELECT id, destination, payload FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+            &format!(
+                "SELECT id, destination, payload FROM outbox
+                 WHERE sent_at IS NULL AND (attempts > 0 OR created_at < now() - interval '{WRITER_GRACE}')
+                 ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+            ),
             &[&limit],
         )
         .await?;
     if rows.is_empty() {
         return Ok(0);
     }
-    let aws = svc.aws().await;
-    let mut sent: Vec<i64> = Vec::new();
-    let mut failed: Vec<i64> = Vec::new();
-    for row in &rows {
-        let (id, destination, payload): (i64, String, Value) = (row.get(0), row.get(1), row.get(2));
-        let body = payload.to_string();
-        let outcome = match destination.as_str() {
-            "TICKETING" => match &svc.config.ticketing_queue_url {
-                Some(queue) => aws
-                    .sqs
-                    .send_message()
-                    .queue_url(queue)
-                    .message_body(body)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| format!("{e:?}")),
-                None => Err("TICKETING_QUEUE_URL is not configured".into()),
-            },
-            _ => match &svc.config.notifications_topic_arn {
-                Some(topic) => aws
-                    .sns
-                    .publish()
-                    .topic_arn(topic)
-                    .message(body)
-                    .send()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| format!("{e:?}")),
-                None => Err("NOTIFICATIONS_TOPIC_ARN is not configured".into()),
-            },
-        };
-        match outcome {
-            Ok(()) => sent.push(id),
-            Err(e) => {
-                tracing::warn!(outbox_id = id, error = %e, "outbox message not sent; will retry");
-                failed.push(id);
-            }
-        }
-    }
-    tx.execute("UPDATE outbox SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY($1)", &[&sent]).await?;
-    tx.execute("UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1)", &[&failed]).await?;
+    let messages: Vec<OutboxMessage> = rows
+        .iter()
+        .map(|row| OutboxMessage {
+            id: row.get(0),
+            destination: Destination::parse(row.get(1)),
+            body: row.get::<_, Value>(2).to_string(),
+        })
+        .collect();
+    let delivered = send_batches(svc, &messages).await;
+    let (all, sent) = ids(&messages, &delivered);
+    tx.execute(RECORD_OUTCOME, &[&all, &sent]).await?;
     tx.commit().await?;
     Ok(sent.len())
-}
-
-/// Drains after a commit without failing the request: what is not sent now
-/// is sent by the schedule. Bounded by one dependency timeout: with the
-/// queue or topic unreachable every send is retried with backoff, and a
-/// backlog would otherwise push a request that has already committed past
-/// its deadline, into a 503 claiming that nothing was changed. (A drain cut
-/// short rolls back its marks; what it sent is sent again, and consumers
-/// are idempotent.)
-pub async fn drain_soon(svc: &Services) {
-    match tokio::time::timeout(svc.config.dependency_timeout, drain(svc, 100)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "outbox drain failed; the schedule will retry"),
-        Err(_) => tracing::warn!("outbox drain is too slow; the schedule will send the rest"),
-    }
 }
