@@ -2,7 +2,8 @@
 //! body is a `Notification`): mock delivery, logged in DynamoDB. Each record
 //! stands alone: one that fails is reported in `batchItemFailures` and comes
 //! back after the visibility timeout (past `maxReceiveCount`, to the
-//! dead-letter queue) while the rest of the batch is done.
+//! dead-letter queue) while the rest of the batch is done. Records are
+//! independent, so they are delivered side by side.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use shared::service::notifications::{deliver, Notification};
@@ -10,8 +11,9 @@ use shared::Services;
 
 pub async fn handle(svc: &Services, event: SqsEvent) -> Result<SqsBatchResponse, lambda_runtime::Error> {
     let mut response = SqsBatchResponse::default();
-    for record in &event.records {
-        if let Err(reason) = process(svc, record).await {
+    let outcomes = futures::future::join_all(event.records.iter().map(|record| process(svc, record))).await;
+    for (record, outcome) in event.records.iter().zip(outcomes) {
+        if let Err(reason) = outcome {
             tracing::warn!(
                 message_id = record.message_id.as_deref().unwrap_or(""),
                 error = %reason,

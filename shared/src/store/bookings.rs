@@ -228,24 +228,26 @@ impl<'a> PgBookings<'a> {
 
     pub async fn find(&self, id: i64) -> Result<Option<BookingRecord>, ApiError> {
         let client = self.pool.get().await?;
-        let Some(row) =
-            client.query_opt(&format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1"), &[&id]).await?
-        else {
-            return Ok(None);
-        };
-        let mut record = record_from_row(&row)?;
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
-        let (passengers, seats) = tokio::try_join!(
-            client.query(
-                "SELECT position, name FROM booking_passengers WHERE booking_id = $1 ORDER BY position",
-                &params
+        let booking_sql = format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1");
+        let (booking, passengers, seats) = tokio::try_join!(
+            client.prepare_cached(&booking_sql),
+            client.prepare_cached(
+                "SELECT position, name FROM booking_passengers WHERE booking_id = $1 ORDER BY position"
             ),
-            client.query(
+            client.prepare_cached(
                 "SELECT leg, flight_id, seat, cabin, passenger_position, fare, live FROM booking_seats
                  WHERE booking_id = $1 ORDER BY leg, passenger_position, seat",
-                &params,
             ),
         )?;
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
+        // Pipelined: the three reads go out together.
+        let (row, passengers, seats) = tokio::try_join!(
+            client.query_opt(&booking, &params),
+            client.query(&passengers, &params),
+            client.query(&seats, &params)
+        )?;
+        let Some(row) = row else { return Ok(None) };
+        let mut record = record_from_row(&row)?;
         record.passengers = passengers.iter().map(|r| (r.get(0), r.get(1))).collect();
         record.seats = seats
             .iter()

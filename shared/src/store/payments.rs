@@ -20,12 +20,12 @@ pub struct LockedBooking {
 }
 
 pub async fn lock_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<LockedBooking>, ApiError> {
-    let row = tx
-        .query_opt(
+    let statement = tx
+        .prepare_cached(
             "SELECT id, user_id, pnr, status, currency, total_amount, amount_due, expires_at FROM bookings WHERE id = $1 FOR UPDATE",
-            &[&booking_id],
         )
         .await?;
+    let row = tx.query_opt(&statement, &[&booking_id]).await?;
     row.map(|r| {
         let status: String = r.get(3);
         Ok(LockedBooking {
@@ -61,7 +61,8 @@ pub async fn record_success(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Re
         Err(e) if is_unique_violation(&e, "payments_one_success_per_booking") => return Ok(None),
         Err(e) => return Err(e.into()),
     };
-    tx.execute("UPDATE bookings SET status = 'PAID', paid_at = now() WHERE id = $1", &[&payment.booking.id]).await?;
+    let statement = tx.prepare_cached("UPDATE bookings SET status = 'PAID', paid_at = now() WHERE id = $1").await?;
+    tx.execute(&statement, &[&payment.booking.id]).await?;
     Ok(Some(id))
 }
 
@@ -70,10 +71,15 @@ pub async fn record_decline(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Re
 }
 
 async fn insert(tx: &Transaction<'_>, payment: &PaymentRow<'_>, status: &str) -> Result<i64, tokio_postgres::Error> {
-    let row = tx
-        .query_one(
+    let statement = tx
+        .prepare_cached(
             "INSERT INTO payments (booking_id, user_id, amount, currency, status, method, card_last4, gateway_reference, decline_code)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .await?;
+    let row = tx
+        .query_one(
+            &statement,
             &[
                 &payment.booking.id,
                 &payment.booking.user_id,
