@@ -31,7 +31,7 @@ async fn handle(svc: &Services, event: LambdaEvent<Value>) -> Result<Value, lamb
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    shared::telemetry::init_lambda();
     let svc: &'static Services = Box::leak(Box::new(Services::from_env()?));
     lambda_runtime::run(service_fn(move |event| handle(svc, event))).await
 }

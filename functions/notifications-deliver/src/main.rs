@@ -4,7 +4,7 @@ use shared::Services;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    shared::telemetry::init_lambda();
     let svc: &'static Services = Box::leak(Box::new(Services::from_env()?));
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         notifications_deliver::handle(svc, event.payload)
