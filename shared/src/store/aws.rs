@@ -103,12 +103,7 @@ fn service_endpoint(config: &SdkConfig, env: Env<'_>, service: &str) -> Option<S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        move |name| map.get(name).cloned()
-    }
+    use crate::config::lookup as env_of;
 
     #[test]
     fn region_and_endpoints_come_from_the_environment() {
