@@ -149,3 +149,47 @@ async fn unpaid_bookings_expire_once_and_free_their_seats() {
     let (_, other) = customer(&stack, "next@example.com").await;
     assert_eq!(lock(&stack, &other, json!({"flightId": flight, "seatNumbers": ["1A", "1B"]})).await.0, 200);
 }
+
+#[tokio::test]
+async fn a_hold_left_over_a_sold_seat_does_not_block_its_holder() {
+    use shared::store::bookings::{NewBooking, NewSeat, PgBookings};
+    let (stack, _net, flight, token) = setup().await;
+    // A booking cut short between its commit and its Redis update: the
+    // caller holds 1A in Redis, Postgres sold it, Redis's copy of what is
+    // sold does not know.
+    assert_eq!(lock(&stack, &token, json!({"flightId": flight, "seatNumbers": ["1A"]})).await.0, 200);
+    let committed = PgBookings::new(&stack.services.db)
+        .create(&NewBooking {
+            user_id: 1,
+            currency: "INR".into(),
+            expires_at: chrono::Utc::now() + chrono::Duration::minutes(10),
+            passengers: vec!["Test Customer".into()],
+            seats: vec![NewSeat {
+                leg: 1,
+                flight_id: flight,
+                seat: "1A".into(),
+                cabin: "ECONOMY".into(),
+                passenger_position: 1,
+                fare: 250000,
+            }],
+        })
+        .await;
+    assert!(committed.is_ok(), "the direct commit");
+
+    // Redis still shows 1A as the caller's: Postgres refuses it, cleanly.
+    let (status, body) = create_booking(&stack, &token, json!({"flightId": flight, "seats": 1})).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("SEAT_UNAVAILABLE")), "{body}");
+    // From then on Redis knows 1A is sold, and the leftover hold on it is
+    // not taken for the caller's: another seat is assigned.
+    let (status, booking) = create_booking(&stack, &token, json!({"flightId": flight, "seats": 1})).await;
+    assert_eq!(status, 201, "{booking}");
+    assert_ne!(booking["seatNumbers"], json!(["1A"]));
+    let live: i64 = stack
+        .db()
+        .await
+        .query_one("SELECT count(*) FROM booking_seats WHERE flight_id = $1 AND live", &[&flight])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(live, 2, "1A once, and the new seat");
+}

@@ -87,8 +87,15 @@ async fn plan_leg(
         if let Some(status) = state.status.as_deref().filter(|s| *s != "SCHEDULED") {
             return Err(not_bookable(flight_id, status));
         }
-        let mut held: Vec<String> =
-            state.holds.iter().filter(|(_, holder)| **holder == caller.user_id).map(|(s, _)| s.clone()).collect();
+        // A hold of the caller's over a seat already sold is left over from
+        // a booking cut short between its commit and its Redis update: the
+        // seat is not the caller's to use again.
+        let mut held: Vec<String> = state
+            .holds
+            .iter()
+            .filter(|(seat, holder)| **holder == caller.user_id && !state.sold.contains_key(*seat))
+            .map(|(s, _)| s.clone())
+            .collect();
         held.sort();
         let mut chosen: Vec<String> = held.iter().take(count).cloned().collect();
         if chosen.len() < count {
