@@ -237,6 +237,54 @@ async fn concurrent_identical_misses_compute_once_and_agree() {
 }
 
 #[tokio::test]
+async fn waiters_take_over_a_computation_that_ended_without_a_result() {
+    let (stack, net, token) = setup().await;
+    net.flight("XY48", "AAA", "DDD", 6 * 60, 60, 1000).await;
+    let q = format!("source=AAA&destination=DDD&date={}&maxStops=0", net.date);
+    let params: std::collections::HashMap<&str, &str> = q.split('&').filter_map(|kv| kv.split_once('=')).collect();
+    let hash = shared::service::search::SearchRequest::parse(|k| params.get(k).copied()).unwrap().query.hash();
+    // Someone else "computes" this query and ends without storing a result
+    // (as when an invalidation races it): the lock goes, nothing is stored.
+    let cache = stack.services.search_cache();
+    assert!(cache.try_lock(&hash).await.unwrap());
+    let waiting = futures::future::join_all((0..10).map(|_| search(&stack, &token, &q)));
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        cache.unlock(&hash).await.unwrap();
+    };
+    let (results, ()) = tokio::join!(waiting, release);
+    assert!(results
+        .iter()
+        .all(|(status, body, _)| *status == 200 && body["itineraries"] == results[0].1["itineraries"]));
+    // One waiter took the lock over and computed; the others got its result.
+    let misses = results.iter().filter(|(_, _, cache)| cache == "MISS").count();
+    assert!((1..=2).contains(&misses), "{misses} of 10 computed after the lock went");
+}
+
+#[tokio::test]
+async fn an_instance_reuses_a_cached_page_no_longer_than_the_cache_ttl() {
+    let (stack, net, token) = setup().await;
+    net.flight("XY49", "AAA", "DDD", 6 * 60, 60, 1000).await;
+    let mut env = stack.env.clone();
+    env.insert("SEARCH_CACHE_TTL_SECONDS".into(), "1".into());
+    let config = shared::Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok())).unwrap();
+    let services = shared::Services::new(config).unwrap();
+    let q = format!("/api/flights/search?source=AAA&destination=DDD&date={}&maxStops=0", net.date);
+    let run = || async {
+        let response =
+            flights_search::handle(&services, request_with("GET", &q, None, Some(&token), &[], &[])).await.unwrap();
+        response.headers().get("x-cache").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+    };
+    assert_eq!(run().await, "MISS");
+    // From Redis, then from the instance's recent pages (nothing was invalidated).
+    assert_eq!(run().await, "HIT");
+    assert_eq!(run().await, "HIT");
+    // Past the TTL the Redis entry is gone, and so is the right to reuse it.
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    assert_eq!(run().await, "MISS");
+}
+
+#[tokio::test]
 async fn search_answers_from_postgres_when_redis_is_down() {
     let (stack, net, token) = setup().await;
     let id = net.flight("XY50", "AAA", "DDD", 6 * 60, 60, 1000).await;

@@ -451,19 +451,21 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
     let cache = svc.search_cache();
     let hash = query.hash();
     // Redis is an accelerator here: when it is down, search still answers from Postgres.
-    let now = Utc::now().timestamp();
     if let Some(recent) = svc.recent_pages.get(&hash, request.offset, request.limit) {
-        // Shown only while nothing was invalidated since it was read (and
-        // no flight in it has departed): the epoch says so.
-        if recent.first_departure.is_none_or(|t| t > now) && cache.epoch().await.ok() == Some(recent.epoch) {
+        // Shown only while nothing was invalidated since it was read (the
+        // epoch says so), its Redis entry lives and no flight in it has
+        // departed.
+        if recent.valid_until_ms > Utc::now().timestamp_millis() && cache.epoch().await.ok() == Some(recent.epoch) {
             return Ok(SearchResponse { body: recent.body.to_string(), cached: true });
         }
     }
     let epoch = match cache.lookup(&hash, request.offset, request.limit).await {
         Ok((epoch, page)) => {
-            let first_departure = page.as_ref().and_then(|p| p.first_departure);
+            let valid_until_ms = page.as_ref().map(CachedPage::valid_until_ms);
             if let Some(hit) = page.and_then(|page| cached_page(request, page)) {
-                svc.recent_pages.put(&hash, request.offset, request.limit, epoch, first_departure, &hit.body);
+                if let Some(until) = valid_until_ms {
+                    svc.recent_pages.put(&hash, request.offset, request.limit, epoch, until, &hit.body);
+                }
                 return Ok(hit);
             }
             Some(epoch)
@@ -473,14 +475,24 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
             None
         }
     };
-    if epoch.is_some() && !cache.try_lock(&hash).await.unwrap_or(true) {
-        // Another request is computing this query: wait briefly for it.
-        for _ in 0..40 {
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    let mut computing = epoch.is_some() && cache.try_lock(&hash).await.unwrap_or(true);
+    if epoch.is_some() && !computing {
+        // Another request is computing this query: wait for its result.
+        // If it ends without storing one (an invalidation raced it), the
+        // first waiter to take the lock computes; the rest go on waiting.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+        let mut pause = std::time::Duration::from_millis(5);
+        while std::time::Instant::now() < deadline {
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(25));
             if let Ok((_, Some(page))) = cache.lookup(&hash, request.offset, request.limit).await {
                 if let Some(hit) = cached_page(request, page) {
                     return Ok(hit);
                 }
+            }
+            if cache.try_lock(&hash).await.unwrap_or(true) {
+                computing = true;
+                break;
             }
         }
     }
@@ -494,7 +506,9 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
                 tracing::warn!(error = %e, "could not store a search result");
             }
         }
-        let _ = cache.unlock(&hash).await;
+        if computing {
+            let _ = cache.unlock(&hash).await;
+        }
     }
     let rendered = result?;
     let total = rendered.items.len();

@@ -63,7 +63,9 @@ static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
 /// before them: while the epoch has not moved no invalidation happened,
 /// so the page is still what Redis holds and a hit costs one tiny `GET`
 /// instead of moving the whole page (~70 kB on a busy route) out of Redis
-/// again. Bounded in bytes; the oldest half goes when full.
+/// again. A page is reused only until its Redis entry expires (so its
+/// seats-left figures are never older than the cache's TTL) and its first
+/// flight departs. Bounded in bytes; the oldest half goes when full.
 #[derive(Default)]
 pub struct RecentPages {
     pages: std::sync::Mutex<RecentPagesInner>,
@@ -79,7 +81,8 @@ struct RecentPagesInner {
 #[derive(Clone)]
 pub struct RecentPage {
     pub epoch: i64,
-    pub first_departure: Option<i64>,
+    /// Unix milliseconds: the end of the Redis entry or the first departure.
+    pub valid_until_ms: i64,
     pub body: std::sync::Arc<str>,
     used: u64,
 }
@@ -97,7 +100,7 @@ impl RecentPages {
         Some(page.clone())
     }
 
-    pub fn put(&self, hash: &str, offset: usize, limit: usize, epoch: i64, first_departure: Option<i64>, body: &str) {
+    pub fn put(&self, hash: &str, offset: usize, limit: usize, epoch: i64, valid_until_ms: i64, body: &str) {
         if body.len() > RECENT_PAGES_MAX_BYTES / 8 {
             return;
         }
@@ -110,7 +113,7 @@ impl RecentPages {
             inner.bytes = inner.by_key.values().map(|p| p.body.len()).sum();
         }
         inner.tick += 1;
-        let page = RecentPage { epoch, first_departure, body: std::sync::Arc::from(body), used: inner.tick };
+        let page = RecentPage { epoch, valid_until_ms, body: std::sync::Arc::from(body), used: inner.tick };
         inner.bytes += body.len();
         if let Some(old) = inner.by_key.insert((hash.to_string(), offset, limit), page) {
             inner.bytes -= old.body.len();
@@ -121,9 +124,19 @@ impl RecentPages {
 pub struct CachedPage {
     pub total: usize,
     pub first_departure: Option<i64>,
+    /// Unix milliseconds at which the Redis entry expires.
+    pub expires_at_ms: i64,
     pub items: Vec<String>,
     /// Per item, its flat row (empty for a connecting itinerary).
     pub flat: Vec<String>,
+}
+
+impl CachedPage {
+    /// Until when the page may be shown again without asking Redis for
+    /// more than the epoch: its entry's end, or its first departure.
+    pub fn valid_until_ms(&self) -> i64 {
+        self.first_departure.map_or(self.expires_at_ms, |t| self.expires_at_ms.min(t.saturating_mul(1000)))
+    }
 }
 
 /// What a stored result holds beside its items.
@@ -192,18 +205,22 @@ impl<'a> SearchCache<'a> {
         limit: usize,
     ) -> Result<(i64, Option<CachedPage>), ApiError> {
         let mut conn = self.redis.connection();
-        type Reply = (Option<i64>, Option<String>, Vec<String>, Vec<String>);
+        type Reply = (Option<i64>, Option<String>, i64, Vec<String>, Vec<String>);
         let (start, end) = (offset as isize, (offset + limit) as isize - 1);
-        let (epoch, meta, items, flat): Reply = redis::pipe()
+        let meta_key = self.key(&format!("m:{query_hash}"));
+        let (epoch, meta, ttl_ms, items, flat): Reply = redis::pipe()
             .get(self.key("epoch"))
-            .get(self.key(&format!("m:{query_hash}")))
+            .get(&meta_key)
+            .pttl(&meta_key)
             .lrange(self.key(&format!("q:{query_hash}")), start, end)
             .lrange(self.key(&format!("fl:{query_hash}")), start, end)
             .query_async(&mut conn)
             .await?;
+        let now_ms = chrono::Utc::now().timestamp_millis();
         let page = match meta.as_deref().and_then(parse_meta) {
-            Some((total, first_departure)) if flat.len() == items.len() => {
-                Some(CachedPage { total, first_departure, items, flat })
+            // Every entry is stored with a TTL; one without is not trusted.
+            Some((total, first_departure)) if flat.len() == items.len() && ttl_ms > 0 => {
+                Some(CachedPage { total, first_departure, expires_at_ms: now_ms + ttl_ms, items, flat })
             }
             _ => None,
         };
