@@ -7,10 +7,10 @@
 
 use crate::domain::booking::{normalise_seats, MAX_PASSENGERS};
 use crate::domain::money::Money;
-use crate::domain::seating::Seat;
+use crate::domain::seating::{Cabin, Seat};
 use crate::http::Caller;
 use crate::store::bookings::PgBookings;
-use crate::store::flights::FlightFacts;
+use crate::store::flights::{FlightFacts, SeatFragment};
 use crate::store::seat_holds::{HoldOutcome, SeatState};
 use crate::{ApiError, Services};
 use chrono::{DateTime, Utc};
@@ -58,15 +58,16 @@ pub async fn seat_state(svc: &Services, flight_id: i64) -> Result<SeatState, Api
     Ok(state)
 }
 
-/// Each seat's JSON up to its state: built once per flight and instance.
-fn seat_fragments(facts: &FlightFacts) -> &[String] {
+/// Each seat's JSON around its price, up to its state: built once per seat
+/// plan and instance.
+fn seat_fragments(facts: &FlightFacts) -> &[SeatFragment] {
+    const PRICE: &str = "\"@price@\"";
     facts.seat_fragments.get_or_init(|| {
         facts
             .plan
             .seats()
             .iter()
             .map(|seat| {
-                let price = facts.fare(seat.cabin).map(|f| Money::new(f.amount, &f.currency).to_json());
                 let mut fragment = json!({
                     "seatNumber": seat.number,
                     "row": seat.row,
@@ -75,12 +76,13 @@ fn seat_fragments(facts: &FlightFacts) -> &[String] {
                     "position": seat.position,
                     "exitRow": seat.exit_row,
                     "extraLegroom": seat.extra_legroom,
-                    "price": price,
+                    "price": "@price@",
                 })
                 .to_string();
                 fragment.pop();
                 fragment.push_str(r#","state":""#);
-                fragment
+                let (before, after) = fragment.split_once(PRICE).expect("the price marker is in the fragment");
+                SeatFragment { before_price: before.to_owned(), after_price: after.to_owned() }
             })
             .collect()
     })
@@ -115,6 +117,9 @@ pub async fn seat_map(svc: &Services, caller: &Caller, flight_id: i64) -> Result
     let mut rendered = String::with_capacity(seats.len() * 230);
     let mut available = String::with_capacity(seats.len() * 6);
     let mut statuses = Vec::with_capacity(seats.len());
+    let prices: Vec<(Cabin, String)> =
+        facts.fares.iter().map(|f| (f.cabin, Money::new(f.amount, &f.currency).to_json().to_string())).collect();
+    let price_of = |cabin: Cabin| prices.iter().find(|(c, _)| *c == cabin).map_or("null", |(_, json)| json.as_str());
     for (seat, fragment) in seats.iter().zip(seat_fragments(&facts)) {
         let holder = state.holds.get(&seat.number).copied();
         let seat_status = if state.sold.contains_key(&seat.number) {
@@ -135,7 +140,15 @@ pub async fn seat_map(svc: &Services, caller: &Caller, flight_id: i64) -> Result
             rendered.push(',');
         }
         let mine = seat_status == SeatStatus::Held && holder == Some(caller.user_id);
-        write!(rendered, r#"{fragment}{}","heldByYou":{mine}}}"#, seat_status.as_str()).expect("writing to a string");
+        write!(
+            rendered,
+            r#"{}{}{}{}","heldByYou":{mine}}}"#,
+            fragment.before_price,
+            price_of(seat.cabin),
+            fragment.after_price,
+            seat_status.as_str()
+        )
+        .expect("writing to a string");
     }
     let cabins: Vec<Value> = facts
         .fares

@@ -112,8 +112,17 @@ pub struct FlightFacts {
     pub plan: Arc<SeatPlan>,
     /// Per cabin, in cabin order.
     pub fares: Vec<FareRow>,
-    /// Each seat's JSON for the seat map up to its state, built on first use.
-    pub seat_fragments: std::sync::OnceLock<Vec<String>>,
+    /// Each seat's JSON for the seat map, built on first use and shared by
+    /// every flight of the same seat plan (the price goes in per flight).
+    pub seat_fragments: Arc<std::sync::OnceLock<Vec<SeatFragment>>>,
+}
+
+/// A seat's JSON for the seat map around its price: what comes before the
+/// price, and what follows it up to the value of its state.
+#[derive(Debug)]
+pub struct SeatFragment {
+    pub before_price: String,
+    pub after_price: String,
 }
 
 impl FlightFacts {
@@ -128,7 +137,13 @@ impl FlightFacts {
 #[derive(Default)]
 pub struct FlightCatalog {
     flights: RwLock<HashMap<i64, (Arc<FlightFacts>, std::time::Instant)>>,
-    plans: RwLock<HashMap<String, Arc<SeatPlan>>>,
+    plans: RwLock<HashMap<String, CatalogPlan>>,
+}
+
+#[derive(Clone)]
+struct CatalogPlan {
+    plan: Arc<SeatPlan>,
+    seat_fragments: Arc<std::sync::OnceLock<Vec<SeatFragment>>>,
 }
 
 const FACTS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(600);
@@ -145,9 +160,12 @@ impl FlightCatalog {
         let Some(record) = PgFlights::new(pool).find(flight_id).await? else { return Ok(None) };
         let cached_plan = self.plans.read().unwrap_or_else(|e| e.into_inner()).get(&record.leg.aircraft).cloned();
         let plan = match cached_plan {
-            Some(plan) if plan.layout == record.layout => plan,
+            Some(cached) if cached.plan.layout == record.layout => cached,
             _ => {
-                let plan = Arc::new(SeatPlan::new(record.layout.clone()));
+                let plan = CatalogPlan {
+                    plan: Arc::new(SeatPlan::new(record.layout.clone())),
+                    seat_fragments: Default::default(),
+                };
                 self.plans.write().unwrap_or_else(|e| e.into_inner()).insert(record.leg.aircraft.clone(), plan.clone());
                 plan
             }
@@ -157,9 +175,9 @@ impl FlightCatalog {
         let facts = Arc::new(FlightFacts {
             leg: record.leg,
             aircraft_name: record.aircraft_name,
-            plan,
+            plan: plan.plan,
             fares,
-            seat_fragments: Default::default(),
+            seat_fragments: plan.seat_fragments,
         });
         let mut flights = self.flights.write().unwrap_or_else(|e| e.into_inner());
         if flights.len() >= FACTS_MAX_FLIGHTS {
