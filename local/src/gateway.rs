@@ -153,8 +153,17 @@ async fn dispatch(
         Err(e) => return problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", &e.to_string()),
     };
     let services = gateway.services.clone();
+    let handler = *handler;
     let started = std::time::Instant::now();
-    let outcome = AssertUnwindSafe(handler(&services, request)).catch_unwind().await;
+    // In Lambda an invocation runs to its end even when the client goes
+    // away; here the connection's future is dropped then, so the handler
+    // runs in a task of its own (a booking cut between its commit and its
+    // Redis update would otherwise leave holds over sold seats).
+    let invocation = tokio::spawn(async move { AssertUnwindSafe(handler(&services, request)).catch_unwind().await });
+    let outcome = match invocation.await {
+        Ok(outcome) => outcome,
+        Err(join_error) => Err(Box::new(join_error.to_string()) as Box<dyn std::any::Any + Send>),
+    };
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     match outcome {
         Ok(Ok(response)) => {
