@@ -23,6 +23,7 @@
 //! Writes `--out results.json` and `--md results.md`.
 
 mod ceilings;
+mod cpu;
 mod http;
 mod report;
 mod resp;
@@ -403,6 +404,19 @@ fn token_verification(ctx: &Ctx) -> Value {
     })
 }
 
+/// What one argon2id hash (login's and signup's cost) takes here, alone.
+async fn password_hashing() -> anyhow::Result<Value> {
+    let mut samples = Samples::default();
+    for i in 0..20 {
+        let t = Instant::now();
+        shared::auth::password::hash_password(&format!("{PASSWORD}{i}")).await.map_err(|e| anyhow!("{e}"))?;
+        samples.push(t.elapsed());
+    }
+    let summary = samples.summary();
+    eprintln!("[bench] argon2id hash: p50 {:.1} ms, p99 {:.1} ms", summary.p50_ms, summary.p99_ms);
+    Ok(json!({"p50Ms": round(summary.p50_ms, 2), "p99Ms": round(summary.p99_ms, 2)}))
+}
+
 async fn inproc_search(ctx: &mut Ctx) -> anyhow::Result<Value> {
     let handle = handler("flights-search");
     let token = ctx.users[0].token.clone();
@@ -506,9 +520,48 @@ fn lock_body(flight: &Flight, rng: &mut StdRng) -> String {
     format!(r#"{{"flightId":{},"seatNumber":"{seat}"}}"#, flight.id)
 }
 
+/// Asks for the seat map of every flight once (64 at a time), as a warm
+/// instance would have: its facts and seat plan in the instance, what
+/// Postgres sold copied into Redis. Returns the seconds it took.
+async fn warm_flights(svc: &Arc<Services>, flights: &[Flight], token: &str) -> anyhow::Result<f64> {
+    let handle = handler("seats-list");
+    let started = Instant::now();
+    let queue = Arc::new(std::sync::Mutex::new(flights.iter().map(|f| f.id).collect::<Vec<_>>()));
+    let tasks = (0..64).map(|_| {
+        let (svc, queue, token) = (svc.clone(), queue.clone(), token.to_string());
+        tokio::spawn(async move {
+            loop {
+                let Some(id) = queue.lock().expect("the queue").pop() else { return Ok(()) };
+                let path = format!("/api/seats/{id}");
+                let request = lambda_request(
+                    "GET",
+                    "/api/seats/{flightId}",
+                    &path,
+                    &[("flightId", id.to_string())],
+                    Some(&token),
+                    None,
+                );
+                let response = handle(&svc, request).await.map_err(|e| anyhow!("{e}"))?;
+                if response.status() != 200 {
+                    bail!("the seat map of flight {id} answered {}", response.status());
+                }
+            }
+        })
+    });
+    for joined in join_all(tasks).await {
+        joined??;
+    }
+    Ok(started.elapsed().as_secs_f64())
+}
+
 async fn inproc_writes(ctx: &mut Ctx) -> anyhow::Result<Value> {
     let tokens: Arc<Vec<String>> = Arc::new(ctx.users.iter().map(|u| u.token.clone()).collect());
     let duration = ctx.opts.duration;
+    let mut warm_seconds = 0.0;
+    for set in 0..3 {
+        warm_seconds += warm_flights(&ctx.svc, ctx.flight_set(set, 6000), &tokens[0]).await?;
+    }
+    eprintln!("[bench] in-process writes: 18,000 flights warmed (seat map once each) in {warm_seconds:.1} s");
 
     let flights: Arc<Vec<Flight>> = Arc::new(ctx.flight_set(0, 6000).to_vec());
     let (t, f) = (tokens.clone(), flights.clone());
@@ -574,7 +627,7 @@ async fn inproc_writes(ctx: &mut Ctx) -> anyhow::Result<Value> {
     .into_json(16);
     eprintln!("[bench] in-process booking creations (16 clients): {bookings}");
     Ok(json!({"holds": holds, "holdsContention": contention, "bookings": bookings,
-              "contendedFlight": flight_id, "contendedSeats": *ten}))
+              "contendedFlight": flight_id, "contendedSeats": *ten, "warmUpSeconds": round(warm_seconds, 1)}))
 }
 
 // ---------------------------------------------------------------- gateway
@@ -676,7 +729,7 @@ fn scenarios(ctx: &Ctx) -> Vec<Scenario> {
         let requests = order.into_iter().map(|i| requests[i].clone()).collect();
         list.push(Scenario {
             name,
-            what: format!("GET search {origin}→{destination} maxStops={max_stops}, 162 queries in turn, cache entries deleted every 50 ms (every request a miss)"),
+            what: format!("GET search {origin}→{destination} maxStops={max_stops}, 162 queries in turn, the cache invalidated every millisecond (every request a miss)"),
             connections: 64,
             requests,
             flush,
@@ -754,20 +807,40 @@ fn scenarios(ctx: &Ctx) -> Vec<Scenario> {
     list
 }
 
-async fn flusher(redis_url: String, keys: Vec<String>, stop: Arc<tokio::sync::Notify>) -> anyhow::Result<u64> {
+/// Keeps a scenario's searches uncached while it runs, the way the product
+/// itself invalidates: the invalidation epoch moves every millisecond (a
+/// result computed while it moved is never stored, and no instance reuses
+/// a page read before), and the scenario's entries are deleted every 50 ms
+/// (for the few computed within one tick).
+async fn flusher(
+    redis_url: String,
+    epoch_key: String,
+    keys: Vec<String>,
+    stop: Arc<tokio::sync::Notify>,
+) -> anyhow::Result<u64> {
     if keys.is_empty() {
         return Ok(0);
     }
     let mut resp = resp::Resp::connect(&redis_url).await?;
     let mut rounds = 0;
+    let mut ticks = tokio::time::interval(Duration::from_millis(1));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut last_delete = Instant::now() - Duration::from_secs(1);
+    let stopped = stop.notified();
+    tokio::pin!(stopped);
     loop {
-        let mut command = vec!["DEL".to_string()];
-        command.extend(keys.iter().cloned());
-        resp.pipeline(&[command]).await?;
+        let mut commands = vec![vec!["INCR".to_string(), epoch_key.clone()]];
+        if last_delete.elapsed() >= Duration::from_millis(50) {
+            let mut delete = vec!["DEL".to_string()];
+            delete.extend(keys.iter().cloned());
+            commands.push(delete);
+            last_delete = Instant::now();
+        }
+        resp.pipeline(&commands).await?;
         rounds += 1;
         tokio::select! {
-            _ = stop.notified() => return Ok(rounds),
-            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+            _ = &mut stopped => return Ok(rounds),
+            _ = ticks.tick() => {}
         }
     }
 }
@@ -788,7 +861,8 @@ async fn run_scenario(ctx: &mut Ctx, addr: SocketAddr, scenario: Scenario) -> an
     let writes = scenario.requests.first().is_some_and(|r| r.starts_with(b"POST"));
     wrk::write_script(&script, &scenario.requests, uncached, writes)?;
     let stop = Arc::new(tokio::sync::Notify::new());
-    let flushing = tokio::spawn(flusher(ctx.redis_url.clone(), scenario.flush.clone(), stop.clone()));
+    let epoch_key = ctx.svc.redis.key("{search}:epoch");
+    let flushing = tokio::spawn(flusher(ctx.redis_url.clone(), epoch_key, scenario.flush.clone(), stop.clone()));
     let load = ctx.load_average(scenario.name);
     let url = format!("http://{addr}");
     let (connections, warmup, duration) = (scenario.connections, ctx.opts.warmup, ctx.opts.duration);
@@ -796,8 +870,10 @@ async fn run_scenario(ctx: &mut Ctx, addr: SocketAddr, scenario: Scenario) -> an
     let (u, s) = (url.clone(), script.clone());
     tokio::task::spawn_blocking(move || wrk::run(&u, &s, connections, Duration::ZERO, warmup)).await??;
     delete_keys(&mut ctx.resp, &scenario.reset).await?;
+    let cpu_before = cpu::snapshot();
     let closed =
         tokio::task::spawn_blocking(move || wrk::run(&url, &script, connections, Duration::ZERO, duration)).await??;
+    let cpu = cpu::per_unit(&cpu_before, &cpu::snapshot(), closed.requests);
     delete_keys(&mut ctx.resp, &scenario.reset).await?;
     eprintln!(
         "[bench] {:<22} closed loop c{connections}: {:>9.1} req/s  p50 {:>8.2} ms  p99 {:>8.2} ms  non-2xx {}{}",
@@ -813,6 +889,7 @@ async fn run_scenario(ctx: &mut Ctx, addr: SocketAddr, scenario: Scenario) -> an
     let requests = Arc::new(scenario.requests);
     let mut open = http::open_loop(addr, requests, rate, ctx.opts.open_duration, connections).await;
     stop.notify_waiters();
+    let rss_after = ctx.opts.gateway_pid.map(rss);
     let flush_rounds = flushing.await.ok().and_then(|r| r.ok()).unwrap_or(0);
     let completed = open.completed();
     let open_summary = open.samples.summary();
@@ -826,6 +903,7 @@ async fn run_scenario(ctx: &mut Ctx, addr: SocketAddr, scenario: Scenario) -> an
         "connections": connections,
         "loadAvgBefore": load,
         "closedLoop": closed.to_json(),
+        "cpuPerRequest": cpu,
         "openLoop": {
             "rate": rate,
             "seconds": ctx.opts.open_duration.as_secs(),
@@ -838,6 +916,7 @@ async fn run_scenario(ctx: &mut Ctx, addr: SocketAddr, scenario: Scenario) -> an
             "cacheHits": if uncached { json!(open.cache_hits) } else { Value::Null },
         },
         "flushRounds": if uncached { json!(flush_rounds) } else { Value::Null },
+        "gatewayRssAfter": rss_after,
     }))
 }
 
@@ -1051,8 +1130,17 @@ async fn flows(ctx: &mut Ctx, addr: SocketAddr) -> anyhow::Result<Value> {
         let load = ctx.load_average(name);
         let warm = Arc::new(FlowInput { run_id: format!("{}w", input.run_id), ..clone_input(&input) });
         let _ = flow_run(addr, warm, clients, ctx.opts.warmup).await;
+        let cpu_before = cpu::snapshot();
         let (mut stats, done, elapsed) = flow_run(addr, input, clients, ctx.opts.duration).await;
+        let cpu = cpu::per_unit(&cpu_before, &cpu::snapshot(), done);
         let per_sec = done as f64 / elapsed.as_secs_f64();
+        // What the product's own processes spend per flow, and so how many
+        // flows the machine's cores could carry if nothing else ran on them.
+        let product_ms: f64 =
+            ["gateway", "postgres", "redis"].iter().filter_map(|k| cpu["cpuMsPerUnit"][*k].as_f64()).sum();
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
+        let product_ceiling = if product_ms > 0.0 { cores * 1000.0 / product_ms } else { 0.0 };
+        eprintln!("[bench] {name:<22} CPU per flow: {} (product {product_ms:.1} ms → {product_ceiling:.0} flows/s on {cores} cores)", cpu["cpuMsPerUnit"]);
         let steps: serde_json::Map<String, Value> =
             stats.steps.iter_mut().map(|(k, s)| (k.to_string(), s.summary().to_json())).collect();
         let flow_latency = stats.flows.summary();
@@ -1073,6 +1161,9 @@ async fn flows(ctx: &mut Ctx, addr: SocketAddr) -> anyhow::Result<Value> {
             "steps": steps,
             "failures": stats.failures,
             "retries": stats.retries,
+            "cpuPerFlow": cpu,
+            "productCpuMsPerFlow": round(product_ms, 2),
+            "productCeilingFlowsPerSec": round(product_ceiling, 0),
         }));
     }
     Ok(json!(out))
@@ -1194,9 +1285,13 @@ async fn main() -> anyhow::Result<()> {
     if phase("inprocess", &ctx) {
         ctx.load_average("in-process search");
         let verify = token_verification(&ctx);
+        let hashing = password_hashing().await?;
         let search = if ctx.wants("search") { inproc_search(&mut ctx).await? } else { json!([]) };
         let writes = if ctx.wants("writes") { inproc_writes(&mut ctx).await? } else { json!({}) };
-        results.insert("inProcess".into(), json!({"tokenVerification": verify, "search": search, "writes": writes}));
+        results.insert(
+            "inProcess".into(),
+            json!({"tokenVerification": verify, "passwordHash": hashing, "search": search, "writes": writes}),
+        );
     }
     if phase("gateway", &ctx) {
         let addr = ctx.opts.gateway.context("--gateway is needed for the gateway phase")?;
