@@ -28,6 +28,18 @@ pub enum IssueOutcome {
 }
 
 pub async fn issue_tickets(svc: &Services, booking_id: i64) -> Result<IssueOutcome, ApiError> {
+    // What the invoice needs besides the tickets is read first, on pooled
+    // connections given back at once: a paid booking's facts are final, so
+    // the transaction below holds one connection and its locks no longer
+    // than its own statements take.
+    let Some(record) = PgBookings::new(&svc.db).find(booking_id).await? else {
+        return Ok(IssueOutcome::UnknownBooking);
+    };
+    if record.status != BookingStatus::Paid {
+        return Ok(IssueOutcome::NotPaid(record.status));
+    }
+    let facts = invoice_facts(svc, &record).await?;
+
     let mut client = svc.db.get().await?;
     let tx = client.transaction().await?;
     let Some(booking) = lock_booking(&tx, booking_id).await? else {
@@ -40,12 +52,14 @@ pub async fn issue_tickets(svc: &Services, booking_id: i64) -> Result<IssueOutco
         return Ok(IssueOutcome::AlreadyIssued);
     }
     let issued = tickets::issue(&tx, booking_id).await?;
-    let number = tickets::next_invoice_number(&tx, Utc::now()).await?;
     // The invoice is computed from what this transaction wrote.
     let ticket_rows = tickets::of_booking_in(&tx, booking_id).await?;
-    let record =
-        PgBookings::new(&svc.db).find(booking_id).await?.ok_or_else(|| ApiError::internal("booking vanished"))?;
-    let invoice = build_invoice(svc, &record, &ticket_rows, &number.2, Utc::now(), 0).await?;
+    let mut invoice = invoice_from(&record, &facts, &ticket_rows, "", Utc::now(), 0)?;
+    // Taking the number locks the year's series row until the commit, and
+    // every issuance waits for it (the series has no gaps): so it comes
+    // last, three statements before the commit.
+    let number = tickets::next_invoice_number(&tx, invoice.issued_at).await?;
+    invoice.invoice_number = number.2.clone();
     tickets::insert_invoice(&tx, booking_id, &number, &serde_json::to_value(&invoice).map_err(ApiError::internal)?)
         .await?;
     let notification = Notification::new(
@@ -68,21 +82,70 @@ pub async fn issue_tickets(svc: &Services, booking_id: i64) -> Result<IssueOutco
     Ok(IssueOutcome::Issued(issued))
 }
 
-async fn build_invoice(
-    svc: &Services,
+/// A flight as an invoice line shows it.
+struct InvoiceFlight {
+    flight_number: String,
+    origin: String,
+    origin_country: String,
+    destination: String,
+    departure_date: chrono::NaiveDate,
+}
+
+/// What an invoice needs from the database besides the tickets.
+struct InvoiceFacts {
+    buyer_name: String,
+    buyer_email: String,
+    flights: std::collections::HashMap<i64, InvoiceFlight>,
+    discount_code: Option<String>,
+}
+
+async fn invoice_facts(svc: &Services, record: &BookingRecord) -> Result<InvoiceFacts, ApiError> {
+    let user = PgUsers::new(&svc.db).find_by_id(record.user_id).await?;
+    let store = PgFlights::new(&svc.db);
+    let mut flights = std::collections::HashMap::new();
+    for seat in &record.seats {
+        if flights.contains_key(&seat.flight_id) {
+            continue;
+        }
+        let flight = store.find(seat.flight_id).await?.ok_or_else(|| ApiError::internal("flight vanished"))?;
+        let directory = svc.directory.get(&svc.db, &[&flight.leg.origin]).await?;
+        let origin = directory.airports.get(&flight.leg.origin);
+        flights.insert(
+            seat.flight_id,
+            InvoiceFlight {
+                flight_number: flight.leg.flight_number.clone(),
+                origin: flight.leg.origin.clone(),
+                origin_country: origin.map(|a| a.country.clone()).unwrap_or_default(),
+                destination: flight.leg.destination.clone(),
+                departure_date: flight
+                    .leg
+                    .departs_at
+                    .with_timezone(&origin.map(|a| a.time_zone).unwrap_or(chrono_tz::UTC))
+                    .date_naive(),
+            },
+        );
+    }
+    let discount_code = PgTickets::new(&svc.db).discount_code_of_booking(record.id).await?;
+    Ok(InvoiceFacts {
+        buyer_name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+        buyer_email: user.map(|u| u.email).unwrap_or_default(),
+        flights,
+        discount_code,
+    })
+}
+
+fn invoice_from(
     record: &BookingRecord,
+    facts: &InvoiceFacts,
     tickets: &[TicketRow],
     invoice_number: &str,
     issued_at: DateTime<Utc>,
     cashback: i64,
 ) -> Result<Invoice, ApiError> {
-    let user = PgUsers::new(&svc.db).find_by_id(record.user_id).await?;
-    let flights = PgFlights::new(&svc.db);
     let mut lines = Vec::new();
     for ticket in tickets.iter().filter(|t| t.status == "ISSUED") {
-        let flight = flights.find(ticket.flight_id).await?.ok_or_else(|| ApiError::internal("flight vanished"))?;
-        let directory = svc.directory.get(&svc.db, &[&flight.leg.origin]).await?;
-        let origin = directory.airports.get(&flight.leg.origin);
+        let flight =
+            facts.flights.get(&ticket.flight_id).ok_or_else(|| ApiError::internal("ticket of another flight"))?;
         let seat = record
             .seats
             .iter()
@@ -90,33 +153,28 @@ async fn build_invoice(
             .ok_or_else(|| ApiError::internal("ticket without its seat"))?;
         lines.push(InvoiceLineInput {
             passenger: passenger_name(record, ticket.passenger_position),
-            flight_number: flight.leg.flight_number.clone(),
-            origin: flight.leg.origin.clone(),
-            origin_country: origin.map(|a| a.country.clone()).unwrap_or_default(),
-            destination: flight.leg.destination.clone(),
-            departure_date: flight
-                .leg
-                .departs_at
-                .with_timezone(&origin.map(|a| a.time_zone).unwrap_or(chrono_tz::UTC))
-                .date_naive(),
+            flight_number: flight.flight_number.clone(),
+            origin: flight.origin.clone(),
+            origin_country: flight.origin_country.clone(),
+            destination: flight.destination.clone(),
+            departure_date: flight.departure_date,
             cabin: Cabin::parse(&seat.cabin).unwrap_or(Cabin::Economy),
             seat: ticket.seat.clone(),
             ticket_number: ticket.ticket_number.clone(),
             fare: seat.fare,
         });
     }
-    let discount_code = PgTickets::new(&svc.db).discount_code_of_booking(record.id).await?;
     Ok(compute_invoice(InvoiceInput {
         invoice_number: invoice_number.to_string(),
         issued_at,
         pnr: record.pnr.clone(),
-        buyer_name: user.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
-        buyer_email: user.map(|u| u.email).unwrap_or_default(),
+        buyer_name: facts.buyer_name.clone(),
+        buyer_email: facts.buyer_email.clone(),
         currency: record.currency.clone(),
         lines,
         discount: record.discount_amount,
         cashback,
-        discount_code,
+        discount_code: facts.discount_code.clone(),
     }))
 }
 
@@ -132,7 +190,8 @@ pub async fn current_invoice(svc: &Services, record: &BookingRecord) -> Result<O
     };
     let tickets = store.of_booking(record.id).await?;
     let cashback = store.cashback_of_booking(record.id).await?;
-    Ok(Some(build_invoice(svc, record, &tickets, &number, issued_at, cashback).await?))
+    let facts = invoice_facts(svc, record).await?;
+    Ok(Some(invoice_from(record, &facts, &tickets, &number, issued_at, cashback)?))
 }
 
 async fn ticket_view(
