@@ -24,6 +24,21 @@ fn keep_large_blocks_out_of_the_heaps() {
     }
 }
 
+/// Every 10 s, gives the system back what the heaps hold free: requests
+/// run on many threads here, and glibc keeps what each thread's heap freed
+/// (a Lambda instance serves one request at a time and needs none of this).
+fn trim_freed_memory_every_10_seconds() {
+    tokio::spawn(async {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(10));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            // SAFETY: malloc_trim only returns free pages to the system.
+            let _ = tokio::task::spawn_blocking(|| unsafe { libc::malloc_trim(0) }).await;
+        }
+    });
+}
+
 fn main() -> anyhow::Result<()> {
     keep_large_blocks_out_of_the_heaps();
     tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(serve())
@@ -49,6 +64,7 @@ async fn serve() -> anyhow::Result<()> {
     let config = Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
     let services = Arc::new(Services::new(config).map_err(anyhow::Error::msg)?);
     let gateway = Gateway::new(&template, services.clone())?;
+    trim_freed_memory_every_10_seconds();
     gateway::run_schedules(&template, services.clone())?;
     local_stack::queues::run_consumers(&template, &resources, services)?;
 

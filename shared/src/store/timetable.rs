@@ -24,7 +24,7 @@ use std::sync::{Arc, RwLock};
 use tokio_postgres::IsolationLevel;
 
 /// Days kept per instance (least recently used go first): the bench-scale
-/// network has 50,000 flights a day, ~5 MB each in memory.
+/// network has 50,000 flights a day, ~20 MiB each in memory.
 const MAX_DAYS_IN_MEMORY: usize = 16;
 
 struct Loaded {
