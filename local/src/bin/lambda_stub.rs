@@ -53,6 +53,9 @@ struct Run {
     responded: Option<Duration>,
     response: Option<Value>,
     error: Option<String>,
+    /// Keep even the first `next` waiting: the run counts what init alone
+    /// connects to, and an event would let the invocation connect too.
+    no_event: bool,
 }
 
 #[derive(Clone)]
@@ -67,7 +70,7 @@ async fn next_invocation(State(stub): State<Stub>) -> axum::response::Response {
         run.nexts += 1;
         if run.nexts == 1 {
             run.ready = run.started.map(|s| s.elapsed());
-            Some((run.event.to_string(), run.request_id.clone()))
+            (!run.no_event).then(|| (run.event.to_string(), run.request_id.clone()))
         } else {
             None
         }
@@ -248,7 +251,12 @@ async fn run_once(
 ) -> anyhow::Result<Measured> {
     {
         let mut run = stub.run.lock().unwrap();
-        *run = Run { event: event.clone(), request_id: uuid::Uuid::new_v4().to_string(), ..Run::default() };
+        *run = Run {
+            event: event.clone(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+            no_event: !wait_for_response,
+            ..Run::default()
+        };
     }
     let mut command = Command::new(binary);
     command
