@@ -1,5 +1,8 @@
 //! Dependency checks for `GET /api/health`: each dependency is probed
-//! concurrently with a short timeout and reported with its latency.
+//! concurrently with a short timeout and reported with its latency. The
+//! route is public, so a failure is reported by kind only (`timeout`,
+//! `error`, `not-configured`); what the dependency said (which may name
+//! accounts, ARNs or hosts) goes to the log.
 
 use crate::Services;
 use serde::Serialize;
@@ -12,8 +15,9 @@ pub struct DependencyStatus {
     pub status: &'static str,
     #[serde(rename = "latencyMs")]
     pub latency_ms: f64,
+    /// Why it is down: `timeout`, `error` or `not-configured`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub reason: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -32,48 +36,70 @@ impl HealthReport {
     }
 }
 
-async fn probe<F>(check: F) -> DependencyStatus
+/// A failed probe: its kind for the response, its text for the log.
+enum ProbeError {
+    NotConfigured(&'static str),
+    Failed(String),
+}
+
+impl<E: std::fmt::Debug> From<E> for ProbeError {
+    fn from(error: E) -> Self {
+        ProbeError::Failed(format!("{error:?}"))
+    }
+}
+
+async fn probe<F>(dependency: &'static str, check: F) -> DependencyStatus
 where
-    F: std::future::Future<Output = Result<(), String>>,
+    F: std::future::Future<Output = Result<(), ProbeError>>,
 {
     let started = Instant::now();
     let outcome = tokio::time::timeout(PROBE_TIMEOUT, check).await;
     let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
-    let error = match outcome {
+    let reason = match outcome {
         Ok(Ok(())) => None,
-        Ok(Err(e)) => Some(e),
-        Err(_) => Some(format!("no answer within {PROBE_TIMEOUT:?}")),
+        Ok(Err(ProbeError::NotConfigured(variable))) => {
+            tracing::warn!(dependency, variable, "health: not configured");
+            Some("not-configured")
+        }
+        Ok(Err(ProbeError::Failed(error))) => {
+            tracing::warn!(dependency, %error, "health: dependency failed");
+            Some("error")
+        }
+        Err(_) => {
+            tracing::warn!(dependency, timeout = ?PROBE_TIMEOUT, "health: no answer");
+            Some("timeout")
+        }
     };
-    DependencyStatus { status: if error.is_none() { "ok" } else { "down" }, latency_ms, error }
+    DependencyStatus { status: if reason.is_none() { "ok" } else { "down" }, latency_ms, reason }
 }
 
-fn configured(value: &Option<String>, variable: &str) -> Result<String, String> {
-    value.clone().ok_or_else(|| format!("{variable} is not configured"))
+fn configured(value: &Option<String>, variable: &'static str) -> Result<String, ProbeError> {
+    value.clone().ok_or(ProbeError::NotConfigured(variable))
 }
 
 pub async fn check(svc: &Services) -> HealthReport {
-    let postgres = probe(async {
-        let client = svc.db.get().await.map_err(|e| e.to_string())?;
-        client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
+    let postgres = probe("postgres", async {
+        let client = svc.db.get().await?;
+        client.simple_query("SELECT 1").await?;
         Ok(())
     });
-    let redis = probe(async { svc.redis.ping().await.map_err(|e| e.to_string()) });
-    let sqs = probe(async {
+    let redis = probe("redis", async { Ok(svc.redis.ping().await?) });
+    let sqs = probe("sqs", async {
         let queue = configured(&svc.config.ticketing_queue_url, "TICKETING_QUEUE_URL")?;
         let aws = svc.aws().await;
-        aws.sqs.get_queue_attributes().queue_url(queue).send().await.map_err(|e| format!("{e:?}"))?;
+        aws.sqs.get_queue_attributes().queue_url(queue).send().await?;
         Ok(())
     });
-    let sns = probe(async {
+    let sns = probe("sns", async {
         let topic = configured(&svc.config.notifications_topic_arn, "NOTIFICATIONS_TOPIC_ARN")?;
         let aws = svc.aws().await;
-        aws.sns.get_topic_attributes().topic_arn(topic).send().await.map_err(|e| format!("{e:?}"))?;
+        aws.sns.get_topic_attributes().topic_arn(topic).send().await?;
         Ok(())
     });
-    let dynamodb = probe(async {
+    let dynamodb = probe("dynamodb", async {
         let table = configured(&svc.config.idempotency_table, "IDEMPOTENCY_TABLE")?;
         let aws = svc.aws().await;
-        aws.dynamodb.describe_table().table_name(table).send().await.map_err(|e| format!("{e:?}"))?;
+        aws.dynamodb.describe_table().table_name(table).send().await?;
         Ok(())
     });
     let (postgres, redis, sqs, sns, dynamodb) = tokio::join!(postgres, redis, sqs, sns, dynamodb);
