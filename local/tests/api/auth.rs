@@ -205,3 +205,59 @@ async fn jwks_verifies_the_issued_tokens() {
     assert!(config["jwks_uri"].as_str().unwrap().ends_with("/.well-known/jwks.json"));
     assert_eq!(config["issuer"], stack.services.config.jwt.issuer);
 }
+
+/// The login throttle's keys in Redis, for this test's prefix.
+async fn throttle_keys(stack: &TestStack) -> Vec<String> {
+    let mut conn = stack.services.redis.connection();
+    let pattern = format!("{}:login-attempts:*", stack.prefix);
+    let mut keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query_async(&mut conn).await.unwrap();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn a_malformed_email_is_400_and_writes_no_throttle_key() {
+    let stack = TestStack::new().await;
+    let huge = format!("{}@example.com", "x".repeat(60_000));
+    for bad in ["not-an-email", huge.as_str(), "a\u{0}b@example.com", ""] {
+        let response = login(&stack, bad, "whatever").await;
+        let doc = assert_problem(&response, 400, "INVALID_FIELD");
+        assert!(doc["detail"].as_str().unwrap().starts_with("email:"), "{doc}");
+    }
+    assert_eq!(throttle_keys(&stack).await, Vec::<String>::new(), "a refused email must write nothing");
+}
+
+#[tokio::test]
+async fn throttle_keys_are_fixed_size_hashes_of_the_normalised_email() {
+    let stack = TestStack::new().await;
+    customer(&stack, "keys@example.com").await;
+    for spelling in ["  Keys@Example.COM ", "keys@example.com"] {
+        assert_problem(&login(&stack, spelling, "wrong-password").await, 401, "UNAUTHORIZED");
+    }
+    let keys = throttle_keys(&stack).await;
+    assert_eq!(keys.len(), 2, "one key for the address, one for the email in both spellings: {keys:?}");
+    let prefix = format!("{}:login-attempts:", stack.prefix);
+    for key in &keys {
+        let id = key.strip_prefix(&prefix).unwrap().split_once(':').unwrap().1;
+        assert!(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()), "not a hash: {key}");
+    }
+    let mut conn = stack.services.redis.connection();
+    let email_key = keys.iter().find(|k| k.contains(":email:")).unwrap();
+    let count: i64 = redis::cmd("GET").arg(email_key).query_async(&mut conn).await.unwrap();
+    assert_eq!(count, 2, "both spellings count against one email");
+}
+
+#[tokio::test]
+async fn the_address_limit_is_checked_before_any_email_key_is_written() {
+    let stack = TestStack::new().await;
+    let limit = shared::store::login_throttle::MAX_ATTEMPTS_PER_IP as usize;
+    for i in 0..limit {
+        assert_problem(&login(&stack, &format!("spray{i}@example.com"), "guess").await, 401, "UNAUTHORIZED");
+    }
+    let before = throttle_keys(&stack).await;
+    assert_eq!(before.len(), limit + 1, "one key per email and the address");
+    for i in 0..20 {
+        assert_problem(&login(&stack, &format!("more{i}@example.com"), "guess").await, 429, "RATE_LIMITED");
+    }
+    assert_eq!(throttle_keys(&stack).await, before, "attempts over the address limit wrote email keys");
+}

@@ -3,9 +3,13 @@
 //! Attempts are counted *before* the password is checked, so a burst of
 //! concurrent guesses cannot all slip past the limit; a successful login
 //! clears its email's counter and gives back its slot on the IP counter.
+//! The address is counted first and an attempt over its limit writes no
+//! email key, so one client spraying addresses cannot grow Redis beyond its
+//! own limit; keys hold a hash, never the text sent (bounded size).
 
 use super::redis::RedisStore;
 use crate::ApiError;
+use sha2::{Digest, Sha256};
 use std::future::Future;
 
 pub const WINDOW_SECS: u64 = 15 * 60;
@@ -28,39 +32,43 @@ impl<'a> RedisLoginThrottle<'a> {
         RedisLoginThrottle { redis }
     }
 
+    /// `email` is already normalised (`normalize_email`).
     fn email_key(&self, email: &str) -> String {
-        self.redis.key(&format!("login-attempts:email:{email}"))
+        self.redis.key(&format!("login-attempts:email:{}", digest(email)))
     }
 
     fn ip_key(&self, ip: &str) -> String {
-        self.redis.key(&format!("login-attempts:ip:{ip}"))
+        self.redis.key(&format!("login-attempts:ip:{}", digest(ip)))
     }
+
+    /// Counts one attempt on `key`; `RateLimited` over `limit`.
+    async fn count(&self, key: &str, limit: i64) -> Result<(), ApiError> {
+        // EXPIRE NX starts the window at the first attempt.
+        let mut pipe = redis::pipe();
+        pipe.incr(key, 1).cmd("EXPIRE").arg(key).arg(WINDOW_SECS).arg("NX").ignore().ttl(key);
+        let mut conn = self.redis.connection();
+        let (count, ttl): (i64, i64) = pipe.query_async(&mut conn).await?;
+        if count > limit {
+            return Err(ApiError::RateLimited {
+                detail: "too many login attempts; try again later".into(),
+                retry_after_secs: ttl.max(1) as u64,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// 128 bits of SHA-256 in hex: a fixed-size key whatever was sent.
+fn digest(text: &str) -> String {
+    Sha256::digest(text.as_bytes())[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl LoginThrottle for RedisLoginThrottle<'_> {
     async fn begin_attempt(&self, email: &str, ip: Option<&str>) -> Result<(), ApiError> {
-        let mut keys = vec![(self.email_key(email), MAX_ATTEMPTS_PER_EMAIL)];
         if let Some(ip) = ip {
-            keys.push((self.ip_key(ip), MAX_ATTEMPTS_PER_IP));
+            self.count(&self.ip_key(ip), MAX_ATTEMPTS_PER_IP).await?;
         }
-        // Not MULTI: the keys live in different cluster slots. INCR is atomic
-        // on its own; EXPIRE NX starts the window at the first attempt.
-        let mut pipe = redis::pipe();
-        for (key, _) in &keys {
-            pipe.incr(key, 1).cmd("EXPIRE").arg(key).arg(WINDOW_SECS).arg("NX").ignore().ttl(key);
-        }
-        let mut conn = self.redis.connection();
-        let counts: Vec<i64> = pipe.query_async(&mut conn).await?;
-        for ((_, limit), pair) in keys.iter().zip(counts.chunks(2)) {
-            let (count, ttl) = (pair[0], pair[1]);
-            if count > *limit {
-                return Err(ApiError::RateLimited {
-                    detail: "too many login attempts; try again later".into(),
-                    retry_after_secs: ttl.max(1) as u64,
-                });
-            }
-        }
-        Ok(())
+        self.count(&self.email_key(email), MAX_ATTEMPTS_PER_EMAIL).await
     }
 
     async fn succeeded(&self, email: &str, ip: Option<&str>) -> Result<(), ApiError> {
