@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 #
-# local/lib/stack.sh: runs the backend's dependencies (PostgreSQL, Redis and
-# the moto AWS emulator) as plain processes on loopback, without Docker.
+# local/lib/stack.sh: runs the backend's dependencies (PostgreSQL behind
+# PgBouncer, Redis and the moto AWS emulator) as plain processes on loopback,
+# without Docker, shaped like the AWS data path: the functions reach Postgres
+# through a pooler (as RDS Proxy) over TLS with a password, and Redis over TLS
+# with an ACL user (as ElastiCache with in-transit encryption and RBAC).
 #
 #   source local/lib/stack.sh      # from local/run, local/test, or a shell
 #   local/lib/stack.sh stop run    # or call one function directly: stack_<cmd> ARGS
+#
+# Exports: DATABASE_URL (the pooler, sslmode=verify-full), DATABASE_ADMIN_URL
+# (Postgres itself, for creating databases), REDIS_URL (rediss://user:pw@),
+# REDIS_CA_FILE, STACK_TLS_DIR.
 #
 # Every stack has a NAME ("run", "test") and keeps all its state under
 # $REPO/.stack/NAME/, so several stacks can run side by side on different ports:
@@ -13,6 +20,10 @@
 #                                            `postgres` when run as root (pg/ is a link
 #                                            to /tmp/flightbook-pg.* if that user
 #                                            cannot reach the repo, e.g. under /root)
+#   .stack/NAME/pg/pgbouncer/                PgBouncer's config, user list, log, pid
+#   .stack/NAME/tls/{ca,server}.{pem,key}    the stack's own CA and the certificate
+#                                            every server presents (made once)
+#   .stack/NAME/secrets/                     generated passwords (Postgres roles, Redis user)
 #   .stack/NAME/redis/{redis.conf,redis.pid,redis.log,data/}
 #   .stack/NAME/moto/{moto.pid,moto.log}
 #   .stack/NAME/jwt-private.pem              RSA key the API signs JWTs with
@@ -247,7 +258,7 @@ _stack_pg_bin() {
     [[ -x $d/pg_ctl && -x $d/initdb ]] && printf '%s\n' "$d"
 }
 
-# Installs what the stack needs and is missing: redis, postgres, openssl,
+# Installs what the stack needs and is missing: redis, postgres, pgbouncer, openssl,
 # curl (apt), moto (the project's pinned virtualenv $REPO/.venv).
 stack_ensure_tools() {
     local lock_fd rc=0
@@ -264,7 +275,8 @@ stack_ensure_tools() {
 
 _stack_ensure_tools_locked() {
     local missing=()
-    { _stack_have redis-server && _stack_have redis-cli; } || missing+=(redis-server)
+    { _stack_have redis-server && _stack_have redis-cli; } || missing+=(redis-server redis-tools)
+    _stack_have pgbouncer || missing+=(pgbouncer)
     _stack_pg_bin >/dev/null || missing+=(postgresql postgresql-client)
     _stack_have openssl || missing+=(openssl)
     _stack_have curl || missing+=(curl ca-certificates)
@@ -274,6 +286,51 @@ _stack_ensure_tools_locked() {
         _stack_apt_install "${missing[@]}" || return 1
     fi
     _stack_ensure_venv "$REPO/.venv" "$REPO/local/requirements.txt"
+}
+
+# ---------------------------------------------------------------- tls, secrets
+
+# stack_ensure_tls NAME: a CA and one server certificate (127.0.0.1, ::1,
+# localhost and the compose service names) under .stack/NAME/tls, made once;
+# exports STACK_TLS_DIR.
+stack_ensure_tls() {
+    local name=${1:?name} state dir
+    state=$(_stack_state "$name") || return 1
+    dir=$state/tls
+    if [[ ! -s $dir/server.pem || ! -s $dir/ca.pem ]]; then
+        _stack_log "making a local CA and server certificate in ${dir#"$REPO"/}"
+        rm -rf "$dir" && mkdir -p "$dir" && chmod 700 "$dir" || return 1
+        (
+            cd "$dir" || exit 1
+            umask 077
+            openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+                -subj "/CN=flightbook local CA ($name)" -keyout ca.key -out ca.pem \
+                -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign &&
+                openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+                    -subj "/CN=127.0.0.1" -keyout server.key -out server.csr &&
+                printf '%s\n' 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost,DNS:postgres,DNS:pgbouncer,DNS:redis' \
+                    'basicConstraints=critical,CA:FALSE' 'keyUsage=critical,digitalSignature' \
+                    'extendedKeyUsage=serverAuth' >server.ext &&
+                openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+                    -extfile server.ext -out server.pem &&
+                rm -f server.csr server.ext ca.srl
+        ) >"$state/tls.log" 2>&1 || { _stack_fail "making the TLS certificates failed" "$state/tls.log"; return 1; }
+        chmod 755 "$dir" && chmod 644 "$dir/ca.pem" "$dir/server.pem" || return 1
+    fi
+    export STACK_TLS_DIR=$dir
+}
+
+# _stack_secret NAME KEY: prints the password KEY of stack NAME, made once.
+# Hex only, so that it goes into a URL as it is.
+_stack_secret() {
+    local state file
+    state=$(_stack_state "$1") || return 1
+    mkdir -p "$state/secrets" && chmod 700 "$state/secrets" || return 1
+    file=$state/secrets/$2
+    if [[ ! -s $file ]]; then
+        (umask 077 && openssl rand -hex 24 >"$file.tmp" && mv "$file.tmp" "$file") || return 1
+    fi
+    cat "$file"
 }
 
 # ---------------------------------------------------------------- postgres ---
@@ -319,27 +376,39 @@ _stack_pg_prepare_dir() {
     _stack_log "user postgres cannot reach $dir; keeping the cluster in $alt"
 }
 
+# The role the functions (and migrations) connect as; `postgres` is kept
+# for the stack's own set-up, over the Unix socket only.
+STACK_PG_ROLE=flightbook
+
 # stack_start_postgres NAME PORT: a cluster under .stack/NAME/pg listening on
-# 127.0.0.1:PORT with a database `flightbook`; exports DATABASE_URL.
+# 127.0.0.1:PORT that takes TLS connections only (scram-sha-256), with a
+# role and a database `flightbook`; exports DATABASE_ADMIN_URL. The
+# functions' DATABASE_URL is the pooler's (stack_start_pgbouncer).
 stack_start_postgres() {
     local name=${1:?name} port=${2:?port}
-    local url="postgres://postgres@127.0.0.1:$port/flightbook"
-    _stack_preset DATABASE_URL "$url" Postgres && return 0
+    _stack_preset DATABASE_URL "${STACK_OWN_DATABASE_URL:-}" Postgres && return 0
 
-    local bin state pgdir data log sockdir running_port exists
+    local bin state pgdir data log sockdir running_port password tls
     bin=$(_stack_pg_bin) || { _stack_err "PostgreSQL binaries not found (run stack_ensure_tools or set PG_BIN)"; return 1; }
     state=$(_stack_state "$name") || return 1
+    stack_ensure_tls "$name" || return 1
+    tls=$state/tls
+    password=$(_stack_secret "$name" "postgres-$STACK_PG_ROLE") || return 1
     _stack_pg_prepare_dir "$state/pg" || return 1
     # Resolved: the postgres user may only be able to reach it through /tmp.
     pgdir=$(readlink -f "$state/pg") || return 1
     data=$pgdir/data log=$pgdir/postgres.log
+    # The Unix socket goes next to the data, unless that path is too long for
+    # a socket name (108 bytes).
+    sockdir=$pgdir
+    ((${#sockdir} > 90)) && sockdir=/tmp
 
     if [[ -f $data/PG_VERSION ]] && _stack_pg_as "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
         running_port=$(sed -n 4p "$data/postmaster.pid" 2>/dev/null)
-        if [[ $running_port == "$port" ]]; then
+        if [[ $running_port == "$port" ]] && grep -q '^hostssl' "$data/pg_hba.conf" 2>/dev/null; then
             _stack_log "postgres ($name) already running on port $port; reusing it"
         else
-            _stack_log "postgres ($name) is running on port $running_port; restarting it on $port"
+            _stack_log "postgres ($name) is running on port $running_port or without TLS; restarting it on $port"
             _stack_pg_as "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null || return 1
         fi
     fi
@@ -348,20 +417,27 @@ stack_start_postgres() {
         _stack_check_port "$port" "postgres ($name)" PG_PORT || return 1
         if [[ ! -f $data/PG_VERSION ]]; then
             _stack_log "initialising postgres cluster in ${data#"$REPO"/}"
-            _stack_pg_as "$bin/initdb" -D "$data" -U postgres --auth=trust \
+            _stack_pg_as "$bin/initdb" -D "$data" -U postgres --auth-local=peer --auth-host=scram-sha-256 \
                 --encoding=UTF8 --locale=C --no-instructions >"$state/initdb.log" 2>&1 ||
                 { _stack_fail "initdb failed" "$state/initdb.log"; return 1; }
         fi
-        # The Unix socket goes next to the data, unless that path is too long
-        # for a socket name (108 bytes); everything here connects over TCP anyway.
-        sockdir=$pgdir
-        ((${#sockdir} > 90)) && sockdir=
-        local opts="-h 127.0.0.1 -p $port -k '$sockdir' -c max_connections=200"
+        # Rewritten at each start: the superuser over the socket only, every
+        # TCP client with TLS and a password (as RDS with rds.force_ssl).
+        mkdir -p "$pgdir/tls" && cp "$tls/server.pem" "$tls/server.key" "$tls/ca.pem" "$pgdir/tls/" &&
+            chown -R postgres: "$pgdir/tls" && chmod 600 "$pgdir/tls/server.key" || return 1
+        printf '%s\n' '# Written by local/lib/stack.sh at each start; edit that instead.' \
+            'local     all  postgres  peer' \
+            'hostssl   all  all       127.0.0.1/32  scram-sha-256' \
+            'hostssl   all  all       ::1/128       scram-sha-256' \
+            'hostnossl all  all       all           reject' >"$data/pg_hba.conf" || return 1
+        local opts="-h 127.0.0.1 -p $port -k '$sockdir' -c max_connections=300"
+        opts+=" -c ssl=on -c ssl_cert_file='$pgdir/tls/server.pem' -c ssl_key_file='$pgdir/tls/server.key'"
+        opts+=" -c ssl_min_protocol_version=TLSv1.2 -c password_encryption=scram-sha-256"
         if [[ ${STACK_EPHEMERAL:-0} == 1 ]]; then
             # Test data is thrown away: do not wait for the disk.
             opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         fi
-        _stack_log "starting postgres ($name) on 127.0.0.1:$port"
+        _stack_log "starting postgres ($name) on 127.0.0.1:$port (TLS only)"
         if ! _stack_pg_as "$bin/pg_ctl" -D "$data" -l "$log" -w -t "$STACK_WAIT_SECS" -o "$opts" start >/dev/null; then
             _stack_fail "postgres ($name) did not start" "$log"
             _stack_stop_postgres "$state" 2>/dev/null # if it is still starting
@@ -370,16 +446,84 @@ stack_start_postgres() {
     fi
 
     _stack_wait_until "postgres ($name)" "$log" "" \
-        "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres || return 1
+        _stack_pg_as "$bin/pg_isready" -q -h "$sockdir" -p "$port" -U postgres || return 1
 
-    exists=$("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -XtAc \
-        "SELECT 1 FROM pg_database WHERE datname = 'flightbook'") || return 1
-    if [[ $exists != 1 ]]; then
-        "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres flightbook || return 1
-    fi
+    # The app role: no superuser; owns its database (and may create the
+    # tests' ones). Its password is set again at each start.
+    _stack_pg_as "$bin/psql" -h "$sockdir" -p "$port" -U postgres -d postgres -XqAt -v ON_ERROR_STOP=1 \
+        -v role="$STACK_PG_ROLE" -v password="$password" >"$state/roles.log" 2>&1 <<'SQL' ||
+SELECT format('CREATE ROLE %I LOGIN CREATEDB', :'role')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
+ALTER ROLE :"role" WITH LOGIN CREATEDB NOSUPERUSER PASSWORD :'password';
+SELECT format('CREATE DATABASE flightbook OWNER %I', :'role')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'flightbook') \gexec
+SELECT format('ALTER DATABASE flightbook OWNER TO %I', :'role') \gexec
+SQL
+        { _stack_fail "creating the Postgres role failed" "$state/roles.log"; return 1; }
 
-    export DATABASE_URL=$url
+    export DATABASE_ADMIN_URL="postgres://$STACK_PG_ROLE:$password@127.0.0.1:$port/flightbook?sslmode=verify-full&sslrootcert=$tls/ca.pem"
+    STACK_PG_PORT=$port
     _stack_manage postgres
+}
+
+# stack_start_pgbouncer NAME PORT: PgBouncer on 127.0.0.1:PORT in front of
+# the stack's Postgres, as RDS Proxy is in AWS: TLS required from clients,
+# verified TLS to the server, scram-sha-256, and no startup parameter it does
+# not know (`options` is refused, as RDS Proxy refuses it). Session pooling:
+# the functions keep prepared statements per connection, for which RDS Proxy
+# pins the session. Exports DATABASE_URL. Does nothing when DATABASE_URL was
+# given (no Postgres of our own).
+stack_start_pgbouncer() {
+    local name=${1:?name} port=${2:?port}
+    [[ -n ${STACK_PG_PORT:-} ]] || return 0
+    local state pgdir dir conf pidfile log pid password
+    state=$(_stack_state "$name") || return 1
+    password=$(_stack_secret "$name" "postgres-$STACK_PG_ROLE") || return 1
+    pgdir=$(readlink -f "$state/pg") || return 1
+    dir=$pgdir/pgbouncer conf=$pgdir/pgbouncer/pgbouncer.ini
+    pidfile=$dir/pgbouncer.pid log=$dir/pgbouncer.log
+    mkdir -p "$dir" || return 1
+    _stack_have pgbouncer || { _stack_err "pgbouncer is not installed (run stack_ensure_tools)"; return 1; }
+
+    if pid=$(_stack_pidfile_pid "$pidfile") && [[ $(_stack_cmdline "$pid") == *pgbouncer* ]]; then
+        _stack_log "pgbouncer ($name) is running; restarting it with its current settings"
+        _stack_kill "$pid" "pgbouncer ($name)"
+    fi
+    rm -f "$pidfile"
+    _stack_check_port "$port" "pgbouncer ($name)" PGBOUNCER_PORT || return 1
+
+    printf '"%s" "%s"\n' "$STACK_PG_ROLE" "$password" >"$dir/userlist.txt" || return 1
+    printf '%s\n' '; Written by local/lib/stack.sh at each start; edit that instead.' \
+        '[databases]' "* = host=127.0.0.1 port=$STACK_PG_PORT" \
+        '[pgbouncer]' 'listen_addr = 127.0.0.1' "listen_port = $port" 'unix_socket_dir =' \
+        "logfile = $log" "pidfile = $pidfile" \
+        'auth_type = scram-sha-256' "auth_file = $dir/userlist.txt" \
+        'pool_mode = session' 'max_client_conn = 2000' 'default_pool_size = 250' \
+        '; Tests make a database each: their server connections go back soon.' \
+        'server_idle_timeout = 5' 'autodb_idle_timeout = 30' \
+        'client_tls_sslmode = require' \
+        "client_tls_cert_file = $pgdir/tls/server.pem" "client_tls_key_file = $pgdir/tls/server.key" \
+        'server_tls_sslmode = verify-full' "server_tls_ca_file = $pgdir/tls/ca.pem" >"$conf" || return 1
+    chown -R postgres: "$dir" && chmod 600 "$dir/userlist.txt" || return 1
+
+    _stack_log "starting pgbouncer ($name) on 127.0.0.1:$port in front of postgres (TLS, scram-sha-256)"
+    # It refuses to run as root, like Postgres.
+    _stack_pg_as pgbouncer -d -q "$conf" >>"$state/pgbouncer-start.log" 2>&1 ||
+        { _stack_fail "pgbouncer ($name) did not start" "$log"; return 1; }
+    _stack_wait_until "pgbouncer ($name)" "$log" "$pidfile" _stack_port_open "$port" || return 1
+
+    export DATABASE_URL="postgres://$STACK_PG_ROLE:$password@127.0.0.1:$port/flightbook?sslmode=verify-full&sslrootcert=$state/tls/ca.pem"
+    STACK_OWN_DATABASE_URL=$DATABASE_URL
+    _stack_manage pgbouncer
+}
+
+_stack_stop_pgbouncer() {
+    local state=$1 pid
+    [[ -e $state/pg ]] || return 0
+    pid=$(_stack_pidfile_pid "$(readlink -f "$state/pg")/pgbouncer/pgbouncer.pid") || return 0
+    [[ $(_stack_cmdline "$pid") == *pgbouncer* ]] || return 0
+    _stack_log "stopping pgbouncer (${state##*/})"
+    _stack_kill "$pid" "pgbouncer (${state##*/})"
 }
 
 _stack_stop_postgres() {
@@ -395,37 +539,46 @@ _stack_stop_postgres() {
 
 # ---------------------------------------------------------------- redis ------
 
+# The ACL user the functions use; `default` is switched off.
+STACK_REDIS_USER=flightbook
+
 # stack_start_redis NAME PORT: redis-server under .stack/NAME/redis on
-# 127.0.0.1:PORT; exports REDIS_URL.
+# 127.0.0.1:PORT, TLS only, with an ACL user and no default user (as
+# ElastiCache with in-transit encryption and RBAC); exports REDIS_URL
+# (rediss://user:password@...) and REDIS_CA_FILE.
 stack_start_redis() {
     local name=${1:?name} port=${2:?port}
-    local url="redis://127.0.0.1:$port"
-    _stack_preset REDIS_URL "$url" Redis && return 0
+    _stack_preset REDIS_URL "${STACK_OWN_REDIS_URL:-}" Redis && return 0
 
-    local state dir conf pidfile log pid
+    local state dir conf pidfile log pid password
     state=$(_stack_state "$name") || return 1
+    stack_ensure_tls "$name" || return 1
+    password=$(_stack_secret "$name" "redis-$STACK_REDIS_USER") || return 1
     dir=$state/redis conf=$state/redis/redis.conf pidfile=$state/redis/redis.pid log=$state/redis/redis.log
     mkdir -p "$dir/data" || return 1
 
     if pid=$(_stack_pidfile_pid "$pidfile") && [[ $(_stack_cmdline "$pid") == *redis-server* ]]; then
-        # redis-server names itself "redis-server 127.0.0.1:PORT".
-        if [[ $(_stack_cmdline "$pid") == *":$port "* ]] &&
-            [[ $(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null) == PONG ]]; then
+        if _stack_redis_ping "$state" "$port"; then
             _stack_log "redis ($name) already running on port $port; reusing it"
-            export REDIS_URL=$url
+            _stack_export_redis "$state" "$port" "$password"
             _stack_manage redis
             return 0
         fi
-        _stack_log "redis ($name) is on another port or not answering; restarting it"
+        _stack_log "redis ($name) is on another port, without TLS or not answering; restarting it"
         _stack_kill "$pid" "redis ($name)"
     fi
     rm -f "$pidfile"
     _stack_check_port "$port" "redis ($name)" REDIS_PORT || return 1
 
     # Rewritten on every start so that a changed port or mode takes effect.
-    {
+    (
+        umask 077
         printf '# Written by local/lib/stack.sh at each start; edit that instead.\n'
-        printf 'bind 127.0.0.1\nprotected-mode yes\nport %s\n' "$port"
+        printf 'bind 127.0.0.1\nprotected-mode yes\nport 0\ntls-port %s\n' "$port"
+        printf 'tls-cert-file "%s"\ntls-key-file "%s"\ntls-ca-cert-file "%s"\n' \
+            "$state/tls/server.pem" "$state/tls/server.key" "$state/tls/ca.pem"
+        printf 'tls-auth-clients no\n'
+        printf 'user default off\nuser %s on >%s ~* &* +@all\n' "$STACK_REDIS_USER" "$password"
         printf 'daemonize yes\npidfile "%s"\nlogfile "%s"\ndir "%s"\n' "$pidfile" "$log" "$dir/data"
         if [[ ${STACK_EPHEMERAL:-0} == 1 ]]; then
             printf 'save ""\nappendonly no\n'
@@ -433,21 +586,35 @@ stack_start_redis() {
             # Keep sessions, rate limits and holds across restarts of local/run.
             printf 'save 900 1 300 10 60 10000\nappendonly yes\nappendfsync everysec\n'
         fi
-    } >"$conf" || return 1
+    ) >"$conf" || return 1
 
-    _stack_log "starting redis ($name) on 127.0.0.1:$port"
+    _stack_log "starting redis ($name) on 127.0.0.1:$port (TLS only, ACL user $STACK_REDIS_USER)"
     redis-server "$conf" >>"$log" 2>&1 || { _stack_fail "redis-server ($name) did not start" "$log"; return 1; }
-    if ! _stack_wait_until "redis ($name)" "$log" "$pidfile" _stack_redis_ping "$port"; then
+    if ! _stack_wait_until "redis ($name)" "$log" "$pidfile" _stack_redis_ping "$state" "$port"; then
         _stack_stop_redis "$state"
         return 1
     fi
 
-    export REDIS_URL=$url
+    _stack_export_redis "$state" "$port" "$password"
     _stack_manage redis
 }
 
+_stack_export_redis() {
+    export REDIS_URL="rediss://$STACK_REDIS_USER:$3@127.0.0.1:$2"
+    export REDIS_CA_FILE=$1/tls/ca.pem
+    STACK_OWN_REDIS_URL=$REDIS_URL
+}
+
+# _stack_redis_cli STATE PORT ARGS...: redis-cli over TLS as the ACL user.
+_stack_redis_cli() {
+    local state=$1 port=$2
+    shift 2
+    REDISCLI_AUTH=$(cat "$state/secrets/redis-$STACK_REDIS_USER") \
+        redis-cli --tls --cacert "$state/tls/ca.pem" -h 127.0.0.1 -p "$port" --user "$STACK_REDIS_USER" "$@"
+}
+
 _stack_redis_ping() {
-    [[ $(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null) == PONG ]]
+    [[ $(_stack_redis_cli "$1" "$2" ping 2>/dev/null) == PONG ]]
 }
 
 _stack_stop_redis() {
@@ -521,17 +688,17 @@ _stack_stop_moto() {
 
 # ---------------------------------------------------------------- stop/wipe --
 
-# stack_stop NAME [SERVICE...]: stops the services (postgres redis moto; all
+# stack_stop NAME [SERVICE...]: stops the services (postgres pgbouncer redis moto; all
 # by default) that run from .stack/NAME, and nothing else.
 stack_stop() {
     local name=${1:?name} state svc rc=0
     shift
     [[ -d $REPO/.stack/$name ]] || return 0
     state=$(_stack_state "$name") || return 1
-    (($#)) || set -- moto redis postgres
+    (($#)) || set -- moto redis pgbouncer postgres
     for svc in "$@"; do
         case $svc in
-        postgres | redis | moto) "_stack_stop_$svc" "$state" || rc=1 ;;
+        postgres | pgbouncer | redis | moto) "_stack_stop_$svc" "$state" || rc=1 ;;
         *) _stack_err "unknown service '$svc'"; rc=1 ;;
         esac
     done
@@ -543,7 +710,10 @@ stack_stop() {
 stack_stop_managed() {
     local name=${1:?name}
     ((${#STACK_MANAGED[@]})) || return 0
-    stack_stop "$name" "${STACK_MANAGED[@]}" || return 1
+    local reversed=() i
+    # The reverse of the start order: the pooler before its Postgres.
+    for ((i = ${#STACK_MANAGED[@]} - 1; i >= 0; i--)); do reversed+=("${STACK_MANAGED[i]}"); done
+    stack_stop "$name" "${reversed[@]}" || return 1
     STACK_MANAGED=()
 }
 

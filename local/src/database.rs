@@ -3,17 +3,32 @@
 
 use anyhow::{anyhow, Context};
 use sha2::{Digest, Sha256};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
+/// A connection for set-up, seeding and test assertions: the product's TLS
+/// handling, without the app role's statement and lock timeouts (a seed of
+/// the bench network or a cluster-wide DDL may take longer).
 pub async fn connect(url: &str) -> anyhow::Result<Client> {
-    let (client, connection) =
-        tokio_postgres::connect(url, NoTls).await.with_context(|| format!("connecting to {}", redact(url)))?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!(error = %e, "postgres connection closed");
-        }
-    });
+    let client = shared::store::postgres::connect(url)
+        .await
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("connecting to {}", redact(url)))?;
+    client.batch_execute("SET statement_timeout = 0; SET lock_timeout = 0").await?;
     Ok(client)
+}
+
+/// Where databases are created and migrated: `DATABASE_ADMIN_URL` (Postgres
+/// itself, as an operator reaches the instance behind RDS Proxy) when set,
+/// else the URL given. Cloning a template fails while anyone is connected to
+/// it, and a pooler keeps idle server connections to every database it served.
+pub fn admin_url(url: &str) -> String {
+    match std::env::var("DATABASE_ADMIN_URL") {
+        Ok(admin) if !admin.trim().is_empty() => match database_name(url) {
+            Some(name) => with_database(&admin, &name),
+            None => admin,
+        },
+        _ => url.to_string(),
+    }
 }
 
 /// The same URL pointing at another database.
@@ -33,8 +48,8 @@ pub fn with_database(url: &str, database: &str) -> String {
 }
 
 pub fn database_name(url: &str) -> Option<String> {
-    let config: tokio_postgres::Config = url.parse().ok()?;
-    config.get_dbname().map(str::to_owned)
+    let target = shared::store::tls::postgres_target(url).ok()?;
+    target.config.get_dbname().map(str::to_owned)
 }
 
 fn redact(url: &str) -> String {
@@ -48,7 +63,8 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// Creates the database named in `url` if it does not exist.
+/// Creates the database named in `url` if it does not exist (`url` as an
+/// operator reaches Postgres: see [`admin_url`]).
 pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     let name = database_name(url).ok_or_else(|| anyhow!("DATABASE_URL names no database"))?;
     let admin = connect(&with_database(url, "postgres")).await?;
@@ -66,7 +82,7 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
 
 pub async fn migrate(url: &str) -> anyhow::Result<usize> {
     let mut client = connect(url).await?;
-    shared::store::postgres::migrate(&mut client).await.context("applying migrations")
+    shared::store::postgres::migrate(&mut client).await.map_err(|e| anyhow!(e)).context("applying migrations")
 }
 
 /// A fingerprint of the migrations, so the test template is rebuilt when they change.
@@ -89,6 +105,7 @@ fn migrations_fingerprint() -> anyhow::Result<String> {
 /// Ensures a migrated template database exists and returns its name.
 /// Serialised across processes with an advisory lock (tests run in parallel).
 pub async fn ensure_test_template(base_url: &str) -> anyhow::Result<String> {
+    let base_url = &admin_url(base_url);
     let name = format!("flightbook_template_{}", migrations_fingerprint()?);
     let admin = connect(&with_database(base_url, "postgres")).await?;
     admin.execute("SELECT pg_advisory_lock(7261)", &[]).await?;
@@ -121,7 +138,7 @@ pub async fn ensure_test_template(base_url: &str) -> anyhow::Result<String> {
 /// A fresh database cloned from the migrated template; returns its URL.
 pub async fn create_test_database(base_url: &str, name: &str) -> anyhow::Result<String> {
     let template = ensure_test_template(base_url).await?;
-    let admin = connect(&with_database(base_url, "postgres")).await?;
+    let admin = connect(&with_database(&admin_url(base_url), "postgres")).await?;
     // Cloning fails while anyone is connected to the template; the only
     // connections are our own short-lived ones, so retry briefly.
     let statement = format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(name), quote_ident(&template));

@@ -9,6 +9,8 @@ use std::time::Duration;
 pub struct Config {
     pub database_url: String,
     pub redis_url: String,
+    /// PEM file of a private CA that signed Redis's certificate (`rediss://`).
+    pub redis_ca_file: Option<String>,
     /// Prepended to every Redis key, so tests and stages can share one server.
     pub redis_key_prefix: String,
     pub jwt: JwtConfig,
@@ -98,6 +100,7 @@ impl Config {
         Ok(Config {
             database_url,
             redis_url,
+            redis_ca_file: optional("REDIS_CA_FILE"),
             redis_key_prefix: optional("REDIS_KEY_PREFIX").unwrap_or_else(|| "fb".into()),
             jwt: JwtConfig {
                 private_key_pem,

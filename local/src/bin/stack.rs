@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn provision(args: &[String]) -> anyhow::Result<()> {
     let database_url = env("DATABASE_URL")?;
-    database::ensure_database(&database_url).await?;
+    database::ensure_database(&database::admin_url(&database_url)).await?;
     let applied = database::migrate(&database_url).await?;
     println!("database: {applied} migration(s) applied");
     if args.iter().any(|a| a == "--test-template") {

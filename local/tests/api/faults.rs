@@ -58,6 +58,33 @@ fn find_program(name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{name} is not on PATH"))
 }
 
+/// The password of every fault daemon (throwaway, loopback only).
+const DAEMON_PASSWORD: &str = "fault-daemon-secret";
+
+/// The stack's CA and server certificate (local/lib/stack.sh makes them).
+fn tls_dir() -> PathBuf {
+    let dir = PathBuf::from(std::env::var("STACK_TLS_DIR").expect("STACK_TLS_DIR is not set: run through local/test"));
+    assert!(dir.join("ca.pem").is_file(), "no ca.pem in {}", dir.display());
+    dir
+}
+
+/// `url` with its `host:port` replaced by `address` (user, password,
+/// database and parameters kept): for pointing a client at a proxy.
+pub(crate) fn with_address(url: &str, address: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let userinfo = authority.rsplit_once('@').map(|(user, _)| format!("{user}@")).unwrap_or_default();
+    format!("{scheme}://{userinfo}{address}{tail}")
+}
+
+/// The `host:port` of a URL.
+pub(crate) fn address_of(url: &str) -> String {
+    let rest = url.split_once("://").expect("a URL").1;
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    authority.rsplit_once('@').map_or(authority, |(_, hostport)| hostport).to_string()
+}
+
 fn repo_root() -> PathBuf {
     local_stack::testing::template_path().parent().unwrap().to_path_buf()
 }
@@ -72,7 +99,9 @@ enum Kind {
 /// A throwaway dependency on a free loopback port that a test starts, stops
 /// and restarts (on the same port), and that is killed and removed when
 /// dropped. Postgres runs as the `postgres` OS user (it refuses root) from a
-/// scratch directory holding its data, socket and log.
+/// scratch directory holding its data, socket and log. Redis and Postgres
+/// take TLS connections only, with a password, as the shared stack's do
+/// (with its certificates, `STACK_TLS_DIR`).
 pub(crate) struct Daemon {
     kind: Kind,
     pub port: u16,
@@ -100,22 +129,33 @@ impl Daemon {
     /// A fresh cluster (`initdb`) with a migrated `flightbook` database.
     pub async fn postgres() -> Daemon {
         let dir = Self::scratch(Kind::Postgres);
-        let owner = Command::new("chown").arg("-R").arg("postgres:postgres").arg(&dir).status().unwrap();
-        assert!(owner.success(), "chown of {} to postgres failed", dir.display());
         let data = dir.join("data");
         let initdb = find_program("initdb");
+        let password_file = dir.join("password");
+        std::fs::write(&password_file, DAEMON_PASSWORD).unwrap();
+        let tls = dir.join("tls");
+        std::fs::create_dir_all(&tls).unwrap();
+        for file in ["server.pem", "server.key"] {
+            std::fs::copy(tls_dir().join(file), tls.join(file)).unwrap();
+        }
+        let owner = Command::new("chown").arg("-R").arg("postgres:postgres").arg(&dir).status().unwrap();
+        assert!(owner.success(), "chown of {} to postgres failed", dir.display());
         let output = blocking(move || {
             Command::new("runuser")
                 .args(["-u", "postgres", "--"])
                 .arg(initdb)
                 .arg("-D")
                 .arg(&data)
-                .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+                .args(["-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"])
+                .args(["-E", "UTF8", "--locale=C"])
+                .arg(format!("--pwfile={}", password_file.display()))
                 .output()
                 .unwrap()
         })
         .await;
         assert!(output.status.success(), "initdb failed: {}", String::from_utf8_lossy(&output.stderr));
+        let hba = "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all all reject\n";
+        std::fs::write(dir.join("data/pg_hba.conf"), hba).unwrap();
         let daemon = Self::launch(Kind::Postgres, free_port(), dir).await;
         let url = daemon.url();
         local_stack::database::ensure_database(&url).await.expect("creating the database");
@@ -130,9 +170,14 @@ impl Daemon {
     }
 
     pub fn url(&self) -> String {
+        let ca = tls_dir().join("ca.pem");
         match self.kind {
-            Kind::Redis => format!("redis://127.0.0.1:{}", self.port),
-            Kind::Postgres => format!("postgres://postgres@127.0.0.1:{}/flightbook", self.port),
+            Kind::Redis => format!("rediss://flightbook:{DAEMON_PASSWORD}@127.0.0.1:{}", self.port),
+            Kind::Postgres => format!(
+                "postgres://postgres:{DAEMON_PASSWORD}@127.0.0.1:{}/flightbook?sslmode=verify-full&sslrootcert={}",
+                self.port,
+                ca.display()
+            ),
             Kind::Emulator => format!("http://127.0.0.1:{}", self.port),
         }
     }
@@ -166,8 +211,19 @@ impl Daemon {
         };
         match self.kind {
             Kind::Redis => {
+                let tls = tls_dir();
+                let config = format!(
+                    "bind 127.0.0.1\nport 0\ntls-port {port}\ntls-auth-clients no\nsave \"\"\nappendonly no\n\
+                     tls-cert-file {cert}\ntls-key-file {key}\ntls-ca-cert-file {ca}\n\
+                     user default off\nuser flightbook on >{DAEMON_PASSWORD} ~* &* +@all\n",
+                    cert = tls.join("server.pem").display(),
+                    key = tls.join("server.key").display(),
+                    ca = tls.join("ca.pem").display(),
+                );
+                let config_file = self.dir.join("redis.conf");
+                std::fs::write(&config_file, config).expect("writing redis.conf");
                 let child = Command::new("redis-server")
-                    .args(["--port", &port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+                    .arg(&config_file)
                     .stdin(Stdio::null())
                     .stdout(log())
                     .stderr(log())
@@ -189,7 +245,11 @@ impl Daemon {
             }
             Kind::Postgres => {
                 let dir = self.dir.clone();
-                let options = format!("-h 127.0.0.1 -p {port} -k {} -c fsync=off", dir.display());
+                let options = format!(
+                    "-h 127.0.0.1 -p {port} -k {dir} -c fsync=off -c ssl=on \
+                     -c ssl_cert_file={dir}/tls/server.pem -c ssl_key_file={dir}/tls/server.key",
+                    dir = dir.display()
+                );
                 let log = self.log();
                 let output = blocking(move || {
                     Self::pg_ctl(&dir, &["-w", "-t", "30", "-l", log.to_str().unwrap(), "-o", &options, "start"])
@@ -972,15 +1032,12 @@ async fn emulator_outage_in_its_own_process() {
 async fn slow_redis_is_a_quick_503_never_a_hang_and_recovers() {
     within(60, async {
         let base = TestStack::new().await;
-        let upstream: SocketAddr = {
-            let url = std::env::var("REDIS_URL").unwrap();
-            let host = url.trim_start_matches("redis://").split('/').next().unwrap().to_string();
-            tokio::net::lookup_host(host).await.unwrap().next().unwrap()
-        };
+        let url = std::env::var("REDIS_URL").unwrap();
+        let upstream: SocketAddr = tokio::net::lookup_host(address_of(&url)).await.unwrap().next().unwrap();
         let proxy = SlowProxy::start(upstream).await;
         let stack = stack_with(
             &base,
-            &[("REDIS_URL", format!("redis://{}", proxy.address)), ("DEPENDENCY_TIMEOUT_MS", "300".into())],
+            &[("REDIS_URL", with_address(&url, &proxy.address.to_string())), ("DEPENDENCY_TIMEOUT_MS", "300".into())],
         );
         let svc = stack.services.clone();
         let net = Network::new(&stack).await;
@@ -1029,20 +1086,9 @@ async fn slow_redis_is_a_quick_503_never_a_hang_and_recovers() {
 async fn slow_postgres_is_a_quick_503_over_http_never_a_hang_and_recovers() {
     within(60, async {
         let base = TestStack::new().await;
-        let config: tokio_postgres::Config = base.database_url.parse().unwrap();
-        let host = match &config.get_hosts()[0] {
-            tokio_postgres::config::Host::Tcp(host) => host.clone(),
-            other => panic!("expected a TCP host, got {other:?}"),
-        };
-        let port = config.get_ports().first().copied().unwrap_or(5432);
-        let upstream = tokio::net::lookup_host((host.as_str(), port)).await.unwrap().next().unwrap();
+        let upstream = tokio::net::lookup_host(address_of(&base.database_url)).await.unwrap().next().unwrap();
         let proxy = SlowProxy::start(upstream).await;
-        let through_proxy = format!(
-            "postgres://{}@{}/{}",
-            config.get_user().unwrap_or("postgres"),
-            proxy.address,
-            config.get_dbname().unwrap()
-        );
+        let through_proxy = with_address(&base.database_url, &proxy.address.to_string());
         let stack = stack_with(&base, &[("DATABASE_URL", through_proxy), ("DEPENDENCY_TIMEOUT_MS", "300".into())]);
         let net = Network::new(&base).await;
         let flight = net.flight("XY1", "AAA", "DDD", 6 * 60, 120, 250000).await;

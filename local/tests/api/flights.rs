@@ -289,7 +289,7 @@ async fn search_answers_from_postgres_when_redis_is_down() {
     let (stack, net, token) = setup().await;
     let id = net.flight("XY50", "AAA", "DDD", 6 * 60, 60, 1000).await;
     let mut env = stack.env.clone();
-    env.insert("REDIS_URL".into(), "redis://127.0.0.1:1".into());
+    env.insert("REDIS_URL".into(), "rediss://127.0.0.1:1".into());
     env.insert("DEPENDENCY_TIMEOUT_MS".into(), "500".into());
     let config = shared::Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok())).unwrap();
     let services = shared::Services::new(config).unwrap();

@@ -4,6 +4,7 @@
 mod auth;
 mod booking_inputs;
 mod bookings;
+mod data_path;
 mod faults;
 mod flights;
 mod gateway;

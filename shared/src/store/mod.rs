@@ -18,4 +18,5 @@ pub mod search_cache;
 pub mod seat_holds;
 pub mod tickets;
 pub mod timetable;
+pub mod tls;
 pub mod users;

@@ -1,10 +1,10 @@
 //! Postgres connection pool and schema migrations.
 
 use crate::config::Config;
+use crate::store::tls::{postgres_target, PostgresTarget};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::time::Duration;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::NoTls;
 
 mod embedded {
     refinery::embed_migrations!("../migrations");
@@ -17,19 +17,16 @@ pub fn pool(config: &Config) -> Result<Pool, String> {
     pool_from_url(&config.database_url, config.db_pool_size, config.dependency_timeout)
 }
 
+/// Session settings (`jit`, timeouts) are never sent as startup parameters:
+/// RDS Proxy and PgBouncer refuse `options`. They belong to the role (see
+/// the `role_settings` migration).
 pub fn pool_from_url(url: &str, size: usize, timeout: Duration) -> Result<Pool, String> {
-    let mut pg: tokio_postgres::Config =
-        url.parse().map_err(|e| format!("DATABASE_URL is not a valid Postgres URL: {e}"))?;
+    let PostgresTarget { config: mut pg, tls } = postgres_target(url)?;
     pg.connect_timeout(timeout);
     if pg.get_application_name().is_none() {
         pg.application_name("flightbook");
     }
-    // Short indexed queries only: JIT compilation costs more than it saves
-    // (400 ms on loading a day of the bench-scale schedule).
-    if pg.get_options().is_none() {
-        pg.options("-c jit=off");
-    }
-    let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Verified });
+    let manager = Manager::from_config(pg, tls, ManagerConfig { recycling_method: RecyclingMethod::Verified });
     Pool::builder(manager)
         .max_size(size.max(1))
         .runtime(Runtime::Tokio1)
@@ -40,8 +37,36 @@ pub fn pool_from_url(url: &str, size: usize, timeout: Duration) -> Result<Pool, 
         .map_err(|e| format!("cannot build the Postgres pool: {e}"))
 }
 
+/// One connection outside any pool (migrations, tools, tests), with the
+/// same TLS handling as the pool.
+pub async fn connect(url: &str) -> Result<tokio_postgres::Client, String> {
+    let PostgresTarget { config, tls } = postgres_target(url)?;
+    let (client, connection) = config.connect(tls).await.map_err(|e| describe(&e))?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "postgres connection closed");
+        }
+    });
+    Ok(client)
+}
+
+/// The error with its causes ("db error" alone says nothing).
+pub fn describe(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Applies pending migrations from `migrations/`. Safe to run repeatedly.
-pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<usize, refinery::Error> {
+/// Runs without the app role's statement and lock timeouts: a migration may
+/// rewrite a large table.
+pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    client.batch_execute("SET statement_timeout = 0; SET lock_timeout = 0").await?;
     let report = embedded::migrations::runner().run_async(client).await?;
     Ok(report.applied_migrations().len())
 }

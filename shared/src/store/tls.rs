@@ -1,0 +1,356 @@
+//! TLS to Postgres (RDS Proxy, PgBouncer) and Redis (ElastiCache) with
+//! rustls, configured as libpq and redis-cli users expect: `sslmode` and
+//! `sslrootcert` in `DATABASE_URL`, `rediss://` plus `REDIS_CA_FILE`.
+//! Without a CA file the webpki roots are trusted: they include the Amazon
+//! roots that RDS Proxy's and ElastiCache's certificates chain to.
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect};
+
+/// libpq's `sslmode`, all five values that matter on AWS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SslMode {
+    /// Plaintext only.
+    Disable,
+    /// TLS when the server offers it, unverified; plaintext otherwise (libpq's default).
+    Prefer,
+    /// TLS or nothing, unverified (verify-ca when a root certificate is named, as in libpq).
+    Require,
+    /// TLS with a certificate that chains to a trusted root, any host name.
+    VerifyCa,
+    /// TLS with a trusted certificate issued for the host connected to.
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(value: &str) -> Result<Self, String> {
+        Ok(match value {
+            "disable" => SslMode::Disable,
+            "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            other => {
+                return Err(format!(
+                    "sslmode={other} is not supported (use disable, prefer, require, verify-ca or verify-full)"
+                ))
+            }
+        })
+    }
+}
+
+/// A parsed `DATABASE_URL`: what tokio-postgres understands, plus the TLS
+/// settings it does not (verify-ca, verify-full, sslrootcert).
+pub struct PostgresTarget {
+    pub config: tokio_postgres::Config,
+    pub tls: PostgresTls,
+}
+
+/// Splits `sslmode` and `sslrootcert` out of a `postgres://` URL and builds
+/// the connector they ask for. A root certificate file is read here, once.
+pub fn postgres_target(url: &str) -> Result<PostgresTarget, String> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut mode = SslMode::Prefer;
+    let mut root_cert: Option<String> = None;
+    let mut kept = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let value = percent_decode(value);
+        match key {
+            "sslmode" => mode = SslMode::parse(&value)?,
+            "sslrootcert" => root_cert = Some(value),
+            _ => kept.push(pair),
+        }
+    }
+    let rest = if kept.is_empty() { base.to_string() } else { format!("{base}?{}", kept.join("&")) };
+    let mut config: tokio_postgres::Config =
+        rest.parse().map_err(|e| format!("DATABASE_URL is not a valid Postgres URL: {e}"))?;
+
+    // libpq: with a root certificate, `require` verifies the chain.
+    if mode == SslMode::Require && root_cert.as_deref().is_some_and(|c| c != "system") {
+        mode = SslMode::VerifyCa;
+    }
+    config.ssl_mode(match mode {
+        SslMode::Disable => tokio_postgres::config::SslMode::Disable,
+        SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+        _ => tokio_postgres::config::SslMode::Require,
+    });
+    let roots = match root_cert.as_deref() {
+        None | Some("system") => webpki_roots(),
+        Some(path) => roots_from_file(path, "sslrootcert")?,
+    };
+    let client = match mode {
+        SslMode::Disable | SslMode::Prefer | SslMode::Require => unverified_config(),
+        SslMode::VerifyCa => chain_only_config(roots)?,
+        SslMode::VerifyFull => verified_config(roots),
+    };
+    Ok(PostgresTarget { config, tls: PostgresTls { config: Arc::new(client) } })
+}
+
+/// The certificates of a PEM file (a private CA).
+pub fn roots_from_file(path: &str, what: &str) -> Result<RootCertStore, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("{what}: cannot read {path}: {e}"))?;
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(&pem) {
+        let cert = cert.map_err(|e| format!("{what}: {path} is not a PEM certificate file: {e}"))?;
+        roots.add(cert).map_err(|e| format!("{what}: a certificate in {path} is unusable: {e}"))?;
+    }
+    if roots.is_empty() {
+        return Err(format!("{what}: {path} holds no certificate"));
+    }
+    Ok(roots)
+}
+
+fn webpki_roots() -> RootCertStore {
+    RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }
+}
+
+/// The one crypto provider of the product (ring, as the AWS SDK's client).
+pub fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// Makes ring the process's default provider, for libraries (redis) that
+/// build their rustls configuration with the default. Idempotent.
+pub fn install_default_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+fn builder() -> rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier> {
+    ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default TLS versions")
+}
+
+fn verified_config(roots: RootCertStore) -> ClientConfig {
+    builder().with_root_certificates(roots).with_no_client_auth()
+}
+
+fn chain_only_config(roots: RootCertStore) -> Result<ClientConfig, String> {
+    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+        .build()
+        .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
+    Ok(builder().dangerous().with_custom_certificate_verifier(Arc::new(ChainOnly { inner })).with_no_client_auth())
+}
+
+fn unverified_config() -> ClientConfig {
+    builder()
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Unverified { provider: provider() }))
+        .with_no_client_auth()
+}
+
+/// `verify-ca`: the chain must lead to a trusted root; the name is not checked.
+#[derive(Debug)]
+struct ChainOnly {
+    inner: Arc<WebPkiServerVerifier>,
+}
+
+impl ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName | rustls::CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// `prefer` / `require`: encrypted, not authenticated, exactly as libpq.
+#[derive(Debug)]
+struct Unverified {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for Unverified {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// tokio-postgres' TLS hook, backed by tokio-rustls.
+#[derive(Clone)]
+pub struct PostgresTls {
+    config: Arc<ClientConfig>,
+}
+
+impl<S> MakeTlsConnect<S> for PostgresTls
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    type Stream = TlsStream<S>;
+    type TlsConnect = PostgresTlsConnect;
+    type Error = rustls::pki_types::InvalidDnsNameError;
+
+    fn make_tls_connect(&mut self, host: &str) -> Result<PostgresTlsConnect, Self::Error> {
+        let name = ServerName::try_from(host.to_string())?;
+        Ok(PostgresTlsConnect { config: self.config.clone(), name })
+    }
+}
+
+pub struct PostgresTlsConnect {
+    config: Arc<ClientConfig>,
+    name: ServerName<'static>,
+}
+
+impl<S> TlsConnect<S> for PostgresTlsConnect
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    type Stream = TlsStream<S>;
+    type Error = io::Error;
+    type Future = Pin<Box<dyn Future<Output = io::Result<TlsStream<S>>> + Send>>;
+
+    fn connect(self, stream: S) -> Self::Future {
+        let connector = tokio_rustls::TlsConnector::from(self.config);
+        Box::pin(async move { Ok(TlsStream(connector.connect(self.name, stream).await?)) })
+    }
+}
+
+/// A TLS connection to Postgres. No channel binding: SCRAM still
+/// authenticates both sides by password, and the certificate check is the
+/// verify modes' job.
+pub struct TlsStream<S>(tokio_rustls::client::TlsStream<S>);
+
+impl<S: AsyncRead + AsyncWrite + Unpin> tokio_postgres::tls::TlsStream for TlsStream<S> {
+    fn channel_binding(&self) -> ChannelBinding {
+        ChannelBinding::none()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<S> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<S> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().0).poll_shutdown(cx)
+    }
+}
+
+fn percent_decode(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio_postgres::config::SslMode as Wire;
+
+    #[test]
+    fn libpq_modes_map_to_what_is_sent() {
+        let mode = |url: &str| postgres_target(url).map(|t| t.config.get_ssl_mode());
+        assert_eq!(mode("postgres://u@h/db").unwrap(), Wire::Prefer, "libpq's default");
+        assert_eq!(mode("postgres://u@h/db?sslmode=disable").unwrap(), Wire::Disable);
+        for verified in ["require", "verify-ca", "verify-full"] {
+            assert_eq!(mode(&format!("postgres://u@h/db?sslmode={verified}")).unwrap(), Wire::Require);
+        }
+        let err = mode("postgres://u@h/db?sslmode=allow").err().unwrap();
+        assert!(err.contains("sslmode=allow"), "{err}");
+    }
+
+    #[test]
+    fn keeps_the_other_parameters_and_reads_the_root_certificate() {
+        let target = postgres_target("postgres://u:p@h:6432/db?application_name=x&sslmode=verify-full").unwrap();
+        assert_eq!(target.config.get_application_name(), Some("x"));
+        assert_eq!(target.config.get_ports(), [6432]);
+        let err = postgres_target("postgres://u@h/db?sslmode=verify-full&sslrootcert=%2Fno%2Fsuch.pem").err().unwrap();
+        assert!(err.contains("/no/such.pem"), "{err}");
+    }
+}
