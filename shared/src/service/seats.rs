@@ -213,7 +213,9 @@ pub async fn hold_seats(
     cap: usize,
 ) -> Result<Result<DateTime<Utc>, HoldOutcome>, ApiError> {
     let holds = svc.seat_holds();
-    for _ in 0..3 {
+    // Each round loads what Postgres sold since; under a burst of sales on
+    // one flight the copy can move again in between.
+    for _ in 0..8 {
         match holds.hold(flight_id, caller.user_id, hold_id, seats, svc.config.seat_hold_ttl, cap).await? {
             HoldOutcome::Held { expires_at_ms } => {
                 let expires = DateTime::from_timestamp_millis(expires_at_ms).unwrap_or_else(Utc::now);
