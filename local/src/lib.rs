@@ -8,6 +8,7 @@ pub mod gateway;
 pub mod provision;
 pub mod queues;
 pub mod registry;
+pub mod secrets;
 pub mod seed;
 pub mod template;
 pub mod testing;

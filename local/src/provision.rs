@@ -123,6 +123,12 @@ pub async fn provision_aws(template: &Template, aws: &AwsClients, prefix: &str) 
         }
         resources.refs.insert(table.logical_id.clone(), name);
     }
+
+    let secrets = crate::secrets::provision_secrets(template, aws, prefix, |k| std::env::var(k).ok()).await?;
+    for (logical_id, arn) in secrets {
+        resources.arns.insert(logical_id.clone(), arn.clone());
+        resources.refs.insert(logical_id, arn);
+    }
     Ok(resources)
 }
 
@@ -154,7 +160,20 @@ pub fn resolve_environment(
             env.insert(name.clone(), v);
         }
     }
+    strip_secret_passwords(&mut env);
     env
+}
+
+/// Where a URL's credentials are in Secrets Manager, the functions get the
+/// URL without its password (as the template gives it in AWS).
+pub fn strip_secret_passwords(env: &mut BTreeMap<String, String>) {
+    for (url, secret) in [("DATABASE_URL", "DATABASE_SECRET_ID"), ("REDIS_URL", "REDIS_AUTH_SECRET_ID")] {
+        if env.contains_key(secret) {
+            if let Some(value) = env.get_mut(url) {
+                *value = crate::secrets::without_password(value);
+            }
+        }
+    }
 }
 
 fn substitute(text: &str, lookup: &impl Fn(&str) -> Option<String>) -> Option<String> {

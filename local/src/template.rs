@@ -20,6 +20,16 @@ pub struct Function {
     pub package: String,
     pub sqs_sources: Vec<SqsSource>,
     pub schedules: Vec<String>,
+    /// Variables this function has beyond the Globals.
+    pub environment: BTreeMap<String, EnvValue>,
+}
+
+/// An `AWS::SecretsManager::Secret` of the template.
+#[derive(Clone, Debug)]
+pub struct Secret {
+    pub logical_id: String,
+    /// `GenerateSecretString`'s template and the key its password goes under.
+    pub generate: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug)]
@@ -69,7 +79,10 @@ pub struct Template {
     pub topics: Vec<String>,
     pub subscriptions: Vec<Subscription>,
     pub tables: Vec<Table>,
+    pub secrets: Vec<Secret>,
     pub parameters: BTreeMap<String, String>,
+    /// The Globals' variables and, after them, every function's own: the
+    /// local gateway is every function in one process.
     pub environment: BTreeMap<String, EnvValue>,
 }
 
@@ -110,6 +123,24 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
+fn parse_variables(variables: Option<&serde_yaml::Mapping>) -> anyhow::Result<BTreeMap<String, EnvValue>> {
+    let mut environment = BTreeMap::new();
+    for (name, value) in variables.into_iter().flatten() {
+        let name = name.as_str().ok_or_else(|| anyhow!("environment variable name is not a string"))?;
+        let parsed = if let Some(target) = tagged_target(value, "!Ref") {
+            EnvValue::Ref(target)
+        } else if let Some(sub) = tagged_target(value, "!Sub") {
+            EnvValue::Sub(sub)
+        } else if let Some(literal) = scalar(value) {
+            EnvValue::Literal(literal)
+        } else {
+            bail!("environment variable {name}: unsupported value {value:?}");
+        };
+        environment.insert(name.to_string(), parsed);
+    }
+    Ok(environment)
+}
+
 impl Template {
     pub fn load(path: impl AsRef<Path>) -> anyhow::Result<Self> {
         let path = path.as_ref();
@@ -135,19 +166,7 @@ impl Template {
             .and_then(|f| f.get("Environment"))
             .and_then(|e| e.get("Variables"))
             .and_then(Value::as_mapping);
-        for (name, value) in variables.into_iter().flatten() {
-            let name = name.as_str().ok_or_else(|| anyhow!("environment variable name is not a string"))?;
-            let parsed = if let Some(target) = tagged_target(value, "!Ref") {
-                EnvValue::Ref(target)
-            } else if let Some(sub) = tagged_target(value, "!Sub") {
-                EnvValue::Sub(sub)
-            } else if let Some(literal) = scalar(value) {
-                EnvValue::Literal(literal)
-            } else {
-                bail!("environment variable {name}: unsupported value {value:?}");
-            };
-            template.environment.insert(name.to_string(), parsed);
-        }
+        template.environment = parse_variables(variables)?;
 
         let resources = doc.get("Resources").and_then(Value::as_mapping).ok_or_else(|| anyhow!("no Resources"))?;
         for (logical_id, resource) in resources {
@@ -172,6 +191,14 @@ impl Template {
                     });
                 }
                 "AWS::SNS::Topic" => template.topics.push(logical_id),
+                "AWS::SecretsManager::Secret" => {
+                    let generate = props.get("GenerateSecretString").map(|g| {
+                        let text = g.get("SecretStringTemplate").and_then(Value::as_str).unwrap_or("{}").to_string();
+                        let key = g.get("GenerateStringKey").and_then(Value::as_str).unwrap_or("password").to_string();
+                        (text, key)
+                    });
+                    template.secrets.push(Secret { logical_id, generate });
+                }
                 "AWS::SNS::Subscription" => {
                     let topic = props.get("TopicArn").and_then(|v| tagged_target(v, "!Ref"));
                     let queue = props.get("Endpoint").and_then(get_att_resource);
@@ -209,6 +236,11 @@ impl Template {
                 _ => {}
             }
         }
+        for function in &template.functions {
+            for (name, value) in &function.environment {
+                template.environment.insert(name.clone(), value.clone());
+            }
+        }
         Ok(template)
     }
 
@@ -223,6 +255,9 @@ impl Template {
             package: package.clone(),
             sqs_sources: vec![],
             schedules: vec![],
+            environment: parse_variables(
+                props.get("Environment").and_then(|e| e.get("Variables")).and_then(Value::as_mapping),
+            )?,
         };
         for (_, event) in props.get("Events").and_then(Value::as_mapping).into_iter().flatten() {
             let kind = event.get("Type").and_then(Value::as_str).unwrap_or_default();

@@ -68,6 +68,7 @@ impl TestStack {
             }
         }
         env.insert("DATABASE_URL".into(), database_url.clone());
+        crate::provision::strip_secret_passwords(&mut env);
         env.insert("REDIS_KEY_PREFIX".into(), prefix.clone());
         // One process plays every function and consumer at once.
         env.insert("DB_POOL_SIZE".into(), LOCAL_POOL_SIZE.to_string());

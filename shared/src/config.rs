@@ -11,6 +11,13 @@ pub struct Config {
     pub redis_url: String,
     /// PEM file of a private CA that signed Redis's certificate (`rediss://`).
     pub redis_ca_file: Option<String>,
+    /// Secrets Manager secret with the database user's password (RDS
+    /// format: `{"username", "password"}`); read when a connection opens.
+    pub database_secret_id: Option<String>,
+    /// Secrets Manager secret with the Redis (ElastiCache RBAC) user and password.
+    pub redis_auth_secret_id: Option<String>,
+    /// How long a secret read from Secrets Manager is used before it is read again.
+    pub secrets_ttl: Duration,
     /// Prepended to every Redis key, so tests and stages can share one server.
     pub redis_key_prefix: String,
     pub jwt: JwtConfig,
@@ -35,23 +42,34 @@ pub struct Config {
     pub payment_rate_per_minute: u64,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct JwtConfig {
-    /// PKCS#8 or PKCS#1 PEM of the RSA signing key.
-    pub private_key_pem: String,
+    pub keys: JwtKeys,
     pub issuer: String,
     pub audience: String,
     pub ttl: Duration,
 }
 
-impl std::fmt::Debug for JwtConfig {
+/// Where the token keys come from.
+#[derive(Clone)]
+pub enum JwtKeys {
+    /// PKCS#8 or PKCS#1 PEM of one RSA key that signs and verifies
+    /// (`JWT_PRIVATE_KEY` / `JWT_PRIVATE_KEY_FILE`: local runs and tests).
+    PrivateKey(String),
+    /// Secrets Manager ids (`auth::keys`): the JWKS every function reads
+    /// (`JWT_PUBLIC_KEYS_SECRET_ID`) and the signing key only the signing
+    /// functions are given (`JWT_SIGNING_KEY_SECRET_ID`).
+    Secrets { signing: Option<String>, public: String },
+}
+
+impl std::fmt::Debug for JwtKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtConfig")
-            .field("private_key_pem", &"<redacted>")
-            .field("issuer", &self.issuer)
-            .field("audience", &self.audience)
-            .field("ttl", &self.ttl)
-            .finish()
+        match self {
+            JwtKeys::PrivateKey(_) => f.write_str("PrivateKey(<redacted>)"),
+            JwtKeys::Secrets { signing, public } => {
+                f.debug_struct("Secrets").field("signing", signing).field("public", public).finish()
+            }
+        }
     }
 }
 
@@ -88,22 +106,29 @@ impl Config {
 
         let database_url = required("DATABASE_URL")?;
         let redis_url = required("REDIS_URL")?;
-        let private_key_pem = match (optional("JWT_PRIVATE_KEY"), optional("JWT_PRIVATE_KEY_FILE")) {
-            (Some(pem), _) => pem,
-            (None, Some(path)) => std::fs::read_to_string(&path).map_err(|e| ConfigError::Invalid {
-                name: "JWT_PRIVATE_KEY_FILE",
-                reason: format!("cannot read {path}: {e}"),
-            })?,
-            (None, None) => return Err(ConfigError::Missing("JWT_PRIVATE_KEY")),
+        let keys = match (
+            optional("JWT_PUBLIC_KEYS_SECRET_ID"),
+            optional("JWT_PRIVATE_KEY"),
+            optional("JWT_PRIVATE_KEY_FILE"),
+        ) {
+            (Some(public), _, _) => JwtKeys::Secrets { signing: optional("JWT_SIGNING_KEY_SECRET_ID"), public },
+            (None, Some(pem), _) => JwtKeys::PrivateKey(pem),
+            (None, None, Some(path)) => JwtKeys::PrivateKey(std::fs::read_to_string(&path).map_err(|e| {
+                ConfigError::Invalid { name: "JWT_PRIVATE_KEY_FILE", reason: format!("cannot read {path}: {e}") }
+            })?),
+            (None, None, None) => return Err(ConfigError::Missing("JWT_PUBLIC_KEYS_SECRET_ID")),
         };
 
         Ok(Config {
             database_url,
             redis_url,
             redis_ca_file: optional("REDIS_CA_FILE"),
+            database_secret_id: optional("DATABASE_SECRET_ID"),
+            redis_auth_secret_id: optional("REDIS_AUTH_SECRET_ID"),
+            secrets_ttl: Duration::from_secs(number("SECRETS_TTL_SECONDS", 300)?),
             redis_key_prefix: optional("REDIS_KEY_PREFIX").unwrap_or_else(|| "fb".into()),
             jwt: JwtConfig {
-                private_key_pem,
+                keys,
                 issuer: optional("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.into()),
                 audience: optional("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.into()),
                 ttl: Duration::from_secs(number("JWT_TTL_SECONDS", 3600)?),
@@ -166,6 +191,6 @@ mod tests {
         assert_eq!(cfg.jwt.ttl, Duration::from_secs(3600));
         assert_eq!(cfg.jwt.issuer, DEFAULT_ISSUER);
         assert!(cfg.ticketing_queue_url.is_none());
-        assert!(!format!("{:?}", cfg.jwt).contains("pem\""));
+        assert!(!format!("{:?}", cfg.jwt).contains("pem"), "{:?}", cfg.jwt);
     }
 }

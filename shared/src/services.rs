@@ -9,11 +9,13 @@ use crate::store::aws::{AwsClients, LazyAws};
 use crate::store::flights::{DirectoryCache, FlightCatalog};
 use crate::store::redis::RedisStore;
 use crate::store::search_cache::{RecentPages, SearchCache};
+use crate::store::secrets::SecretStore;
 use crate::store::timetable::Timetable;
 use crate::ApiError;
 use deadpool_postgres::Pool;
 use lambda_http::{Body, Request, Response};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Services {
@@ -28,14 +30,18 @@ pub struct Services {
     pub timetable: Timetable,
     /// Search pages answered lately, reused while Redis's epoch stands.
     pub recent_pages: RecentPages,
+    /// Secrets read at run time (database password, token keys).
+    pub secrets: Arc<SecretStore>,
     aws: LazyAws,
 }
 
 impl Services {
     pub fn new(config: Config) -> Result<Self, String> {
+        let secrets = Arc::new(SecretStore::new(config.secrets_ttl));
         Ok(Services {
-            db: crate::store::postgres::pool(&config)?,
-            redis: RedisStore::new(&config)?,
+            db: crate::store::postgres::pool(&config, secrets.clone())?,
+            redis: RedisStore::new(&config, secrets.clone())?,
+            secrets,
             tokens: TokenService::from_config(&config.jwt)?,
             aws: LazyAws::default(),
             directory: DirectoryCache::default(),
@@ -66,9 +72,18 @@ impl Services {
         SearchCache::new(&self.redis, self.config.search_cache_ttl)
     }
 
-    /// The caller, from the request's bearer token.
-    pub fn caller(&self, req: &Request) -> Result<Caller, ApiError> {
-        crate::http::auth::authenticate(req, self.tokens.verifier())
+    /// The caller, from the request's bearer token (verified with the keys
+    /// Secrets Manager holds now, read again after their TTL).
+    pub async fn caller(&self, req: &Request) -> Result<Caller, ApiError> {
+        let token = crate::http::auth::bearer_token(req)?;
+        let claims = self.tokens.verify_current(token, &self.secrets).await?;
+        crate::http::auth::caller_of(claims)
+    }
+
+    /// Before signing or publishing keys: the keys as Secrets Manager holds them now.
+    pub async fn current_keys(&self) -> Result<&TokenService, ApiError> {
+        self.tokens.refresh(&self.secrets).await?;
+        Ok(&self.tokens)
     }
 
     /// Handler deadline: under the function timeout, so a slow dependency

@@ -8,7 +8,7 @@ use shared::{ApiError, Services};
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
         let document = match req.uri().path().trim_end_matches('/') {
-            path if path.ends_with("/jwks.json") => svc.tokens.jwks(),
+            path if path.ends_with("/jwks.json") => svc.current_keys().await?.jwks(),
             path if path.ends_with("/openid-configuration") => svc.tokens.openid_configuration(),
             other => return Err(ApiError::not_found(format!("no document at {other}"))),
         };

@@ -21,7 +21,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let meta = RequestMeta::of(&req);
         let input = LogIn { email: &body.email, password: &body.password, client_ip: meta.source_ip.as_deref() };
         let throttle = RedisLoginThrottle::new(&svc.redis);
-        let (user, token) = log_in(&PgUsers::new(&svc.db), &throttle, &svc.tokens, input).await?;
+        let (user, token) = log_in(&PgUsers::new(&svc.db), &throttle, svc.current_keys().await?, input).await?;
         Ok(http::json(&http::token_json(&user, &token)))
     })
     .await

@@ -7,7 +7,7 @@ use shared::{ApiError, Services};
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let user = PgUsers::new(&svc.db)
             .find_by_id(caller.user_id)
             .await?

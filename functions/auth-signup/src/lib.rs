@@ -18,7 +18,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let body: SignUpBody = json_body(&req)?;
         let input = SignUp { name: &body.name, email: &body.email, password: &body.password };
-        let (user, token) = sign_up(&PgUsers::new(&svc.db), &svc.tokens, input).await?;
+        let (user, token) = sign_up(&PgUsers::new(&svc.db), svc.current_keys().await?, input).await?;
         Ok(http::json_with_status(http::StatusCode::CREATED, &http::token_json(&user, &token)))
     })
     .await

@@ -92,7 +92,7 @@ fn to_request(body: CreateBody) -> Result<CreateBooking, ApiError> {
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let body: CreateBody = json_body(&req)?;
         caller.ensure_self(body.user_id)?;
         let request = to_request(body)?;

@@ -9,7 +9,7 @@ use shared::Services;
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let booking_id = path_id(&req, "bookingId")?;
         let has_user = req.path_parameters_ref().is_some_and(|p| p.first("userId").is_some());
         if has_user {

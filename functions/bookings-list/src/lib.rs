@@ -7,7 +7,7 @@ use shared::Services;
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let limit = http::page_limit(&req)?;
         Ok(http::json(&list_bookings(svc, &caller, limit, query_param(&req, "cursor")).await?))
     })

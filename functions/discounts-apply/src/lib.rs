@@ -17,7 +17,7 @@ struct ApplyBody {
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let body: ApplyBody = json_body(&req)?;
         caller.ensure_self(body.user_id)?;
         Ok(http::json(&apply_discount(svc, &caller, body.booking_id.0, &body.code).await?))

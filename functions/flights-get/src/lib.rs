@@ -8,7 +8,7 @@ use shared::Services;
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        svc.caller(&req)?;
+        svc.caller(&req).await?;
         let flight_id = path_id(&req, "flightId")?;
         Ok(http::json(&flight_view(svc, flight_id).await?))
     })

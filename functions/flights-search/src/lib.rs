@@ -8,7 +8,7 @@ use shared::Services;
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        svc.caller(&req)?;
+        svc.caller(&req).await?;
         let request = SearchRequest::parse(|name| query_param(&req, name))?;
         let result = search(svc, &request).await?;
         let mut response = Response::builder()

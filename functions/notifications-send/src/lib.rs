@@ -19,7 +19,7 @@ struct SendBody {
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let body: SendBody = json_body(&req)?;
         let sent = send_message(svc, &caller, body.user_id.map(|Id(id)| id), body.channel, &body.message).await?;
         Ok(http::json_with_status(

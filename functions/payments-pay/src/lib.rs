@@ -57,7 +57,7 @@ fn payment_method(body: &PayBody) -> Result<PaymentMethod, ApiError> {
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let body: PayBody = json_body(&req)?;
         caller.ensure_self(body.user_id)?;
         let expected_amount = match &body.amount {

@@ -8,7 +8,7 @@ use shared::Services;
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let flight_id = path_id(&req, "flightId")?;
         Ok(http::json_text(seat_map(svc, &caller, flight_id).await?))
     })

@@ -18,7 +18,7 @@ struct LockBody {
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let body: LockBody = json_body(&req)?;
         caller.ensure_self(body.user_id)?;
         let seats = match (body.seat_numbers, body.seat_number) {

@@ -19,7 +19,7 @@ struct ReleaseBody {
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let body: ReleaseBody = json_body(&req)?;
         caller.ensure_self(body.user_id)?;
         let seats = body.seat_numbers.or(body.seat_number.map(|s| vec![s]));

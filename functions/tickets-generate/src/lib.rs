@@ -18,7 +18,7 @@ struct GenerateBody {
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let body: GenerateBody = json_body(&req)?;
         let Id(booking_id) = body
             .booking_id

@@ -8,7 +8,7 @@ use shared::Services;
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let ticket_id = path_id(&req, "ticketId")?;
         Ok(http::json(&ticket(svc, &caller, ticket_id).await?))
     })

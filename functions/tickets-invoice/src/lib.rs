@@ -18,7 +18,7 @@ fn wants_pdf(req: &Request) -> bool {
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     svc.serve(req, |req| async move {
-        let caller = svc.caller(&req)?;
+        let caller = svc.caller(&req).await?;
         let ticket_id = path_id(&req, "ticketId")?;
         let invoice = invoice_of_ticket(svc, &caller, ticket_id).await?;
         if !wants_pdf(&req) {

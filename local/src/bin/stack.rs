@@ -10,6 +10,11 @@
 //! - `bench-seed [--days 7] [--airports 500] [--flights-per-day 50000]`:
 //!   loads the large synthetic network the search benchmarks run on.
 //! - `admin`: creates or resets the admin from `ADMIN_EMAIL` / `ADMIN_PASSWORD`.
+//! - `jwt-keys init|rotate|retire --signing ID --public ID [--key-file PEM]`:
+//!   the token keys in Secrets Manager (the emulator's, or AWS's with the
+//!   caller's `AWS_*` credentials): `init` puts a first key into empty
+//!   secrets, `rotate` makes a new key the signing key and keeps the
+//!   previous one published, `retire` unpublishes the previous key.
 
 use anyhow::{bail, Context};
 use local_stack::provision::{provision_aws, resolve_environment};
@@ -32,7 +37,8 @@ async fn main() -> anyhow::Result<()> {
         Some("seed") => seed(&args).await,
         Some("bench-seed") => bench_seed(&args).await,
         Some("admin") => admin().await,
-        _ => bail!("usage: stack provision [--template T] [--env-out FILE] [--test-template] | seed [--days N] | bench-seed [--days N] [--airports N] [--flights-per-day N] | admin"),
+        Some("jwt-keys") => jwt_keys(&args).await,
+        _ => bail!("usage: stack provision [--template T] [--env-out FILE] [--test-template] | seed [--days N] | bench-seed [--days N] [--airports N] [--flights-per-day N] | admin | jwt-keys init|rotate|retire --signing ID --public ID [--key-file PEM]"),
     }
 }
 
@@ -120,5 +126,39 @@ async fn admin() -> anyhow::Result<()> {
     let admin =
         shared::auth::accounts::ensure_admin(&users, &email, &password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("admin: {} (user id {})", admin.email, admin.id);
+    Ok(())
+}
+
+async fn jwt_keys(args: &[String]) -> anyhow::Result<()> {
+    use local_stack::secrets;
+    let signing = flag_value(args, "--signing").context("--signing SECRET_ID is required")?;
+    let public = flag_value(args, "--public").context("--public SECRET_ID is required")?;
+    let key = match flag_value(args, "--key-file") {
+        Some(path) => Some(std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?),
+        None => None,
+    };
+    let aws = shared::store::aws::load().await;
+    match args.get(1).map(String::as_str) {
+        Some("init") => {
+            let made = secrets::init_token_keys(&aws, &signing, &public, key.as_deref()).await?;
+            println!(
+                "{}",
+                if made { "jwt-keys: first key stored" } else { "jwt-keys: keys already there; nothing changed" }
+            );
+        }
+        Some("rotate") => {
+            let pem = match key {
+                Some(pem) => pem,
+                None => shared::auth::keys::generate_private_pem().map_err(anyhow::Error::msg)?,
+            };
+            let kid = secrets::rotate_token_keys(&aws, &signing, &public, &pem).await?;
+            println!("jwt-keys: {kid} signs from now on; the previous key verifies until `retire`");
+        }
+        Some("retire") => {
+            secrets::retire_previous_token_key(&aws, &signing, &public).await?;
+            println!("jwt-keys: only the signing key is published; the previous key's tokens are refused");
+        }
+        _ => bail!("usage: stack jwt-keys init|rotate|retire --signing ID --public ID [--key-file PEM]"),
+    }
     Ok(())
 }

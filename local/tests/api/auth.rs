@@ -15,7 +15,7 @@ async fn walkthrough_signup_and_login_first_customer_is_user_1() {
     assert_eq!(doc["user"]["email"], "john@example.com");
     assert_eq!(doc["user"]["role"], "customer");
     assert!(doc["user"].get("passwordHash").is_none() && !doc.to_string().contains("argon2"));
-    let claims = stack.services.tokens.verifier().verify(doc["token"].as_str().unwrap()).unwrap();
+    let claims = stack.services.tokens.verify(doc["token"].as_str().unwrap()).unwrap();
     assert_eq!(claims.sub, "1");
 
     let response = login(&stack, "john@example.com", "test123").await;
@@ -30,7 +30,7 @@ async fn walkthrough_signup_and_login_first_customer_is_user_1() {
     // The admin logs in with the admin role.
     let response = login(&stack, "ADMIN@flightbook.local ", "admin-change-me-42").await;
     let token = body_json(&response)["token"].as_str().unwrap().to_string();
-    assert_eq!(stack.services.tokens.verifier().verify(&token).unwrap().role, shared::auth::tokens::Role::Admin);
+    assert_eq!(stack.services.tokens.verify(&token).unwrap().role, shared::auth::tokens::Role::Admin);
 }
 
 #[tokio::test]
@@ -194,7 +194,7 @@ async fn jwks_verifies_the_issued_tokens() {
     let decoding =
         jsonwebtoken::DecodingKey::from_rsa_components(key["n"].as_str().unwrap(), key["e"].as_str().unwrap()).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
-    validation.set_audience(&["flightbook-api"]);
+    validation.set_audience(&[stack.services.config.jwt.audience.as_str()]);
     let data = jsonwebtoken::decode::<serde_json::Value>(&token, &decoding, &validation).unwrap();
     assert_eq!(data.claims["role"], "customer");
 
@@ -208,7 +208,7 @@ async fn jwks_verifies_the_issued_tokens() {
 
 /// The login throttle's keys in Redis, for this test's prefix.
 async fn throttle_keys(stack: &TestStack) -> Vec<String> {
-    let mut conn = stack.services.redis.connection();
+    let mut conn = stack.services.redis.connection().await.unwrap();
     let pattern = format!("{}:login-attempts:*", stack.prefix);
     let mut keys: Vec<String> = redis::cmd("KEYS").arg(&pattern).query_async(&mut conn).await.unwrap();
     keys.sort();
@@ -241,7 +241,7 @@ async fn throttle_keys_are_fixed_size_hashes_of_the_normalised_email() {
         let id = key.strip_prefix(&prefix).unwrap().split_once(':').unwrap().1;
         assert!(id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()), "not a hash: {key}");
     }
-    let mut conn = stack.services.redis.connection();
+    let mut conn = stack.services.redis.connection().await.unwrap();
     let email_key = keys.iter().find(|k| k.contains(":email:")).unwrap();
     let count: i64 = redis::cmd("GET").arg(email_key).query_async(&mut conn).await.unwrap();
     assert_eq!(count, 2, "both spellings count against one email");

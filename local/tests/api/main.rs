@@ -13,6 +13,7 @@ mod notifications;
 mod openapi;
 mod payments;
 mod races;
+mod secrets;
 mod security;
 mod seed;
 mod support;

@@ -169,11 +169,13 @@ async fn the_document_is_served_without_a_token() {
 // ---- what local/fuzz found, kept fixed ------------------------------------
 
 #[tokio::test]
-async fn a_login_email_postgres_cannot_store_is_a_401_not_a_500() {
+async fn a_login_email_postgres_cannot_store_is_a_400_not_a_500() {
     let stack = TestStack::new().await;
-    // A NUL byte passed email validation's fallback straight to a Postgres query.
+    // A NUL byte once reached a Postgres query; a malformed email is now
+    // refused before any store is asked.
     let response = login(&stack, "john\u{0}@example.com", "test123").await;
-    assert_problem(&response, 401, "UNAUTHORIZED");
+    let doc = assert_problem(&response, 400, "INVALID_FIELD");
+    assert!(doc["detail"].as_str().unwrap().starts_with("email:"), "{doc}");
 }
 
 #[tokio::test]

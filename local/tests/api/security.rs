@@ -473,7 +473,7 @@ fn forged_tokens(stack: &TestStack, jwks: &Value, user: i64, valid: &str) -> Vec
     };
     let good_claims = claims(now + 3600, &config.issuer, &config.audience);
     // Sanity: the key and claims used here make a token the API accepts.
-    assert!(stack.services.tokens.verifier().verify(&rs256(&good_claims)).is_ok());
+    assert!(stack.services.tokens.verify(&rs256(&good_claims)).is_ok());
 
     let (spki, pkcs1) = public_key_pems(jwks);
     let decoding = jsonwebtoken::DecodingKey::from_rsa_pem(spki.as_bytes()).unwrap();
@@ -1068,14 +1068,26 @@ fn no_private_key_or_cloud_credential_is_tracked_and_the_template_resolves_secre
 
     let template = local_stack::template::Template::load(local_stack::testing::template_path()).unwrap();
     use local_stack::template::EnvValue;
-    for name in ["DATABASE_URL", "JWT_PRIVATE_KEY"] {
-        match template.environment.get(name) {
-            Some(EnvValue::Sub(text)) => {
-                assert!(text.starts_with("{{resolve:secretsmanager:") && text.ends_with("}}"), "{name}: {text}")
-            }
-            other => panic!("{name} must be a Secrets Manager reference, is {other:?}"),
-        }
+    // No secret in any function's configuration: not even a dynamic
+    // reference, which CloudFormation resolves into the plain variable.
+    let text = std::fs::read_to_string(local_stack::testing::template_path()).unwrap();
+    assert!(
+        !text.contains("{{resolve:"),
+        "a {{{{resolve:...}}}} reference puts a secret into a function's configuration"
+    );
+    for name in ["DATABASE_SECRET_ID", "REDIS_AUTH_SECRET_ID", "JWT_PUBLIC_KEYS_SECRET_ID"] {
+        assert!(matches!(template.environment.get(name), Some(EnvValue::Ref(_))), "{name} must name a secret");
     }
+    assert!(!template.environment.keys().any(|k| k.starts_with("JWT_PRIVATE_KEY")), "a private key in the template");
+    // Only the signing functions are given (and may read) the signing key.
+    let signers: Vec<&str> = template
+        .functions
+        .iter()
+        .filter(|f| f.environment.contains_key("JWT_SIGNING_KEY_SECRET_ID"))
+        .map(|f| f.package.as_str())
+        .collect();
+    assert_eq!(signers, ["auth-signup", "auth-login"]);
+    assert_eq!(text.matches("!Ref SigningKeyPolicy").count(), 2, "the signing key policy is for the two signers only");
     for (name, value) in &template.environment {
         let sensitive =
             ["PASSWORD", "SECRET", "PRIVATE", "TOKEN", "DATABASE_URL", "CREDENTIAL"].iter().any(|s| name.contains(s));
@@ -1086,13 +1098,21 @@ fn no_private_key_or_cloud_credential_is_tracked_and_the_template_resolves_secre
         };
         assert!(!(sensitive && literal.is_some()), "{name} is a literal in the template: {literal:?}");
         if let Some(v) = literal {
-            assert!(!(v.contains("://") && v.contains('@')), "{name} carries credentials: {v}");
+            assert!(!has_password(v), "{name} carries credentials: {v}");
         }
     }
     for (name, default) in &template.parameters {
-        assert!(!(default.contains("://") && default.contains('@')), "parameter {name} default carries credentials");
+        assert!(!has_password(default), "parameter {name} default carries a password");
         assert!(!default.contains(&begin), "parameter {name} default is a key");
     }
+}
+
+/// A URL with `user:password@`.
+fn has_password(value: &str) -> bool {
+    value.split_once("://").is_some_and(|(_, rest)| {
+        let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+        authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
+    })
 }
 
 // --------------------------------------------------------------------- logs

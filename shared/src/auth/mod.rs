@@ -1,5 +1,6 @@
 //! Credentials: password hashing and signed access tokens.
 
 pub mod accounts;
+pub mod keys;
 pub mod password;
 pub mod tokens;

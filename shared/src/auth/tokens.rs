@@ -1,19 +1,17 @@
 //! RS256 access tokens. Asymmetric so API Gateway's JWT authorizer (and any
 //! other service) can verify them from the public JWKS without the secret.
 
-use crate::config::JwtConfig;
+use crate::auth::keys::{KeyRing, SigningKeySecret};
+use crate::config::{JwtConfig, JwtKeys};
+use crate::store::secrets::SecretStore;
 use crate::ApiError;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::traits::PublicKeyParts;
-use rsa::{RsaPrivateKey, RsaPublicKey};
+use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,20 +65,23 @@ pub struct IssuedToken {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Signs and verifies tokens with one RSA key pair.
+/// Signs and verifies tokens. The keys come from `JWT_PRIVATE_KEY` (one key
+/// that signs and verifies: local runs and tests) or from Secrets Manager
+/// (`keys`), read on first use and again after `SECRETS_TTL_SECONDS`.
 pub struct TokenService {
-    encoding: EncodingKey,
-    verifier: TokenVerifier,
     config: JwtConfig,
-    public_jwk: Value,
-}
-
-/// The verifying half, enough for every authenticated route.
-pub struct TokenVerifier {
-    decoding: DecodingKey,
     validation: Validation,
+    ring: RwLock<Arc<KeyRing>>,
+    /// When the ring was read from the secrets; `None` before the first read.
+    loaded_at: Mutex<Option<Instant>>,
+    /// When a token with an unknown kid last made us read the JWKS again.
+    forced_at: Mutex<Option<Instant>>,
     verified: VerifiedTokens,
 }
+
+/// At most one extra JWKS read per this interval for unknown kids, so
+/// garbage tokens cannot turn into Secrets Manager traffic.
+const UNKNOWN_KID_REFRESH: Duration = Duration::from_secs(10);
 
 /// Tokens this instance has already verified, by the SHA-256 of the whole
 /// token: an RS256 check costs ~185 µs of CPU and a client sends the same
@@ -101,6 +102,10 @@ impl VerifiedTokens {
         entries.get(digest).filter(|claims| claims.exp + leeway >= now).cloned()
     }
 
+    fn clear(&self) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     fn put(&self, digest: [u8; 32], claims: &Claims) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= VERIFIED_TOKENS_MAX {
@@ -112,41 +117,126 @@ impl VerifiedTokens {
 
 impl TokenService {
     pub fn from_config(config: &JwtConfig) -> Result<Self, String> {
-        let pem = config.private_key_pem.trim();
-        let private = RsaPrivateKey::from_pkcs8_pem(pem)
-            .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
-            .map_err(|e| format!("JWT private key is not an RSA PEM key: {e}"))?;
-        if private.size() < 256 {
-            return Err("JWT private key must be at least 2048 bits".into());
-        }
-        let public = RsaPublicKey::from(&private);
-        let n = URL_SAFE_NO_PAD.encode(public.n().to_bytes_be());
-        let e = URL_SAFE_NO_PAD.encode(public.e().to_bytes_be());
-        // RFC 7638 thumbprint: members in lexicographic order, no spaces.
-        let thumbprint_input = format!(r#"{{"e":"{e}","kty":"RSA","n":"{n}"}}"#);
-        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(thumbprint_input.as_bytes()));
-        let encoding = EncodingKey::from_rsa_pem(pem.as_bytes()).map_err(|e| format!("JWT private key: {e}"))?;
-        let decoding = DecodingKey::from_rsa_raw_components(&public.n().to_bytes_be(), &public.e().to_bytes_be());
-
+        let ring = match &config.keys {
+            JwtKeys::PrivateKey(pem) => KeyRing::from_private_pem(pem)?,
+            // Read on first use (`refresh`): no network during cold start.
+            JwtKeys::Secrets { .. } => KeyRing::empty(),
+        };
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[&config.issuer]);
         validation.set_audience(&[&config.audience]);
         validation.set_required_spec_claims(&["exp", "iat", "sub", "iss", "aud"]);
         validation.leeway = 30;
-
         Ok(TokenService {
-            encoding,
-            verifier: TokenVerifier { decoding, validation, verified: VerifiedTokens::default() },
             config: config.clone(),
-            public_jwk: json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": n, "e": e}),
+            validation,
+            ring: RwLock::new(Arc::new(ring)),
+            loaded_at: Mutex::new(None),
+            forced_at: Mutex::new(None),
+            verified: VerifiedTokens::default(),
         })
+    }
+
+    fn ring(&self) -> Arc<KeyRing> {
+        self.ring.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reads the keys from Secrets Manager when they are older than the
+    /// secrets' TTL (nothing to do with a configured private key). A failed
+    /// read keeps the keys already held; with none held it is a `503`.
+    pub async fn refresh(&self, secrets: &SecretStore) -> Result<(), ApiError> {
+        self.refresh_with(secrets, false).await
+    }
+
+    /// `force`: now, and past Secrets Manager's per-instance cache too.
+    async fn refresh_with(&self, secrets: &SecretStore, force: bool) -> Result<(), ApiError> {
+        let JwtKeys::Secrets { signing, public } = &self.config.keys else { return Ok(()) };
+        let loaded_at = *self.loaded_at.lock().unwrap_or_else(|e| e.into_inner());
+        if !force && loaded_at.is_some_and(|at| at.elapsed() < secrets.ttl()) {
+            return Ok(());
+        }
+        // Boxed: the SDK's future is large and deep, and this sits in every
+        // authenticated handler's future.
+        match Box::pin(self.load(secrets, signing.as_deref(), public, force)).await {
+            Ok(()) => Ok(()),
+            Err(e) if loaded_at.is_some() => {
+                tracing::warn!(error = %e, "keeping the token keys already held");
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `fresh`: past the per-instance secrets cache (a kid we do not know
+    /// means the cached JWKS may be older than the token).
+    async fn load(
+        &self,
+        secrets: &SecretStore,
+        signing: Option<&str>,
+        public: &str,
+        fresh: bool,
+    ) -> Result<(), ApiError> {
+        let jwks: Value = if fresh { secrets.fetch_json(public).await? } else { secrets.get_json(public).await? };
+        let mut ring = KeyRing::from_jwks(&jwks).map_err(|e| ApiError::internal(format!("{public}: {e}")))?;
+        if let Some(signing) = signing {
+            let secret: SigningKeySecret =
+                if fresh { secrets.fetch_json(signing).await? } else { secrets.get_json(signing).await? };
+            ring = ring.with_signer(&secret).map_err(|e| ApiError::internal(format!("{signing}: {e}")))?;
+        }
+        let changed = {
+            let current = self.ring();
+            current.jwks != ring.jwks || current.signer.as_ref().map(|s| &s.kid) != ring.signer.as_ref().map(|s| &s.kid)
+        };
+        if changed {
+            // A retired key's tokens must not stay accepted from memory.
+            self.verified.clear();
+            *self.ring.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(ring);
+            tracing::info!(kids = ?self.ring().kids(), "token keys loaded");
+        }
+        *self.loaded_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        Ok(())
+    }
+
+    /// `verify`, after `refresh`; a token whose kid is not among the keys
+    /// held makes the instance read the keys again (a rotation it has not
+    /// seen yet) before it is refused.
+    pub async fn verify_current(&self, token: &str, secrets: &SecretStore) -> Result<Claims, ApiError> {
+        self.refresh(secrets).await?;
+        match self.verify(token) {
+            Err(e) if self.unknown_kid(token) && self.may_force_refresh() => {
+                self.refresh_with(secrets, true).await?;
+                self.verify(token).map_err(|_| e)
+            }
+            other => other,
+        }
+    }
+
+    fn unknown_kid(&self, token: &str) -> bool {
+        matches!(&self.config.keys, JwtKeys::Secrets { .. })
+            && jsonwebtoken::decode_header(token)
+                .ok()
+                .and_then(|h| h.kid)
+                .is_some_and(|kid| self.ring().verifying_key(Some(&kid)).is_none())
+    }
+
+    fn may_force_refresh(&self) -> bool {
+        let mut forced = self.forced_at.lock().unwrap_or_else(|e| e.into_inner());
+        if forced.is_some_and(|at| at.elapsed() < UNKNOWN_KID_REFRESH) {
+            return false;
+        }
+        *forced = Some(Instant::now());
+        true
     }
 
     pub fn issue(&self, user_id: i64, role: Role) -> Result<IssuedToken, ApiError> {
         self.issue_named(user_id, role, None)
     }
 
+    /// Needs the signing key: a configured private key, or the signing
+    /// secret read by `refresh` (only the signing functions can read it).
     pub fn issue_named(&self, user_id: i64, role: Role, name: Option<&str>) -> Result<IssuedToken, ApiError> {
+        let ring = self.ring();
+        let signer = ring.signer.as_ref().ok_or_else(|| ApiError::internal("this function holds no signing key"))?;
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.config.ttl).map_err(ApiError::internal)?;
         let claims = Claims {
@@ -160,17 +250,14 @@ impl TokenService {
             name: name.map(str::to_owned),
         };
         let mut header = Header::new(Algorithm::RS256);
-        header.kid = self.public_jwk["kid"].as_str().map(str::to_owned);
-        let token = jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(ApiError::internal)?;
+        header.kid = Some(signer.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &signer.key).map_err(ApiError::internal)?;
         Ok(IssuedToken { token, expires_at })
     }
 
-    pub fn verifier(&self) -> &TokenVerifier {
-        &self.verifier
-    }
-
+    /// The public keys (current first, then the previous one during a rotation).
     pub fn jwks(&self) -> Value {
-        json!({ "keys": [self.public_jwk] })
+        self.ring().jwks.clone()
     }
 
     pub fn openid_configuration(&self) -> Value {
@@ -185,12 +272,10 @@ impl TokenService {
             "claims_supported": ["iss", "aud", "sub", "exp", "iat", "jti", "role", "name"],
         })
     }
-}
 
-impl TokenVerifier {
-    /// Any token that is not an RS256 token signed by our key, for our
-    /// audience, unexpired, is refused; `alg: none` and HS256 with the public
-    /// key as secret fail the algorithm check.
+    /// Any token that is not an RS256 token signed by one of our keys (by
+    /// kid), for our audience, unexpired, is refused; `alg: none` and HS256
+    /// with the public key as secret fail the algorithm check.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let leeway = self.validation.leeway as i64;
@@ -203,7 +288,13 @@ impl TokenVerifier {
     }
 
     fn verify_signature(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|e| {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|_| ApiError::Unauthorized("the token is malformed or invalid".into()))?;
+        let ring = self.ring();
+        let key = ring.verifying_key(header.kid.as_deref()).ok_or_else(|| {
+            ApiError::Unauthorized("the token is signed with a key that is not ours (any more)".into())
+        })?;
+        jsonwebtoken::decode::<Claims>(token, key, &self.validation).map(|data| data.claims).map_err(|e| {
             let reason = match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired",
                 jsonwebtoken::errors::ErrorKind::InvalidSignature => "the token signature is invalid",
@@ -220,7 +311,11 @@ impl TokenVerifier {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use jsonwebtoken::EncodingKey;
     use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+    use rsa::{RsaPrivateKey, RsaPublicKey};
     use std::sync::OnceLock;
     use std::time::Duration;
 
@@ -232,7 +327,7 @@ mod tests {
     fn service(ttl_secs: u64) -> TokenService {
         let pem = private_key().to_pkcs8_pem(LineEnding::LF).unwrap().to_string();
         TokenService::from_config(&JwtConfig {
-            private_key_pem: pem,
+            keys: JwtKeys::PrivateKey(pem),
             issuer: "https://issuer.test".into(),
             audience: "api".into(),
             ttl: Duration::from_secs(ttl_secs),
@@ -248,7 +343,7 @@ mod tests {
     fn issued_tokens_verify_and_carry_the_claims() {
         let tokens = service(600);
         let issued = tokens.issue(42, Role::Admin).unwrap();
-        let claims = tokens.verifier().verify(&issued.token).unwrap();
+        let claims = tokens.verify(&issued.token).unwrap();
         assert_eq!(claims.user_id().unwrap(), 42);
         assert_eq!(claims.role, Role::Admin);
         assert_eq!(claims.iss, "https://issuer.test");
@@ -262,7 +357,7 @@ mod tests {
         let tokens = service(600);
         let good = tokens.issue(1, Role::Customer).unwrap().token;
         let parts: Vec<&str> = good.split('.').collect();
-        let verify = |t: &str| tokens.verifier().verify(t).unwrap_err().status().as_u16();
+        let verify = |t: &str| tokens.verify(t).unwrap_err().status().as_u16();
 
         // Payload changed to admin, signature kept.
         let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
@@ -286,8 +381,10 @@ mod tests {
         // Expired well beyond the leeway.
         let mut old: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
         old["exp"] = json!(Utc::now().timestamp() - 3600);
-        let expired = jsonwebtoken::encode(&Header::new(Algorithm::RS256), &old, &tokens.encoding).unwrap();
-        let err = tokens.verifier().verify(&expired).unwrap_err();
+        let expired =
+            jsonwebtoken::encode(&Header::new(Algorithm::RS256), &old, &tokens.ring().signer.as_ref().unwrap().key)
+                .unwrap();
+        let err = tokens.verify(&expired).unwrap_err();
         assert!(err.to_string().contains("expired"), "{err}");
 
         for garbage in ["", "abc", "a.b.c", "....", &"x".repeat(10_000)] {
@@ -299,18 +396,18 @@ mod tests {
     fn a_remembered_token_is_still_refused_once_expired() {
         let tokens = service(600);
         let token = tokens.issue(7, Role::Customer).unwrap().token;
-        let first = tokens.verifier().verify(&token).unwrap();
-        let again = tokens.verifier().verify(&token).unwrap();
+        let first = tokens.verify(&token).unwrap();
+        let again = tokens.verify(&token).unwrap();
         assert_eq!((first.sub.as_str(), first.jti.as_str()), (again.sub.as_str(), again.jti.as_str()));
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let remembered = &tokens.verifier().verified;
+        let remembered = &tokens.verified;
         assert!(remembered.get(&digest, first.exp + 30, 30).is_some(), "within the leeway");
         assert!(remembered.get(&digest, first.exp + 31, 30).is_none(), "past the leeway");
         // A token differing in one byte is verified afresh (and refused).
         let mut tampered = token.clone().into_bytes();
         let last = tampered.len() - 2;
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
-        assert!(tokens.verifier().verify(std::str::from_utf8(&tampered).unwrap()).is_err());
+        assert!(tokens.verify(std::str::from_utf8(&tampered).unwrap()).is_err());
     }
 
     #[test]

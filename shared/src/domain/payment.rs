@@ -121,9 +121,32 @@ pub fn decide(method: &PaymentMethod) -> GatewayDecision {
     }
 }
 
+/// The gateway is a mock: a stage named `prod` (or `production`) takes no
+/// payment through it unless the deployer said so explicitly
+/// (`AllowMockPayments=true`, `ALLOW_MOCK_PAYMENTS`).
+pub fn mock_gateway_permitted(stage: Option<&str>, allow: Option<&str>) -> Result<(), String> {
+    let production = stage.is_some_and(|s| matches!(s.trim().to_ascii_lowercase().as_str(), "prod" | "production"));
+    if production && allow.map(str::trim) != Some("true") {
+        return Err(format!(
+            "stage {} would take payments through the mock gateway; deploy with AllowMockPayments=true to allow it",
+            stage.unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn production_refuses_the_mock_gateway_unless_allowed() {
+        assert!(mock_gateway_permitted(Some("prod"), None).is_err());
+        assert!(mock_gateway_permitted(Some("Production"), Some("false")).is_err());
+        assert!(mock_gateway_permitted(Some("prod"), Some("true")).is_ok());
+        assert!(mock_gateway_permitted(Some("dev"), None).is_ok());
+        assert!(mock_gateway_permitted(None, None).is_ok());
+    }
 
     #[test]
     fn test_cards_are_deterministic() {

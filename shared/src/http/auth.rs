@@ -1,7 +1,7 @@
 //! Who is calling: the bearer token, verified by the function itself (API
 //! Gateway's JWT authorizer may verify it too; we never rely on that alone).
 
-use crate::auth::tokens::{Role, TokenVerifier};
+use crate::auth::tokens::{Claims, Role};
 use crate::http::Id;
 use crate::ApiError;
 use lambda_http::Request;
@@ -39,7 +39,8 @@ impl Caller {
     }
 }
 
-pub fn authenticate(req: &Request, verifier: &TokenVerifier) -> Result<Caller, ApiError> {
+/// The bearer token of a request.
+pub fn bearer_token(req: &Request) -> Result<&str, ApiError> {
     let header = req
         .headers()
         .get(http::header::AUTHORIZATION)
@@ -51,6 +52,10 @@ pub fn authenticate(req: &Request, verifier: &TokenVerifier) -> Result<Caller, A
         .map(|(_, token)| token.trim())
         .filter(|token| !token.is_empty())
         .ok_or_else(|| ApiError::Unauthorized("expected Authorization: Bearer <token>".into()))?;
-    let claims = verifier.verify(token)?;
+    Ok(token)
+}
+
+/// The caller a verified token names.
+pub fn caller_of(claims: Claims) -> Result<Caller, ApiError> {
     Ok(Caller { user_id: claims.user_id()?, role: claims.role, name: claims.name })
 }

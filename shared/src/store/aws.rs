@@ -8,7 +8,7 @@
 //! ECS) were a tenth of every AWS-using function's binary. What is read:
 //! `AWS_REGION` (or `AWS_DEFAULT_REGION`), `AWS_ACCESS_KEY_ID`,
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, and the endpoint overrides
-//! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_{SQS,SNS,DYNAMODB}` with the same
+//! `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_{SQS,SNS,DYNAMODB,SECRETSMANAGER}` with the same
 //! meaning as in the SDKs.
 
 use std::time::Duration;
@@ -28,6 +28,7 @@ pub struct AwsClients {
     pub sqs: aws_sdk_sqs::Client,
     pub sns: aws_sdk_sns::Client,
     pub dynamodb: aws_sdk_dynamodb::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
 }
 
 /// The clients are built on first use, not during cold start.
@@ -63,7 +64,21 @@ pub async fn load() -> AwsClients {
             builder.set_endpoint_url(service_endpoint(&config, &env_var, "DYNAMODB"));
             aws_sdk_dynamodb::Client::from_conf(builder.build())
         },
+        secrets: secrets_client(&config),
     }
+}
+
+/// Secrets Manager alone, for what reads secrets before (or without) the
+/// other clients: the database connector.
+pub fn secrets_client(config: &SdkConfig) -> aws_sdk_secretsmanager::Client {
+    let mut builder = aws_sdk_secretsmanager::config::Builder::from(config);
+    builder.set_endpoint_url(service_endpoint(config, &env_var, "SECRETSMANAGER"));
+    aws_sdk_secretsmanager::Client::from_conf(builder.build())
+}
+
+/// The shared configuration from the process environment.
+pub fn sdk_config_from_env() -> SdkConfig {
+    sdk_config(&env_var)
 }
 
 fn env_var(name: &str) -> Option<String> {

@@ -46,7 +46,7 @@ impl<'a> RedisLoginThrottle<'a> {
         // EXPIRE NX starts the window at the first attempt.
         let mut pipe = redis::pipe();
         pipe.incr(key, 1).cmd("EXPIRE").arg(key).arg(WINDOW_SECS).arg("NX").ignore().ttl(key);
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let (count, ttl): (i64, i64) = pipe.query_async(&mut conn).await?;
         if count > limit {
             return Err(ApiError::RateLimited {
@@ -77,7 +77,7 @@ impl LoginThrottle for RedisLoginThrottle<'_> {
         if let Some(ip) = ip {
             pipe.decr(self.ip_key(ip), 1).ignore();
         }
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let () = pipe.query_async(&mut conn).await?;
         Ok(())
     }

@@ -16,6 +16,7 @@ pub mod rate_limit;
 pub mod redis;
 pub mod search_cache;
 pub mod seat_holds;
+pub mod secrets;
 pub mod tickets;
 pub mod timetable;
 pub mod tls;

@@ -1,9 +1,13 @@
 //! Postgres connection pool and schema migrations.
 
 use crate::config::Config;
-use crate::store::tls::{postgres_target, PostgresTarget};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use crate::store::secrets::{Credentials, SecretError, SecretStore};
+use crate::store::tls::{postgres_target, PostgresTarget, PostgresTls};
+use deadpool_postgres::{Connect, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use futures::future::BoxFuture;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinHandle;
 use tokio_postgres::error::SqlState;
 
 mod embedded {
@@ -13,20 +17,38 @@ mod embedded {
 /// A pool whose connections are opened lazily and verified on checkout
 /// (`RecyclingMethod::Verified`), so a Lambda environment thawed after a
 /// freeze, or a restarted Postgres, gets fresh connections instead of errors.
-pub fn pool(config: &Config) -> Result<Pool, String> {
-    pool_from_url(&config.database_url, config.db_pool_size, config.dependency_timeout)
+/// With `DATABASE_SECRET_ID` the password (and user) come from Secrets
+/// Manager each time a connection opens, not from the environment.
+pub fn pool(config: &Config, secrets: Arc<SecretStore>) -> Result<Pool, String> {
+    let credentials = config.database_secret_id.clone().map(|id| (id, secrets));
+    build_pool(&config.database_url, credentials, config.db_pool_size, config.dependency_timeout)
 }
 
 /// Session settings (`jit`, timeouts) are never sent as startup parameters:
 /// RDS Proxy and PgBouncer refuse `options`. They belong to the role (see
 /// the `role_settings` migration).
 pub fn pool_from_url(url: &str, size: usize, timeout: Duration) -> Result<Pool, String> {
+    build_pool(url, None, size, timeout)
+}
+
+fn build_pool(
+    url: &str,
+    credentials: Option<(String, Arc<SecretStore>)>,
+    size: usize,
+    timeout: Duration,
+) -> Result<Pool, String> {
     let PostgresTarget { config: mut pg, tls } = postgres_target(url)?;
     pg.connect_timeout(timeout);
     if pg.get_application_name().is_none() {
         pg.application_name("flightbook");
     }
-    let manager = Manager::from_config(pg, tls, ManagerConfig { recycling_method: RecyclingMethod::Verified });
+    let manager_config = ManagerConfig { recycling_method: RecyclingMethod::Verified };
+    let manager = match credentials {
+        Some((secret_id, secrets)) => {
+            Manager::from_connect(pg, SecretConnect { tls, secret_id, secrets }, manager_config)
+        }
+        None => Manager::from_config(pg, tls, manager_config),
+    };
     Pool::builder(manager)
         .max_size(size.max(1))
         .runtime(Runtime::Tokio1)
@@ -35,6 +57,61 @@ pub fn pool_from_url(url: &str, size: usize, timeout: Duration) -> Result<Pool, 
         .recycle_timeout(Some(Duration::from_secs(2)))
         .build()
         .map_err(|e| format!("cannot build the Postgres pool: {e}"))
+}
+
+/// Opens connections with the password Secrets Manager holds now. A
+/// password refused by the server is read again once (it was rotated). When
+/// the secret cannot be read the attempt goes on without a password, so the
+/// caller gets Postgres' own refusal: a connection error, answered `503`.
+struct SecretConnect {
+    tls: PostgresTls,
+    secret_id: String,
+    secrets: Arc<SecretStore>,
+}
+
+impl SecretConnect {
+    async fn credentials(&self, again: bool) -> Option<Credentials> {
+        let text =
+            if again { self.secrets.fetch(&self.secret_id).await } else { self.secrets.get(&self.secret_id).await };
+        let parsed = text.and_then(|text| {
+            serde_json::from_str::<Credentials>(&text)
+                .map_err(|e| SecretError::Malformed { id: self.secret_id.clone(), reason: e.to_string() })
+        });
+        parsed.map_err(|e| tracing::error!(error = %e, "database credentials")).ok()
+    }
+}
+
+impl Connect for SecretConnect {
+    fn connect(
+        &self,
+        pg_config: &tokio_postgres::Config,
+    ) -> BoxFuture<'_, Result<(tokio_postgres::Client, JoinHandle<()>), tokio_postgres::Error>> {
+        let base = pg_config.clone();
+        Box::pin(async move {
+            let mut again = false;
+            loop {
+                let mut config = base.clone();
+                if let Some(credentials) = self.credentials(again).await {
+                    if let Some(user) = &credentials.username {
+                        config.user(user);
+                    }
+                    config.password(&credentials.password);
+                }
+                match config.connect(self.tls.clone()).await {
+                    Ok((client, connection)) => {
+                        let task = tokio::spawn(async move {
+                            if let Err(e) = connection.await {
+                                tracing::debug!(error = %e, "postgres connection closed");
+                            }
+                        });
+                        return Ok((client, task));
+                    }
+                    Err(e) if !again && e.code() == Some(&SqlState::INVALID_PASSWORD) => again = true,
+                    Err(e) => return Err(e),
+                }
+            }
+        })
+    }
 }
 
 /// One connection outside any pool (migrations, tools, tests), with the

@@ -18,7 +18,7 @@ impl<'a> RateLimiter<'a> {
     /// Counts one `action` by `user_id`; `429` with `Retry-After` past `per_minute`.
     pub async fn check(&self, action: &str, user_id: i64, per_minute: u64) -> Result<(), ApiError> {
         let key = self.redis.key(&format!("rate:{action}:{user_id}"));
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let (count, ttl): (u64, i64) = redis::pipe()
             .incr(&key, 1)
             .cmd("EXPIRE")

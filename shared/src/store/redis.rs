@@ -1,33 +1,78 @@
 //! The Redis connection: one multiplexed `ConnectionManager`, created lazily
 //! (no network during cold start) and reconnecting by itself after failures.
+//! TLS (`rediss://`) and ElastiCache RBAC: the user's password is read from
+//! Secrets Manager (`REDIS_AUTH_SECRET_ID`), not given in `REDIS_URL`.
 
 use crate::config::Config;
+use crate::store::secrets::{Credentials, SecretError, SecretStore};
 use crate::ApiError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone)]
 pub struct RedisStore {
-    manager: ConnectionManager,
+    inner: Arc<Inner>,
     prefix: String,
 }
 
+struct Inner {
+    url: String,
+    ca_file: Option<String>,
+    manager_config: ConnectionManagerConfig,
+    /// With `REDIS_AUTH_SECRET_ID`: the user and password come from Secrets
+    /// Manager (ElastiCache RBAC), never from `REDIS_URL`.
+    auth: Option<(String, Arc<SecretStore>)>,
+    /// The connection, and the password it was opened with.
+    manager: Mutex<Option<(ConnectionManager, Arc<str>)>>,
+}
+
 impl RedisStore {
-    pub fn new(config: &Config) -> Result<Self, String> {
-        let client = client(&config.redis_url, config.redis_ca_file.as_deref())?;
+    pub fn new(config: &Config, secrets: Arc<SecretStore>) -> Result<Self, String> {
         let manager_config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(config.dependency_timeout))
             .set_response_timeout(Some(config.dependency_timeout))
             .set_number_of_retries(2)
             .set_max_delay(std::time::Duration::from_millis(200));
-        let manager = client
-            .get_connection_manager_lazy(manager_config)
-            .map_err(|e| format!("cannot set up the Redis connection: {e}"))?;
-        Ok(RedisStore { manager, prefix: config.redis_key_prefix.clone() })
+        let inner = Inner {
+            url: config.redis_url.clone(),
+            ca_file: config.redis_ca_file.clone(),
+            manager_config,
+            auth: config.redis_auth_secret_id.clone().map(|id| (id, secrets)),
+            manager: Mutex::new(None),
+        };
+        if inner.auth.is_none() {
+            // Nothing to read first: set up now, so a bad URL fails at start-up.
+            let manager = inner.open(&inner.url)?;
+            *inner.manager.lock().unwrap_or_else(|e| e.into_inner()) = Some((manager, Arc::from("")));
+        } else {
+            client(&inner.url, inner.ca_file.as_deref())?;
+        }
+        Ok(RedisStore { inner: Arc::new(inner), prefix: config.redis_key_prefix.clone() })
     }
 
-    /// A handle to the shared multiplexed connection (cheap to clone).
-    pub fn connection(&self) -> ConnectionManager {
-        self.manager.clone()
+    /// A handle to the shared multiplexed connection (cheap to clone). With
+    /// an auth secret, the first call reads it, and a call after the secret
+    /// changed (a rotation, seen after its TTL) opens a new connection.
+    pub async fn connection(&self) -> Result<ConnectionManager, ApiError> {
+        let inner = &self.inner;
+        let Some((secret_id, secrets)) = &inner.auth else {
+            let manager = inner.manager.lock().unwrap_or_else(|e| e.into_inner());
+            return Ok(manager.as_ref().map(|(m, _)| m.clone()).expect("opened in new()"));
+        };
+        let secret = secrets.get(secret_id).await?;
+        let mut current = inner.manager.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((manager, opened_with)) = current.as_ref() {
+            if **opened_with == *secret {
+                return Ok(manager.clone());
+            }
+        }
+        let credentials: Credentials = serde_json::from_str(&secret)
+            .map_err(|e| ApiError::from(SecretError::Malformed { id: secret_id.clone(), reason: e.to_string() }))?;
+        let url = with_credentials(&inner.url, credentials.username.as_deref(), &credentials.password)
+            .map_err(ApiError::internal)?;
+        let manager = inner.open(&url).map_err(ApiError::internal)?;
+        *current = Some((manager.clone(), secret));
+        Ok(manager)
     }
 
     /// Every key goes through here so tests and stages can share a server.
@@ -36,10 +81,34 @@ impl RedisStore {
     }
 
     pub async fn ping(&self) -> Result<(), ApiError> {
-        let mut conn = self.connection();
+        let mut conn = self.connection().await?;
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;
         Ok(())
     }
+}
+
+impl Inner {
+    /// A lazily connecting manager: no network here.
+    fn open(&self, url: &str) -> Result<ConnectionManager, String> {
+        client(url, self.ca_file.as_deref())?
+            .get_connection_manager_lazy(self.manager_config.clone())
+            .map_err(|e| format!("cannot set up the Redis connection: {e}"))
+    }
+}
+
+/// `rediss://host:port/db` with a user and password put in (percent-encoded).
+fn with_credentials(url: &str, username: Option<&str>, password: &str) -> Result<String, String> {
+    let (scheme, rest) = url.split_once("://").ok_or("REDIS_URL is not a URL")?;
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    Ok(format!("{scheme}://{}:{}@{rest}", encode(username.unwrap_or("default")), encode(password)))
 }
 
 /// A client for `redis://` or `rediss://[user:password@]host:port`, trusting
@@ -59,5 +128,19 @@ pub fn client(url: &str, ca_file: Option<&str>) -> Result<redis::Client, String>
             let certificates = redis::TlsCertificates { client_tls: None, root_cert: Some(root_cert) };
             redis::Client::build_with_tls(url, certificates).map_err(invalid)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_go_into_the_url_encoded() {
+        assert_eq!(
+            with_credentials("rediss://old:pw@cache.example:6379/0", Some("app"), "p@ss/w:rd").unwrap(),
+            "rediss://app:p%40ss%2Fw%3Ard@cache.example:6379/0"
+        );
+        assert_eq!(with_credentials("rediss://h:1", None, "x").unwrap(), "rediss://default:x@h:1");
     }
 }

@@ -170,7 +170,7 @@ impl<'a> SearchCache<'a> {
 
     /// The invalidation epoch alone.
     pub async fn epoch(&self) -> Result<i64, ApiError> {
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let epoch: Option<i64> = redis::cmd("GET").arg(self.key("epoch")).query_async(&mut conn).await?;
         self.started(epoch).await
     }
@@ -183,7 +183,7 @@ impl<'a> SearchCache<'a> {
             return Ok(epoch);
         }
         let start = rand::Rng::gen_range(&mut rand::thread_rng(), 1i64 << 32..1i64 << 52);
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let (epoch,): (Option<i64>,) = redis::pipe()
             .cmd("SET")
             .arg(self.key("epoch"))
@@ -204,7 +204,7 @@ impl<'a> SearchCache<'a> {
         offset: usize,
         limit: usize,
     ) -> Result<(i64, Option<CachedPage>), ApiError> {
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         type Reply = (Option<i64>, Option<String>, i64, Vec<String>, Vec<String>);
         let (start, end) = (offset as isize, (offset + limit) as isize - 1);
         let meta_key = self.key(&format!("m:{query_hash}"));
@@ -255,14 +255,14 @@ impl<'a> SearchCache<'a> {
         for item in items.iter().chain(flat) {
             invocation.arg(item);
         }
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let stored: i64 = invocation.invoke_async(&mut conn).await?;
         Ok(stored == 1)
     }
 
     /// Drops every cached search that contains the flight; returns how many.
     pub async fn invalidate_flight(&self, flight_id: i64) -> Result<usize, ApiError> {
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let dropped: i64 = INVALIDATE
             .key(self.key("epoch"))
             .key(self.key(&format!("f:{flight_id}")))
@@ -276,7 +276,7 @@ impl<'a> SearchCache<'a> {
 
     /// Single flight: the first request for a missing key computes it.
     pub async fn try_lock(&self, query_hash: &str) -> Result<bool, ApiError> {
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let acquired: Option<String> = redis::cmd("SET")
             .arg(self.key(&format!("lock:{query_hash}")))
             .arg(1)
@@ -289,7 +289,7 @@ impl<'a> SearchCache<'a> {
     }
 
     pub async fn unlock(&self, query_hash: &str) -> Result<(), ApiError> {
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let _: i64 = redis::cmd("DEL").arg(self.key(&format!("lock:{query_hash}"))).query_async(&mut conn).await?;
         Ok(())
     }

@@ -285,7 +285,7 @@ impl<'a> SeatHolds<'a> {
         for seat in seats {
             invocation.arg(seat);
         }
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let reply: Vec<String> = invocation.invoke_async(&mut conn).await?;
         let second = || reply.get(1).cloned().unwrap_or_default();
         match reply.first().map(String::as_str) {
@@ -308,13 +308,13 @@ impl<'a> SeatHolds<'a> {
         for seat in seats {
             invocation.arg(seat);
         }
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         Ok(invocation.invoke_async(&mut conn).await?)
     }
 
     /// The owner and seats of a hold id, if it still exists.
     pub async fn hold_record(&self, flight_id: i64, hold_id: &str) -> Result<Option<(i64, Vec<String>)>, ApiError> {
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let (user, seats): (Option<i64>, Option<String>) = redis::cmd("HMGET")
             .arg(self.hold_key(flight_id, hold_id))
             .arg("user")
@@ -326,7 +326,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     pub async fn forget_hold(&self, flight_id: i64, hold_id: &str) -> Result<(), ApiError> {
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let _: i64 = redis::cmd("DEL").arg(self.hold_key(flight_id, hold_id)).query_async(&mut conn).await?;
         Ok(())
     }
@@ -336,7 +336,7 @@ impl<'a> SeatHolds<'a> {
         if seats.is_empty() {
             return Ok(Vec::new());
         }
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let (values, (secs, micros)): (Vec<Option<String>>, (i64, i64)) = redis::pipe()
             .cmd("HMGET")
             .arg(self.key("holds", flight_id))
@@ -353,7 +353,7 @@ impl<'a> SeatHolds<'a> {
 
     /// Everything Redis knows about the flight's seats, in one round trip.
     pub async fn state(&self, flight_id: i64) -> Result<SeatState, ApiError> {
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         type Reply = (HashMap<String, String>, HashMap<String, String>, (i64, i64), Option<String>);
         let (mut sold, holds, (secs, micros), version): Reply = redis::pipe()
             .hgetall(self.key("sold", flight_id))
@@ -380,7 +380,7 @@ impl<'a> SeatHolds<'a> {
 
     /// The seats the user still holds on the flight, with the earliest expiry.
     pub async fn held_by(&self, flight_id: i64, user_id: i64) -> Result<(Vec<String>, Option<Duration>), ApiError> {
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let reply: Vec<String> = HELD_BY
             .key(self.key("holds", flight_id))
             .key(self.held_key(flight_id, user_id))
@@ -413,7 +413,7 @@ impl<'a> SeatHolds<'a> {
         for (seat, booking) in sold {
             invocation.arg(seat).arg(booking);
         }
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let stored: i64 = invocation.invoke_async(&mut conn).await?;
         Ok(stored == 1)
     }
@@ -438,7 +438,7 @@ impl<'a> SeatHolds<'a> {
         for seat in seats {
             invocation.arg(seat);
         }
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let _: i64 = invocation.invoke_async(&mut conn).await?;
         Ok(())
     }
@@ -454,7 +454,7 @@ impl<'a> SeatHolds<'a> {
         for (seat, booking) in seats {
             invocation.arg(seat).arg(booking);
         }
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let _: i64 = invocation.invoke_async(&mut conn).await?;
         Ok(())
     }
@@ -462,7 +462,7 @@ impl<'a> SeatHolds<'a> {
     /// Drops the copy of what Postgres sold (the flight's status changed,
     /// or Postgres refused a seat the copy showed free).
     pub async fn forget_sold(&self, flight_id: i64) -> Result<(), ApiError> {
-        let mut conn = self.redis.connection();
+        let mut conn = self.redis.connection().await?;
         let _: i64 = FORGET_SOLD
             .key(self.key("sold", flight_id))
             .key(self.key("sold-v", flight_id))
