@@ -391,3 +391,51 @@ async fn an_unreachable_topic_is_a_503_problem() {
     assert_eq!(response.headers()["retry-after"], "2");
     assert!(doc["detail"].as_str().unwrap().contains("sns"), "{doc}");
 }
+
+/// A message that fails comes back after the consumer's back-off (10 s on
+/// the first failure), not after the queue's fixed 60 s, and each failure
+/// doubles it: a dependency outage of half an hour dead-letters nothing
+/// (`shared::store::redelivery`; the template's `maxReceiveCount` is 12).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_failing_on_a_dependency_is_backed_off_by_its_visibility_timeout() {
+    let stack = TestStack::new().await;
+    let aws = stack.services.aws().await;
+    let queue = stack.resources.refs["NotificationsQueue"].clone();
+    // The notification log is gone, as in a DynamoDB outage.
+    aws.dynamodb.delete_table().table_name(&stack.resources.refs["NotificationLogTable"]).send().await.unwrap();
+    let body = serde_json::to_string(&message_for(7, "backed off", Utc::now())).unwrap();
+    aws.sqs.send_message().queue_url(&queue).message_body(body).send().await.unwrap();
+    let consumers = local_stack::queues::consumers(&stack.template, &stack.resources).unwrap();
+    let deliver = consumers.iter().find(|c| c.package == "notifications-deliver").unwrap();
+    assert_eq!(deliver.poll_once(&stack.services, Duration::from_secs(2)).await.unwrap(), 1);
+    let failed_at = Instant::now();
+
+    let receive = || async {
+        let answer = aws
+            .sqs
+            .receive_message()
+            .queue_url(&queue)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await
+            .unwrap();
+        answer.messages.unwrap_or_default().into_iter().next()
+    };
+    let again = loop {
+        if let Some(message) = receive().await {
+            break message;
+        }
+        assert!(
+            failed_at.elapsed() < Duration::from_secs(40),
+            "not back within 40 s (the queue's own timeout is 60 s)"
+        );
+    };
+    let hidden = failed_at.elapsed();
+    assert!(hidden >= Duration::from_secs(8), "back after {hidden:?}: the failure was not backed off");
+    let attributes = again.attributes.unwrap_or_default();
+    assert_eq!(attributes[&aws_sdk_sqs::types::MessageSystemAttributeName::ApproximateReceiveCount], "2");
+    let redrive = stack.template.queues.iter().find(|q| q.logical_id == "NotificationsQueue").unwrap().redrive.clone();
+    let max_receive = redrive.unwrap().1 as u32;
+    assert!(shared::store::redelivery::time_before_dead_letter(max_receive) >= Duration::from_secs(30 * 60));
+}

@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod payments;
 pub mod postgres;
 pub mod rate_limit;
+pub mod redelivery;
 pub mod redis;
 pub mod search_cache;
 pub mod seat_holds;
