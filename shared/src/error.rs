@@ -38,12 +38,21 @@ pub enum ApiError {
     /// A dependency is down or too slow; nothing was left half-done.
     #[error("{dependency} is unavailable: {reason}")]
     Unavailable { dependency: &'static str, reason: String },
+    /// A dependency failed after the change may have been made (a commit,
+    /// then a deadline or a failed read): the client is told so, and how to
+    /// learn the outcome, instead of "nothing was changed".
+    #[error("{0}")]
+    OutcomeUnknown(String),
     /// A bug. Logged with its cause; the client only sees a generic message.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl ApiError {
+    pub fn outcome_unknown(detail: impl Into<String>) -> Self {
+        Self::OutcomeUnknown(detail.into())
+    }
+
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::BadRequest { code, detail: detail.into() }
     }
@@ -93,7 +102,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable { .. } | Self::OutcomeUnknown(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,7 +121,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
             Self::RateLimited { .. } => "RATE_LIMITED",
-            Self::Unavailable { .. } => "SERVICE_UNAVAILABLE",
+            Self::Unavailable { .. } | Self::OutcomeUnknown(_) => "SERVICE_UNAVAILABLE",
             Self::Internal(_) => "INTERNAL_ERROR",
         }
     }
@@ -131,7 +140,7 @@ impl ApiError {
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Self::RateLimited { retry_after_secs, .. } => Some(*retry_after_secs),
-            Self::Unavailable { .. } => Some(DEPENDENCY_RETRY_AFTER_SECS),
+            Self::Unavailable { .. } | Self::OutcomeUnknown(_) => Some(DEPENDENCY_RETRY_AFTER_SECS),
             _ => None,
         }
     }

@@ -73,7 +73,14 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
                 return Err(ApiError::invalid_field("amount", "must be a non-negative amount"))
             }
         };
-        let request = PayRequest { booking_id: body.booking_id.0, expected_amount, method: payment_method(&body)? };
+        let idempotency_key = req
+            .headers()
+            .get(shared::service::idempotency::HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|k| k.trim().to_string())
+            .filter(|k| !k.is_empty());
+        let method = payment_method(&body)?;
+        let request = PayRequest { booking_id: body.booking_id.0, expected_amount, method, idempotency_key };
         idempotent(svc, &req, &caller, "payments-pay", || async { Ok(http::json(&pay(svc, &caller, request).await?)) })
             .await
     })

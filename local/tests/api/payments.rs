@@ -422,3 +422,75 @@ async fn unpaid_tickets_are_409_and_the_invoice_is_a_real_pdf() {
     let json_invoice = body_json(&tickets_invoice::handle(&stack.services, req).await.unwrap());
     assert!(json_invoice["invoiceNumber"].as_str().unwrap().starts_with("FB/"), "{json_invoice}");
 }
+
+/// The payment committed but its answer was lost (a deadline, or DynamoDB
+/// failing before the answer was recorded): a retry under the same
+/// `Idempotency-Key` gets the success — the same payment, nothing charged
+/// twice — and another key still gets `409 BOOKING_ALREADY_PAID`.
+#[tokio::test]
+async fn a_retry_after_a_lost_answer_gets_the_success_under_the_same_key() {
+    let (stack, _net, booking, token) = booked(1).await;
+    let caller = shared::http::Caller {
+        user_id: body_json_user(&stack, &token).await,
+        role: shared::auth::tokens::Role::Customer,
+        name: None,
+    };
+    // The first attempt: paid in Postgres, and no idempotency record written.
+    let first = shared::service::payments::pay(
+        &stack.services,
+        &caller,
+        shared::service::payments::PayRequest {
+            booking_id: booking,
+            expected_amount: None,
+            method: shared::domain::payment::PaymentMethod::Wallet,
+            idempotency_key: Some("lost-answer-1".into()),
+        },
+    )
+    .await
+    .unwrap();
+
+    let (status, text, replayed) = pay_with(&stack, &token, json!({"bookingId": booking}), Some("lost-answer-1")).await;
+    assert_eq!(status, 200, "{text}");
+    assert!(!replayed, "nothing was recorded to replay: the answer comes from Postgres");
+    let retried: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(retried["paymentId"], first["paymentId"]);
+    assert_eq!(retried["status"], "SUCCEEDED");
+    assert_eq!(retried["booking"]["status"], "PAID");
+    assert_eq!(successful_payments(&stack, booking).await, 1);
+
+    let (status, text, _) = pay_with(&stack, &token, json!({"bookingId": booking}), Some("another-key")).await;
+    assert_eq!(status, 409, "{text}");
+    assert!(text.contains("BOOKING_ALREADY_PAID"), "{text}");
+    // And the recorded answer now replays.
+    let (status, again, replayed) =
+        pay_with(&stack, &token, json!({"bookingId": booking}), Some("lost-answer-1")).await;
+    assert_eq!((status, replayed), (200, true));
+    assert_eq!(serde_json::from_str::<Value>(&again).unwrap()["paymentId"], first["paymentId"]);
+}
+
+/// A write cut by the handler's deadline may have committed: its `503` says
+/// so and points at the Idempotency-Key, never "nothing was changed"; a read
+/// cut by it is the plain `503`.
+#[tokio::test]
+async fn a_write_cut_by_its_deadline_does_not_claim_nothing_changed() {
+    let slow = |_req| async {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        Ok(lambda_http::Response::new(lambda_http::Body::Empty))
+    };
+    let deadline = Duration::from_millis(50);
+    let write = request("POST", "/api/payments/pay", Some(json!({"bookingId": 1})), None);
+    let response = shared::http::serve(write, deadline, slow).await.unwrap();
+    let doc = assert_problem(&response, 503, "SERVICE_UNAVAILABLE");
+    let detail = doc["detail"].as_str().unwrap();
+    assert!(detail.contains("Idempotency-Key") && !detail.contains("nothing was changed"), "{detail}");
+    assert!(response.headers().contains_key("retry-after"));
+
+    let read = request("GET", "/api/bookings", None, None);
+    let doc = assert_problem(&shared::http::serve(read, deadline, slow).await.unwrap(), 503, "SERVICE_UNAVAILABLE");
+    assert!(doc["detail"].as_str().unwrap().contains("nothing was changed"), "{doc}");
+}
+
+async fn body_json_user(stack: &TestStack, token: &str) -> i64 {
+    let response = auth_me::handle(&stack.services, request("GET", "/api/auth/me", None, Some(token))).await.unwrap();
+    body_json(&response)["id"].as_i64().or_else(|| body_json(&response)["userId"].as_i64()).unwrap()
+}

@@ -33,6 +33,7 @@ where
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
     let meta = RequestMeta::of(&req);
+    let changes_state = !matches!(*req.method(), http::Method::GET | http::Method::HEAD | http::Method::OPTIONS);
     let span = tracing::info_span!(
         "request",
         request_id = %meta.request_id,
@@ -42,6 +43,11 @@ where
     async move {
         let outcome = match tokio::time::timeout(deadline, handler(req)).await {
             Ok(outcome) => outcome,
+            // A write cut at its deadline may have committed first.
+            Err(_) if changes_state => Err(ApiError::outcome_unknown(format!(
+                "the request took longer than {deadline:?} and was stopped; it may or may not have taken effect: \
+                 retry with the same Idempotency-Key"
+            ))),
             Err(_) => Err(ApiError::unavailable("deadline", format!("request took longer than {deadline:?}"))),
         };
         let mut response = match outcome {

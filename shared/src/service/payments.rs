@@ -13,7 +13,8 @@ use crate::store::bookings::PgBookings;
 use crate::store::bookings::{release_seats, ReleasedSeat};
 use crate::store::outbox::{Destination, Outgoing};
 use crate::store::payments::{
-    lock_booking, record_decline, record_refund, record_success, refunded_so_far, successful_payment, PaymentRow,
+    lock_booking, record_decline, record_refund, record_success, refunded_so_far, success_under_key,
+    successful_payment, PaymentRow,
 };
 use crate::store::tickets::void_for_booking;
 use crate::{ApiError, Services};
@@ -25,6 +26,49 @@ pub struct PayRequest {
     /// What the client believes is due, minor units (the original sends rupees).
     pub expected_amount: Option<i64>,
     pub method: PaymentMethod,
+    /// The request's `Idempotency-Key`: a retry under it after a lost
+    /// answer gets the success again.
+    pub idempotency_key: Option<String>,
+}
+
+/// A payment that went through, to be answered.
+struct Succeeded<'a> {
+    payment_id: i64,
+    booking_id: i64,
+    due: Money,
+    method: &'a str,
+    card_last4: Option<String>,
+    reference: &'a str,
+}
+
+/// The answer to a successful payment. It is committed by now: a failure
+/// to read the booking back must not say "nothing was changed".
+async fn succeeded(svc: &Services, paid: Succeeded<'_>) -> Result<Value, ApiError> {
+    let after_commit = |e: ApiError| {
+        tracing::error!(error = %e, payment_id = paid.payment_id, "paid, but the answer could not be built");
+        ApiError::outcome_unknown(format!(
+            "payment {} for booking {} succeeded, but its details could not be read; retry with the same \
+             Idempotency-Key to get them",
+            paid.payment_id, paid.booking_id
+        ))
+    };
+    let record = PgBookings::new(&svc.db)
+        .find(paid.booking_id)
+        .await
+        .map_err(after_commit)?
+        .ok_or_else(|| ApiError::internal("booking vanished after payment"))?;
+    let booking = booking_view(svc, &record).await.map_err(after_commit)?;
+    Ok(json!({
+        "paymentId": paid.payment_id,
+        "bookingId": paid.booking_id,
+        "status": "SUCCEEDED",
+        "amount": paid.due.to_json(),
+        "method": paid.method,
+        "cardLast4": paid.card_last4,
+        "gatewayReference": paid.reference,
+        "ticketing": "QUEUED",
+        "booking": booking,
+    }))
 }
 
 pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result<Value, ApiError> {
@@ -43,7 +87,23 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
     };
     match booking.status {
         BookingStatus::Paid => {
-            return Err(ApiError::conflict("BOOKING_ALREADY_PAID", format!("booking {} is already paid", booking.id)))
+            if let Some(key) = request.idempotency_key.as_deref() {
+                if let Some(earlier) = success_under_key(&tx, booking.id, key).await? {
+                    drop(tx);
+                    drop(client);
+                    let due = Money::new(booking.amount_due, &booking.currency);
+                    let paid = Succeeded {
+                        payment_id: earlier.id,
+                        booking_id: booking.id,
+                        due,
+                        method: &earlier.method,
+                        card_last4: earlier.card_last4,
+                        reference: &earlier.gateway_reference,
+                    };
+                    return succeeded(svc, paid).await;
+                }
+            }
+            return Err(ApiError::conflict("BOOKING_ALREADY_PAID", format!("booking {} is already paid", booking.id)));
         }
         BookingStatus::Cancelled => {
             return Err(ApiError::conflict("BOOKING_CANCELLED", format!("booking {} is cancelled", booking.id)))
@@ -82,6 +142,7 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
         card_last4: method.card_last4(),
         reference,
         decline_code: None,
+        idempotency_key: request.idempotency_key.as_deref(),
     };
     match decide(method) {
         GatewayDecision::ProcessingError => Err(ApiError::unavailable(
@@ -121,22 +182,15 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
             tx.commit().await?;
             drop(client);
             outgoing.send(svc).await;
-
-            let record = PgBookings::new(&svc.db)
-                .find(booking.id)
-                .await?
-                .ok_or_else(|| ApiError::internal("booking vanished after payment"))?;
-            Ok(json!({
-                "paymentId": payment_id,
-                "bookingId": booking.id,
-                "status": "SUCCEEDED",
-                "amount": due.to_json(),
-                "method": method.kind(),
-                "cardLast4": method.card_last4(),
-                "gatewayReference": reference,
-                "ticketing": "QUEUED",
-                "booking": booking_view(svc, &record).await?,
-            }))
+            let paid = Succeeded {
+                payment_id,
+                booking_id: booking.id,
+                due,
+                method: method.kind(),
+                card_last4: method.card_last4(),
+                reference: &reference,
+            };
+            succeeded(svc, paid).await
         }
     }
 }

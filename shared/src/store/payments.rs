@@ -50,6 +50,8 @@ pub struct PaymentRow<'a> {
     pub card_last4: Option<String>,
     pub reference: &'a str,
     pub decline_code: Option<&'a str>,
+    /// The request's `Idempotency-Key`, kept with a success.
+    pub idempotency_key: Option<&'a str>,
 }
 
 /// Records a successful payment and marks the booking paid. `Ok(None)` when
@@ -73,8 +75,9 @@ pub async fn record_decline(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Re
 async fn insert(tx: &Transaction<'_>, payment: &PaymentRow<'_>, status: &str) -> Result<i64, tokio_postgres::Error> {
     let statement = tx
         .prepare_cached(
-            "INSERT INTO payments (booking_id, user_id, amount, currency, status, method, card_last4, gateway_reference, decline_code)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            "INSERT INTO payments (booking_id, user_id, amount, currency, status, method, card_last4, gateway_reference,
+                                   decline_code, idempotency_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
         )
         .await?;
     let row = tx
@@ -90,10 +93,34 @@ async fn insert(tx: &Transaction<'_>, payment: &PaymentRow<'_>, status: &str) ->
                 &payment.card_last4,
                 &payment.reference,
                 &payment.decline_code,
+                &payment.idempotency_key.filter(|_| status == "SUCCEEDED"),
             ],
         )
         .await?;
     Ok(row.get(0))
+}
+
+/// A booking's successful payment made under this `Idempotency-Key`.
+pub struct KeyedPayment {
+    pub id: i64,
+    pub method: String,
+    pub card_last4: Option<String>,
+    pub gateway_reference: String,
+}
+
+pub async fn success_under_key(
+    tx: &Transaction<'_>,
+    booking_id: i64,
+    key: &str,
+) -> Result<Option<KeyedPayment>, ApiError> {
+    let row = tx
+        .query_opt(
+            "SELECT id, method, card_last4, gateway_reference FROM payments
+              WHERE booking_id = $1 AND status = 'SUCCEEDED' AND idempotency_key = $2",
+            &[&booking_id, &key],
+        )
+        .await?;
+    Ok(row.map(|r| KeyedPayment { id: r.get(0), method: r.get(1), card_last4: r.get(2), gateway_reference: r.get(3) }))
 }
 
 /// The successful payment of a booking: (payment id, amount).
