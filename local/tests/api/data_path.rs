@@ -154,3 +154,31 @@ fn a_ca_file_with_a_plaintext_redis_url_is_a_configuration_error() {
     let error = shared::store::redis::client("redis://127.0.0.1:6379", Some(&ca)).err().unwrap();
     assert!(error.contains("rediss://"), "{error}");
 }
+
+/// A write stuck behind another transaction's lock is cut by the role's
+/// `lock_timeout` (4 s) and answered `503` + `Retry-After`, before the
+/// handler's own 6 s deadline and long before the function's 10 s timeout.
+#[tokio::test]
+async fn a_lock_wait_is_cut_by_the_roles_lock_timeout_and_is_a_503() {
+    let stack = TestStack::new().await;
+    let holder = stack.db().await;
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+    holder
+        .batch_execute(&format!(
+            "BEGIN; INSERT INTO users (name, email, password_hash) VALUES ('Holder', 'locked@example.com', '{hash}')"
+        ))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let response = signup(&stack, "Late", "locked@example.com", "correct horse battery").await;
+    let elapsed = started.elapsed();
+    let doc = assert_problem(&response, 503, "SERVICE_UNAVAILABLE");
+    assert!(doc["detail"].as_str().unwrap().contains("postgres"), "{doc}");
+    assert!(response.headers().contains_key("retry-after"));
+    assert!(elapsed >= Duration::from_millis(3500), "answered after {elapsed:?}: not the lock wait");
+    assert!(
+        elapsed < stack.services.deadline() - Duration::from_millis(500),
+        "{elapsed:?}: the deadline cut it, not lock_timeout"
+    );
+    holder.batch_execute("ROLLBACK").await.unwrap();
+}

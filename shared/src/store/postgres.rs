@@ -161,7 +161,9 @@ pub fn is_connection_error(e: &tokio_postgres::Error) -> bool {
             || code == &SqlState::CRASH_SHUTDOWN
             || code == &SqlState::CANNOT_CONNECT_NOW
             || code == &SqlState::TOO_MANY_CONNECTIONS
-            || code == &SqlState::QUERY_CANCELED;
+            // statement_timeout and lock_timeout (the role's, V7): busy, not broken.
+            || code == &SqlState::QUERY_CANCELED
+            || code == &SqlState::LOCK_NOT_AVAILABLE;
     }
     // No SQLSTATE: an I/O or protocol failure on the connection.
     std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()) || e.as_db_error().is_none()
