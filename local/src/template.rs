@@ -329,7 +329,7 @@ mod tests {
             .any(|r| r.method == "POST" && r.path == "/api/auth/signup" && r.function == "auth-signup"));
         assert_eq!(t.environment.get("TICKETING_QUEUE_URL"), Some(&EnvValue::Ref("TicketingQueue".into())));
         let ticketing = t.queues.iter().find(|q| q.logical_id == "TicketingQueue").unwrap();
-        assert_eq!(ticketing.redrive, Some(("TicketingDeadLetterQueue".into(), 5)));
+        assert_eq!(ticketing.redrive, Some(("TicketingDeadLetterQueue".into(), 12)));
         assert!(t.subscriptions.iter().any(|s| s.topic == "NotificationsTopic" && s.raw));
         assert!(t.tables.iter().all(|table| table.ttl_attribute.as_deref() == Some("expiresAt")));
         assert_eq!(t.parameters.get("Architecture").map(String::as_str), Some("arm64"));
