@@ -10,22 +10,54 @@ use std::process::Command;
 pub struct RedisTarget {
     pub host: String,
     pub port: u16,
+    /// `rediss://`: redis-benchmark over TLS, with `REDIS_CA_FILE`.
+    pub tls: bool,
+    pub user: Option<String>,
+    pub password: Option<String>,
 }
 
 impl RedisTarget {
     pub fn from_url(url: &str) -> anyhow::Result<Self> {
-        let rest = url.strip_prefix("redis://").context("REDIS_URL must be redis://host:port")?;
-        let rest = rest.rsplit('@').next().unwrap_or(rest);
+        let (tls, rest) = match (url.strip_prefix("rediss://"), url.strip_prefix("redis://")) {
+            (Some(rest), _) => (true, rest),
+            (None, Some(rest)) => (false, rest),
+            _ => bail!("REDIS_URL must be redis:// or rediss://"),
+        };
+        let (userinfo, rest) = rest.rsplit_once('@').map_or((None, rest), |(u, r)| (Some(u), r));
+        let (user, password) = match userinfo.map(|u| u.split_once(':').unwrap_or(("", u))) {
+            Some((user, password)) => {
+                (Some(user.to_string()).filter(|u| !u.is_empty()), Some(password.to_string()).filter(|p| !p.is_empty()))
+            }
+            None => (None, None),
+        };
         let hostport = rest.split('/').next().unwrap_or(rest);
         let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "6379"));
-        Ok(RedisTarget { host: host.to_string(), port: port.parse()? })
+        Ok(RedisTarget { host: host.to_string(), port: port.parse()?, tls, user, password })
+    }
+
+    /// redis-benchmark's connection arguments.
+    fn arguments(&self) -> Vec<String> {
+        let mut args = vec!["-h".into(), self.host.clone(), "-p".into(), self.port.to_string()];
+        if self.tls {
+            args.push("--tls".into());
+            if let Ok(ca) = std::env::var("REDIS_CA_FILE") {
+                args.extend(["--cacert".into(), ca]);
+            }
+        }
+        if let Some(user) = &self.user {
+            args.extend(["--user".into(), user.clone()]);
+        }
+        if let Some(password) = &self.password {
+            args.extend(["-a".into(), password.clone()]);
+        }
+        args
     }
 }
 
 /// One `redis-benchmark` test: requests/s and latency percentiles (CSV).
 fn redis_benchmark(target: &RedisTarget, clients: usize, requests: usize, extra: &[&str]) -> anyhow::Result<Value> {
     let output = Command::new("redis-benchmark")
-        .args(["-h", &target.host, "-p", &target.port.to_string()])
+        .args(target.arguments())
         .args(["-c", &clients.to_string(), "-n", &requests.to_string(), "-r", "1000000", "--csv"])
         .args(extra)
         .output()

@@ -1,17 +1,18 @@
-//! A minimal Redis (RESP2) client for the benchmark's own bookkeeping:
-//! loading the ceiling script, dropping cached searches between uncached
-//! iterations. The product's Redis access is never measured through this.
+//! The benchmark's own Redis bookkeeping (loading the ceiling script,
+//! dropping cached searches between uncached iterations) through the `redis`
+//! crate, over the same TLS and ACL user as the product
+//! (`shared::store::redis::client`). The product's Redis access is never
+//! measured through this.
 
-use anyhow::{bail, Context};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use anyhow::Context;
+use redis::aio::MultiplexedConnection;
 
 #[derive(Debug, Clone)]
 pub enum Reply {
     Status(String),
     Integer(i64),
     Bulk(Option<Vec<u8>>),
-    /// An array reply (its elements are read and dropped).
+    /// An array reply (its elements are dropped).
     Array,
 }
 
@@ -26,80 +27,52 @@ impl Reply {
     }
 }
 
+impl From<redis::Value> for Reply {
+    fn from(value: redis::Value) -> Self {
+        match value {
+            redis::Value::Int(i) => Reply::Integer(i),
+            redis::Value::BulkString(bytes) => Reply::Bulk(Some(bytes)),
+            redis::Value::SimpleString(s) => Reply::Status(s),
+            redis::Value::Okay => Reply::Status("OK".into()),
+            redis::Value::Nil => Reply::Bulk(None),
+            _ => Reply::Array,
+        }
+    }
+}
+
 pub struct Resp {
-    stream: BufReader<TcpStream>,
+    connection: MultiplexedConnection,
 }
 
 impl Resp {
+    /// `url` as `REDIS_URL`; `REDIS_CA_FILE` names a private CA.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
-        let target = crate::ceilings::RedisTarget::from_url(url)?;
-        let stream = TcpStream::connect((target.host.as_str(), target.port))
-            .await
-            .with_context(|| format!("connecting to Redis at {}:{}", target.host, target.port))?;
-        stream.set_nodelay(true)?;
-        Ok(Resp { stream: BufReader::new(stream) })
-    }
-
-    fn encode(args: &[&[u8]], out: &mut Vec<u8>) {
-        out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
-        for arg in args {
-            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-            out.extend_from_slice(arg);
-            out.extend_from_slice(b"\r\n");
-        }
+        let ca = std::env::var("REDIS_CA_FILE").ok().filter(|c| !c.is_empty());
+        let client = shared::store::redis::client(url, ca.as_deref()).map_err(anyhow::Error::msg)?;
+        let connection = client.get_multiplexed_async_connection().await.context("connecting to Redis")?;
+        Ok(Resp { connection })
     }
 
     pub async fn command(&mut self, args: &[&str]) -> anyhow::Result<Reply> {
-        let mut out = Vec::new();
-        Self::encode(&args.iter().map(|a| a.as_bytes()).collect::<Vec<_>>(), &mut out);
-        self.stream.get_mut().write_all(&out).await?;
-        self.read().await
+        let mut command = redis::cmd(args[0]);
+        for arg in &args[1..] {
+            command.arg(*arg);
+        }
+        let value: redis::Value = command.query_async(&mut self.connection).await?;
+        Ok(value.into())
     }
 
-    /// Sends several commands in one write and reads all their replies.
+    /// Sends several commands in one round trip and returns their replies.
     pub async fn pipeline(&mut self, commands: &[Vec<String>]) -> anyhow::Result<Vec<Reply>> {
-        let mut out = Vec::new();
+        let mut pipe = redis::pipe();
         for command in commands {
-            Self::encode(&command.iter().map(|a| a.as_bytes()).collect::<Vec<_>>(), &mut out);
+            let mut cmd = redis::cmd(&command[0]);
+            for arg in &command[1..] {
+                cmd.arg(arg);
+            }
+            pipe.add_command(cmd);
         }
-        self.stream.get_mut().write_all(&out).await?;
-        let mut replies = Vec::with_capacity(commands.len());
-        for _ in commands {
-            replies.push(self.read().await?);
-        }
-        Ok(replies)
-    }
-
-    fn read(&mut self) -> std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<Reply>> + Send + '_>> {
-        Box::pin(async move {
-            let mut line = String::new();
-            self.stream.read_line(&mut line).await?;
-            let line = line.trim_end_matches("\r\n");
-            let (kind, rest) = line.split_at(1.min(line.len()));
-            Ok(match kind {
-                "+" => Reply::Status(rest.to_string()),
-                "-" => bail!("Redis error: {rest}"),
-                ":" => Reply::Integer(rest.parse()?),
-                "$" => {
-                    let len: i64 = rest.parse()?;
-                    if len < 0 {
-                        Reply::Bulk(None)
-                    } else {
-                        let mut buf = vec![0u8; len as usize + 2];
-                        self.stream.read_exact(&mut buf).await?;
-                        buf.truncate(len as usize);
-                        Reply::Bulk(Some(buf))
-                    }
-                }
-                "*" => {
-                    let len: i64 = rest.parse()?;
-                    for _ in 0..len.max(0) {
-                        self.read().await?;
-                    }
-                    Reply::Array
-                }
-                _ => bail!("unexpected Redis reply {line:?}"),
-            })
-        })
+        let values: Vec<redis::Value> = pipe.query_async(&mut self.connection).await?;
+        Ok(values.into_iter().map(Reply::from).collect())
     }
 }
