@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Entrypoint of the gateway image (local/Dockerfile): prepares the emulated
 # AWS resources, the database and the admin, then becomes the gateway.
-# Expects DATABASE_URL, REDIS_URL, AWS_ENDPOINT_URL and AWS credentials from
+# Expects DATABASE_URL (the pooler), DATABASE_ADMIN_URL (Postgres itself),
+# REDIS_URL, REDIS_CA_FILE, AWS_ENDPOINT_URL and AWS credentials from
 # docker-compose.yml; arguments are passed on to the gateway.
+#
+# The resolved resource variables (queue URLs, topic ARN, table names, secret
+# ARNs) are left in $STACK_ENV_FILE, for local/docker/sam-local, which gives the same
+# resources to the functions that `sam local` runs.
 set -euo pipefail
 cd /app
 
@@ -23,11 +28,11 @@ export AWS_REGION=${AWS_REGION:-ap-south-1}
 
 # moto keeps nothing across restarts, so the resources are (re)created at
 # every start; provision, seed and admin are all idempotent.
-env_file=$(mktemp /tmp/stack.env.XXXXXX)
+env_file=${STACK_ENV_FILE:-/tmp/flightbook-stack.env}
 stack provision --template template.yaml --env-out "$env_file"
 # shellcheck source=/dev/null
 source "$env_file"
-stack seed
+stack seed --days "${SEED_DAYS:-30}"
 stack admin
 
 echo "entrypoint: gateway on port ${PORT:-8080}; admin $ADMIN_EMAIL" >&2
