@@ -258,6 +258,24 @@ _stack_pg_bin() {
     [[ -x $d/pg_ctl && -x $d/initdb ]] && printf '%s\n' "$d"
 }
 
+# stack_require_rust: fails with what to do when there is no Rust toolchain
+# (before any service is started for nothing).
+stack_require_rust() {
+    if ! _stack_have cargo; then
+        _stack_err "cargo (Rust) is not installed. Install the stable toolchain with rustup:"
+        _stack_err "  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y && . \"\$HOME/.cargo/env\""
+        _stack_err "then run this command again (see README, Prerequisites)."
+        return 1
+    fi
+    local version
+    version=$(cargo --version 2>/dev/null | awk '{print $2}')
+    # The lower of the two sorts first: anything but 1.85.0 there is older.
+    if [[ -n $version && $(printf '1.85.0\n%s\n' "$version" | sort -V | head -n 1) != 1.85.0 ]]; then
+        _stack_err "cargo $version is older than 1.85 (edition 2021 crates here need it): rustup update stable"
+        return 1
+    fi
+}
+
 # Installs what the stack needs and is missing: redis, postgres, pgbouncer, openssl,
 # curl (apt), moto (the project's pinned virtualenv $REPO/.venv).
 stack_ensure_tools() {

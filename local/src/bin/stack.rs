@@ -1,10 +1,12 @@
 //! `stack provision | seed | admin`: prepares the local stack named by the
 //! environment (`DATABASE_URL`, `REDIS_URL`, `AWS_ENDPOINT_URL`).
 //!
-//! - `provision [--template T] [--env-out FILE] [--test-template]`: creates
-//!   the database, applies migrations, creates the template's queues, topic,
-//!   subscriptions and tables in the emulator, and writes the resolved
-//!   resource variables as `export NAME='value'` lines.
+//! - `provision [--template T] [--env-out FILE] [--lambda-env-out FILE]
+//!   [--test-template]`: creates the database, applies migrations, creates
+//!   the template's queues, topic, subscriptions, tables and secrets in the
+//!   emulator, and writes the resolved resource variables as `export
+//!   NAME='value'` lines (and, with `--lambda-env-out`, a function's whole
+//!   environment as `NAME=value` lines for `cargo lambda watch --env-file`).
 //! - `seed [--days N]`: loads the demo schedule for today (in India) and the
 //!   next N-1 days (default 30); flight 1 is the walkthrough's AI101.
 //! - `bench-seed [--days 7] [--airports 500] [--flights-per-day 50000]`:
@@ -74,6 +76,26 @@ async fn provision(args: &[String]) -> anyhow::Result<()> {
         Some(path) => std::fs::write(&path, lines).with_context(|| format!("writing {path}"))?,
         None => print!("{lines}"),
     }
+    if let Some(path) = flag_value(args, "--lambda-env-out") {
+        write_lambda_env(&path, &template, &resources)?;
+    }
+    Ok(())
+}
+
+/// Everything one function needs to run on its own (`cargo lambda watch
+/// --env-file`): the template's variables resolved as the gateway resolves
+/// them (no password where a secret holds it), and the emulator's endpoint,
+/// credentials, region and the stack's CA.
+fn write_lambda_env(path: &str, template: &Template, resources: &local_stack::provision::LocalResources) -> anyhow::Result<()> {
+    let mut env = resolve_environment(template, resources, |k| std::env::var(k).ok());
+    for name in ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "REDIS_CA_FILE", "RUST_LOG"] {
+        if let Ok(value) = std::env::var(name) {
+            env.insert(name.to_string(), value);
+        }
+    }
+    let text: String = env.iter().map(|(name, value)| format!("{name}={value}\n")).collect();
+    std::fs::write(path, text).with_context(|| format!("writing {path}"))?;
+    println!("lambda env: {} variables in {path}", env.len());
     Ok(())
 }
 
