@@ -443,10 +443,14 @@ stack_start_postgres() {
         # TCP client with TLS and a password (as RDS with rds.force_ssl).
         mkdir -p "$pgdir/tls" && cp "$tls/server.pem" "$tls/server.key" "$tls/ca.pem" "$pgdir/tls/" &&
             chown -R postgres: "$pgdir/tls" && chmod 600 "$pgdir/tls/server.key" || return 1
+        local plaintext=()
+        # The bench's plaintext baseline only (STACK_PLAINTEXT_TOO=1): never local/run or local/test.
+        [[ ${STACK_PLAINTEXT_TOO:-0} == 1 ]] && plaintext=('host      all  all       127.0.0.1/32  scram-sha-256')
         printf '%s\n' '# Written by local/lib/stack.sh at each start; edit that instead.' \
             'local     all  postgres  peer' \
             'hostssl   all  all       127.0.0.1/32  scram-sha-256' \
             'hostssl   all  all       ::1/128       scram-sha-256' \
+            "${plaintext[@]}" \
             'hostnossl all  all       all           reject' >"$data/pg_hba.conf" || return 1
         local opts="-h 127.0.0.1 -p $port -k '$sockdir' -c max_connections=300"
         opts+=" -c ssl=on -c ssl_cert_file='$pgdir/tls/server.pem' -c ssl_key_file='$pgdir/tls/server.key'"
@@ -592,7 +596,9 @@ stack_start_redis() {
     (
         umask 077
         printf '# Written by local/lib/stack.sh at each start; edit that instead.\n'
-        printf 'bind 127.0.0.1\nprotected-mode yes\nport 0\ntls-port %s\n' "$port"
+        # STACK_PLAINTEXT_TOO=1 (the bench's baseline): also plaintext on REDIS_PLAIN_PORT.
+        printf 'bind 127.0.0.1\nprotected-mode yes\nport %s\ntls-port %s\n' \
+            "$([[ ${STACK_PLAINTEXT_TOO:-0} == 1 ]] && echo "${REDIS_PLAIN_PORT:?}" || echo 0)" "$port"
         printf 'tls-cert-file "%s"\ntls-key-file "%s"\ntls-ca-cert-file "%s"\n' \
             "$state/tls/server.pem" "$state/tls/server.key" "$state/tls/ca.pem"
         printf 'tls-auth-clients no\n'

@@ -370,6 +370,7 @@ async fn main() -> anyhow::Result<()> {
     let mut env = resolve_environment(&template, &resources, |k| std::env::var(k).ok());
     for name in [
         "JWT_PRIVATE_KEY_FILE",
+        "REDIS_CA_FILE",
         "AWS_ENDPOINT_URL",
         "AWS_REGION",
         "AWS_DEFAULT_REGION",
@@ -402,7 +403,7 @@ async fn main() -> anyhow::Result<()> {
         (trap(connections.clone()).await?, trap(connections.clone()).await?, trap(connections.clone()).await?);
     let mut trapped_env = env.clone();
     trapped_env.insert("DATABASE_URL".into(), format!("postgres://postgres@127.0.0.1:{trap_pg}/flightbook"));
-    trapped_env.insert("REDIS_URL".into(), format!("redis://127.0.0.1:{trap_redis}"));
+    trapped_env.insert("REDIS_URL".into(), format!("rediss://127.0.0.1:{trap_redis}"));
     trapped_env.insert("AWS_ENDPOINT_URL".into(), format!("http://127.0.0.1:{trap_aws}"));
 
     let mut results = Vec::new();

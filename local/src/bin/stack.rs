@@ -86,9 +86,15 @@ async fn provision(args: &[String]) -> anyhow::Result<()> {
 /// --env-file`): the template's variables resolved as the gateway resolves
 /// them (no password where a secret holds it), and the emulator's endpoint,
 /// credentials, region and the stack's CA.
-fn write_lambda_env(path: &str, template: &Template, resources: &local_stack::provision::LocalResources) -> anyhow::Result<()> {
+fn write_lambda_env(
+    path: &str,
+    template: &Template,
+    resources: &local_stack::provision::LocalResources,
+) -> anyhow::Result<()> {
     let mut env = resolve_environment(template, resources, |k| std::env::var(k).ok());
-    for name in ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "REDIS_CA_FILE", "RUST_LOG"] {
+    for name in
+        ["AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "REDIS_CA_FILE", "RUST_LOG"]
+    {
         if let Ok(value) = std::env::var(name) {
             env.insert(name.to_string(), value);
         }

@@ -177,7 +177,10 @@ async fn services(template: &Template) -> anyhow::Result<Services> {
         env.insert("DB_POOL_SIZE".into(), local_stack::testing::LOCAL_POOL_SIZE.to_string());
     }
     let config = Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
-    Services::new(config).map_err(anyhow::Error::msg)
+    let services = Services::new(config).map_err(anyhow::Error::msg)?;
+    // The bench signs its users' tokens itself: read the keys first.
+    services.current_keys().await.map_err(|e| anyhow!("reading the token keys: {e}"))?;
+    Ok(services)
 }
 
 async fn create_users(ctx_svc: &Services, db: &tokio_postgres::Client) -> anyhow::Result<Vec<User>> {
