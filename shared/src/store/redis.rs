@@ -112,7 +112,7 @@ fn with_credentials(url: &str, username: Option<&str>, password: &str) -> Result
 }
 
 /// A client for `redis://` or `rediss://[user:password@]host:port`, trusting
-/// the CA in `ca_file` when given (a private CA), else the webpki roots.
+/// the CA in `ca_file` when given (a private CA), else the system's roots.
 pub fn client(url: &str, ca_file: Option<&str>) -> Result<redis::Client, String> {
     let invalid = |e: redis::RedisError| format!("REDIS_URL is not a valid Redis URL: {e}");
     crate::store::tls::install_default_provider();

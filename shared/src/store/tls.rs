@@ -1,8 +1,9 @@
 //! TLS to Postgres (RDS Proxy, PgBouncer) and Redis (ElastiCache) with
 //! rustls, configured as libpq and redis-cli users expect: `sslmode` and
 //! `sslrootcert` in `DATABASE_URL`, `rediss://` plus `REDIS_CA_FILE`.
-//! Without a CA file the webpki roots are trusted: they include the Amazon
-//! roots that RDS Proxy's and ElastiCache's certificates chain to.
+//! Without a CA file the system's roots are trusted (read once per process):
+//! they include the Amazon roots that RDS Proxy's and ElastiCache's
+//! certificates chain to, and the AWS SDK's own client uses them too.
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -13,7 +14,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect};
@@ -86,16 +87,23 @@ pub fn postgres_target(url: &str) -> Result<PostgresTarget, String> {
         SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
         _ => tokio_postgres::config::SslMode::Require,
     });
+    // A named file is read now, so that a wrong path fails at start-up; the
+    // system's roots on the first connection, not during the cold start.
     let roots = match root_cert.as_deref() {
-        None | Some("system") => webpki_roots(),
-        Some(path) => roots_from_file(path, "sslrootcert")?,
+        None | Some("system") => None,
+        Some(path) => Some(roots_from_file(path, "sslrootcert")?),
     };
-    let client = match mode {
+    Ok(PostgresTarget { config, tls: PostgresTls { mode, roots, config: Arc::new(OnceLock::new()) } })
+}
+
+/// The rustls configuration a mode asks for.
+fn client_config(mode: SslMode, roots: Option<RootCertStore>) -> Result<ClientConfig, String> {
+    let roots = || roots.clone().unwrap_or_else(system_roots);
+    Ok(match mode {
         SslMode::Disable | SslMode::Prefer | SslMode::Require => unverified_config(),
-        SslMode::VerifyCa => chain_only_config(roots)?,
-        SslMode::VerifyFull => verified_config(roots),
-    };
-    Ok(PostgresTarget { config, tls: PostgresTls { config: Arc::new(client) } })
+        SslMode::VerifyCa => chain_only_config(roots())?,
+        SslMode::VerifyFull => verified_config(roots()),
+    })
 }
 
 /// The certificates of a PEM file (a private CA).
@@ -112,8 +120,21 @@ pub fn roots_from_file(path: &str, what: &str) -> Result<RootCertStore, String> 
     Ok(roots)
 }
 
-fn webpki_roots() -> RootCertStore {
-    RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() }
+/// The platform's trusted roots, loaded on first use (a connection, not the
+/// cold start) and kept; a file that cannot be read is skipped.
+fn system_roots() -> RootCertStore {
+    static ROOTS: OnceLock<RootCertStore> = OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let loaded = rustls_native_certs::load_native_certs();
+            for error in &loaded.errors {
+                tracing::warn!(%error, "a system root certificate could not be loaded");
+            }
+            let mut roots = RootCertStore::empty();
+            roots.add_parsable_certificates(loaded.certs);
+            roots
+        })
+        .clone()
 }
 
 /// The one crypto provider of the product (ring, as the AWS SDK's client).
@@ -241,7 +262,10 @@ impl ServerCertVerifier for Unverified {
 /// tokio-postgres' TLS hook, backed by tokio-rustls.
 #[derive(Clone)]
 pub struct PostgresTls {
-    config: Arc<ClientConfig>,
+    mode: SslMode,
+    roots: Option<RootCertStore>,
+    /// Built on the first connection and shared by the pool's connections.
+    config: Arc<OnceLock<Result<Arc<ClientConfig>, String>>>,
 }
 
 impl<S> MakeTlsConnect<S> for PostgresTls
@@ -250,11 +274,16 @@ where
 {
     type Stream = TlsStream<S>;
     type TlsConnect = PostgresTlsConnect;
-    type Error = rustls::pki_types::InvalidDnsNameError;
+    type Error = io::Error;
 
     fn make_tls_connect(&mut self, host: &str) -> Result<PostgresTlsConnect, Self::Error> {
-        let name = ServerName::try_from(host.to_string())?;
-        Ok(PostgresTlsConnect { config: self.config.clone(), name })
+        let config = self
+            .config
+            .get_or_init(|| client_config(self.mode, self.roots.clone()).map(Arc::new))
+            .clone()
+            .map_err(io::Error::other)?;
+        let name = ServerName::try_from(host.to_string()).map_err(io::Error::other)?;
+        Ok(PostgresTlsConnect { config, name })
     }
 }
 
