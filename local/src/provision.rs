@@ -168,7 +168,7 @@ pub fn resolve_environment(
 /// URL without its password (as the template gives it in AWS).
 pub fn strip_secret_passwords(env: &mut BTreeMap<String, String>) {
     for (url, secret) in [("DATABASE_URL", "DATABASE_SECRET_ID"), ("REDIS_URL", "REDIS_AUTH_SECRET_ID")] {
-        if env.contains_key(secret) {
+        if env.get(secret).is_some_and(|id| !id.trim().is_empty()) {
             if let Some(value) = env.get_mut(url) {
                 *value = crate::secrets::without_password(value);
             }
