@@ -96,7 +96,7 @@ fn credentials_of(url: &str) -> (String, String) {
     let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
     let userinfo = authority.rsplit_once('@').map_or("", |(userinfo, _)| userinfo);
     let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-    (percent_decode(user), percent_decode(password))
+    (shared::store::tls::percent_decode(user), shared::store::tls::percent_decode(password))
 }
 
 /// The URL without its password (the user stays).
@@ -115,23 +115,6 @@ pub fn without_password(url: &str) -> String {
         }
         None => url.to_string(),
     }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
-        if let (b'%', Some(Ok(b))) = (bytes[i], hex.map(|h| u8::from_str_radix(h, 16))) {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 async fn existing(aws: &AwsClients, name: &str) -> anyhow::Result<Option<String>> {

@@ -9,12 +9,6 @@ use lambda_http::{Body, Response};
 use serde_json::{json, Value};
 use shared::Services;
 
-fn has_password(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-    authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
-}
-
 async fn me(services: &Services, token: &str) -> Response<Body> {
     auth_me::handle(services, request("GET", "/api/auth/me", None, Some(token))).await.unwrap()
 }

@@ -1107,14 +1107,6 @@ fn no_private_key_or_cloud_credential_is_tracked_and_the_template_resolves_secre
     }
 }
 
-/// A URL with `user:password@`.
-fn has_password(value: &str) -> bool {
-    value.split_once("://").is_some_and(|(_, rest)| {
-        let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-        authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
-    })
-}
-
 // --------------------------------------------------------------------- logs
 
 /// The gateway binary as a child process, killed on drop.

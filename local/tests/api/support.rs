@@ -207,3 +207,11 @@ pub async fn seat_map(stack: &TestStack, token: &str, flight: i64) -> (u16, Valu
     let id = flight.to_string();
     call(handler, stack, "GET", &format!("/api/seats/{id}"), &[("flightId", &id)], None, token).await
 }
+
+/// A URL with `user:password@`.
+pub fn has_password(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(_, rest)| {
+        let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+        authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
+    })
+}

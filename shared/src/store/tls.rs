@@ -337,7 +337,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<S> {
     }
 }
 
-fn percent_decode(value: &str) -> String {
+/// `%XX` escapes of a URL part decoded (invalid ones kept as they are).
+pub fn percent_decode(value: &str) -> String {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
