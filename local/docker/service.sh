@@ -7,8 +7,9 @@
 #   certs       once: a CA and one server certificate (SANs: postgres, pgbouncer,
 #               redis, moto, localhost, 127.0.0.1, ::1) into /tls, kept in the volume
 #   postgres    PostgreSQL 15 taking TLS connections only (hostnossl: reject),
-#               scram-sha-256; the app role POSTGRES_APP_USER / POSTGRES_APP_PASSWORD
-#               owns the database `flightbook` and may create databases (the harness)
+#               scram-sha-256; the roles of deploy/database-roles.sql: the owner
+#               POSTGRES_OWNER_USER / POSTGRES_OWNER_PASSWORD (owns `flightbook`, runs
+#               the migrations) and the functions' POSTGRES_APP_USER / POSTGRES_APP_PASSWORD
 #   pgbouncer   PgBouncer in front of it, as RDS Proxy: TLS required from clients,
 #               verify-full TLS to Postgres, scram-sha-256, session pooling
 #   redis       Redis on its TLS port only, `default` user off, one ACL user
@@ -82,6 +83,8 @@ certs() {
 }
 
 postgres_() {
+    need POSTGRES_OWNER_USER
+    need POSTGRES_OWNER_PASSWORD
     need POSTGRES_APP_USER
     need POSTGRES_APP_PASSWORD
     local tlsdir=/var/lib/postgresql/tls sock=/var/run/postgresql init_sock=/tmp/pg-init
@@ -102,21 +105,15 @@ postgres_() {
         'hostnossl all  all       all        reject' >"$PGDATA/pg_hba.conf"
     chown postgres: "$PGDATA/pg_hba.conf"
 
-    # The app role and its database, on a server that listens on a private
+    # The roles and the database, on a server that listens on a private
     # socket only (so the healthcheck does not pass before the real start).
-    log "ensuring role $POSTGRES_APP_USER and database flightbook"
+    log "ensuring roles $POSTGRES_OWNER_USER, $POSTGRES_APP_USER and database flightbook"
     run_as postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -w -t 60 -l /tmp/pg-init.log \
         -o "-c listen_addresses='' -k $init_sock" start >/dev/null
     run_as postgres "$PG_BIN/psql" -h "$init_sock" -U postgres -d postgres -XqAt -v ON_ERROR_STOP=1 \
-        -v role="$POSTGRES_APP_USER" -v password="$POSTGRES_APP_PASSWORD" <<'SQL'
-SET password_encryption = 'scram-sha-256';
-SELECT format('CREATE ROLE %I LOGIN CREATEDB', :'role')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
-ALTER ROLE :"role" WITH LOGIN CREATEDB NOSUPERUSER PASSWORD :'password';
-SELECT format('CREATE DATABASE flightbook OWNER %I', :'role')
- WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'flightbook') \gexec
-SELECT format('ALTER DATABASE flightbook OWNER TO %I', :'role') \gexec
-SQL
+        -v owner="$POSTGRES_OWNER_USER" -v owner_password="$POSTGRES_OWNER_PASSWORD" \
+        -v app="$POSTGRES_APP_USER" -v app_password="$POSTGRES_APP_PASSWORD" \
+        -f /usr/local/share/flightbook/database-roles.sql
     run_as postgres "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
 
     log "starting postgres on port 5432 (TLS only, scram-sha-256)"
@@ -128,12 +125,15 @@ SQL
 }
 
 pgbouncer_() {
+    need POSTGRES_OWNER_USER
+    need POSTGRES_OWNER_PASSWORD
     need POSTGRES_APP_USER
     need POSTGRES_APP_PASSWORD
     local dir=/var/lib/pgbouncer-local
     private_tls postgres "$dir/tls"
     umask 077
-    printf '"%s" "%s"\n' "$POSTGRES_APP_USER" "$POSTGRES_APP_PASSWORD" >"$dir/userlist.txt"
+    printf '"%s" "%s"\n' "$POSTGRES_APP_USER" "$POSTGRES_APP_PASSWORD" \
+        "$POSTGRES_OWNER_USER" "$POSTGRES_OWNER_PASSWORD" >"$dir/userlist.txt"
     printf '%s\n' '; Written by local/docker/service.sh at each start.' \
         '[databases]' "* = host=${PGBOUNCER_UPSTREAM:-postgres} port=5432" \
         '[pgbouncer]' 'listen_addr = *' 'listen_port = 6432' 'unix_socket_dir =' \

@@ -394,24 +394,29 @@ _stack_pg_prepare_dir() {
     _stack_log "user postgres cannot reach $dir; keeping the cluster in $alt"
 }
 
-# The role the functions (and migrations) connect as; `postgres` is kept
-# for the stack's own set-up, over the Unix socket only.
+# The database's roles, as deploy/database-roles.sql makes them in AWS: the
+# owner (migrations, seeding, the tests' set-up) and the role the functions
+# connect as. `postgres` is kept for the stack's own set-up, over the Unix
+# socket only.
 STACK_PG_ROLE=flightbook
+STACK_PG_APP_ROLE=flightbook_app
 
 # stack_start_postgres NAME PORT: a cluster under .stack/NAME/pg listening on
-# 127.0.0.1:PORT that takes TLS connections only (scram-sha-256), with a
-# role and a database `flightbook`; exports DATABASE_ADMIN_URL. The
-# functions' DATABASE_URL is the pooler's (stack_start_pgbouncer).
+# 127.0.0.1:PORT that takes TLS connections only (scram-sha-256), with the
+# two roles and a database `flightbook`; exports DATABASE_ADMIN_URL (the
+# owner, directly). The functions' DATABASE_URL is the pooler's, as the app
+# role (stack_start_pgbouncer).
 stack_start_postgres() {
     local name=${1:?name} port=${2:?port}
     _stack_preset DATABASE_URL "${STACK_OWN_DATABASE_URL:-}" Postgres && return 0
 
-    local bin state pgdir data log sockdir running_port password tls
+    local bin state pgdir data log sockdir running_port password app_password tls
     bin=$(_stack_pg_bin) || { _stack_err "PostgreSQL binaries not found (run stack_ensure_tools or set PG_BIN)"; return 1; }
     state=$(_stack_state "$name") || return 1
     stack_ensure_tls "$name" || return 1
     tls=$state/tls
     password=$(_stack_secret "$name" "postgres-$STACK_PG_ROLE") || return 1
+    app_password=$(_stack_secret "$name" "postgres-$STACK_PG_APP_ROLE") || return 1
     _stack_pg_prepare_dir "$state/pg" || return 1
     # Resolved: the postgres user may only be able to reach it through /tmp.
     pgdir=$(readlink -f "$state/pg") || return 1
@@ -470,18 +475,16 @@ stack_start_postgres() {
     _stack_wait_until "postgres ($name)" "$log" "" \
         _stack_pg_as "$bin/pg_isready" -q -h "$sockdir" -p "$port" -U postgres || return 1
 
-    # The app role: no superuser; owns its database (and may create the
-    # tests' ones). Its password is set again at each start.
+    # The roles as in AWS (deploy/database-roles.sql; passwords set again at
+    # each start). Here the owner may also create databases: the tests make
+    # one each.
     _stack_pg_as "$bin/psql" -h "$sockdir" -p "$port" -U postgres -d postgres -XqAt -v ON_ERROR_STOP=1 \
-        -v role="$STACK_PG_ROLE" -v password="$password" >"$state/roles.log" 2>&1 <<'SQL' ||
-SELECT format('CREATE ROLE %I LOGIN CREATEDB', :'role')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
-ALTER ROLE :"role" WITH LOGIN CREATEDB NOSUPERUSER PASSWORD :'password';
-SELECT format('CREATE DATABASE flightbook OWNER %I', :'role')
- WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'flightbook') \gexec
-SELECT format('ALTER DATABASE flightbook OWNER TO %I', :'role') \gexec
-SQL
-        { _stack_fail "creating the Postgres role failed" "$state/roles.log"; return 1; }
+        -v owner="$STACK_PG_ROLE" -v owner_password="$password" \
+        -v app="$STACK_PG_APP_ROLE" -v app_password="$app_password" \
+        -f - <"$REPO/deploy/database-roles.sql" >"$state/roles.log" 2>&1 &&
+        _stack_pg_as "$bin/psql" -h "$sockdir" -p "$port" -U postgres -d postgres -XqAt -v ON_ERROR_STOP=1 \
+            -c "ALTER ROLE $STACK_PG_ROLE CREATEDB" >>"$state/roles.log" 2>&1 ||
+        { _stack_fail "creating the Postgres roles failed" "$state/roles.log"; return 1; }
 
     export DATABASE_ADMIN_URL="postgres://$STACK_PG_ROLE:$password@127.0.0.1:$port/flightbook?sslmode=verify-full&sslrootcert=$tls/ca.pem"
     STACK_PG_PORT=$port
@@ -498,9 +501,10 @@ SQL
 stack_start_pgbouncer() {
     local name=${1:?name} port=${2:?port}
     [[ -n ${STACK_PG_PORT:-} ]] || return 0
-    local state pgdir dir conf pidfile log pid password
+    local state pgdir dir conf pidfile log pid password app_password
     state=$(_stack_state "$name") || return 1
     password=$(_stack_secret "$name" "postgres-$STACK_PG_ROLE") || return 1
+    app_password=$(_stack_secret "$name" "postgres-$STACK_PG_APP_ROLE") || return 1
     pgdir=$(readlink -f "$state/pg") || return 1
     dir=$pgdir/pgbouncer conf=$pgdir/pgbouncer/pgbouncer.ini
     pidfile=$dir/pgbouncer.pid log=$dir/pgbouncer.log
@@ -514,7 +518,8 @@ stack_start_pgbouncer() {
     rm -f "$pidfile"
     _stack_check_port "$port" "pgbouncer ($name)" PGBOUNCER_PORT || return 1
 
-    printf '"%s" "%s"\n' "$STACK_PG_ROLE" "$password" >"$dir/userlist.txt" || return 1
+    # Both roles, as RDS Proxy holds a secret for each (db-migrate connects as the owner).
+    printf '"%s" "%s"\n' "$STACK_PG_APP_ROLE" "$app_password" "$STACK_PG_ROLE" "$password" >"$dir/userlist.txt" || return 1
     printf '%s\n' '; Written by local/lib/stack.sh at each start; edit that instead.' \
         '[databases]' "* = host=127.0.0.1 port=$STACK_PG_PORT" \
         '[pgbouncer]' 'listen_addr = 127.0.0.1' "listen_port = $port" 'unix_socket_dir =' \
@@ -534,7 +539,7 @@ stack_start_pgbouncer() {
         { _stack_fail "pgbouncer ($name) did not start" "$log"; return 1; }
     _stack_wait_until "pgbouncer ($name)" "$log" "$pidfile" _stack_port_open "$port" || return 1
 
-    export DATABASE_URL="postgres://$STACK_PG_ROLE:$password@127.0.0.1:$port/flightbook?sslmode=verify-full&sslrootcert=$state/tls/ca.pem"
+    export DATABASE_URL="postgres://$STACK_PG_APP_ROLE:$app_password@127.0.0.1:$port/flightbook?sslmode=verify-full&sslrootcert=$state/tls/ca.pem"
     STACK_OWN_DATABASE_URL=$DATABASE_URL
     _stack_manage pgbouncer
 }

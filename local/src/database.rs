@@ -80,20 +80,30 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn migrate(url: &str) -> anyhow::Result<usize> {
-    let mut client = connect(url).await?;
-    shared::store::postgres::migrate(&mut client).await.map_err(|e| anyhow!(e)).context("applying migrations")
+/// Migrates the database at `owner_url` (as the schema's owner) and grants
+/// `app_role`, the role the functions connect as, its privileges.
+pub async fn migrate(owner_url: &str, app_role: Option<&str>) -> anyhow::Result<usize> {
+    let mut client = connect(owner_url).await?;
+    shared::store::postgres::migrate(&mut client, app_role).await.map_err(|e| anyhow!(e)).context("applying migrations")
 }
 
-/// A fingerprint of the migrations, so the test template is rebuilt when they change.
+/// The role the functions connect as: the user of their `DATABASE_URL`.
+pub fn app_role(database_url: &str) -> Option<String> {
+    shared::store::postgres::url_user(database_url)
+}
+
+/// A fingerprint of the migrations and the app role's privileges, so the
+/// test template is rebuilt when they change.
 fn migrations_fingerprint() -> anyhow::Result<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("../migrations");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .collect();
     files.sort();
+    files.push(root.join("../shared/src/store/app_privileges.sql"));
     let mut hasher = Sha256::new();
     for file in files {
         hasher.update(file.file_name().unwrap_or_default().to_string_lossy().as_bytes());
@@ -104,8 +114,9 @@ fn migrations_fingerprint() -> anyhow::Result<String> {
 
 /// Ensures a migrated template database exists and returns its name.
 /// Serialised across processes with an advisory lock (tests run in parallel).
-pub async fn ensure_test_template(base_url: &str) -> anyhow::Result<String> {
-    let base_url = &admin_url(base_url);
+pub async fn ensure_test_template(database_url: &str) -> anyhow::Result<String> {
+    let app_role = app_role(database_url);
+    let base_url = &admin_url(database_url);
     let name = format!("flightbook_template_{}", migrations_fingerprint()?);
     let admin = connect(&with_database(base_url, "postgres")).await?;
     admin.execute("SELECT pg_advisory_lock(7261)", &[]).await?;
@@ -123,7 +134,7 @@ pub async fn ensure_test_template(base_url: &str) -> anyhow::Result<String> {
             admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name))).await?;
             admin.batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name))).await?;
             let url = with_database(base_url, &name);
-            migrate(&url).await?;
+            migrate(&url, app_role.as_deref()).await?;
             let client = connect(&url).await?;
             client.batch_execute("CREATE TABLE template_ready ()").await?;
         }

@@ -8,7 +8,9 @@
 //! - the parameters naming secrets that exist outside the stack
 //!   (`DatabaseSecretArn`, `RedisAuthSecretArn`) get a secret holding the
 //!   user and password of `DATABASE_URL` / `REDIS_URL`, and the functions see
-//!   those URLs without their password ([`without_password`]).
+//!   those URLs without their password ([`without_password`]);
+//!   `DatabaseOwnerSecretArn` (db-migrate's) holds the schema owner's, from
+//!   `DATABASE_ADMIN_URL`.
 //!
 //! `stack jwt-keys` uses the same calls to rotate the token key, here or in AWS.
 
@@ -22,8 +24,11 @@ use std::collections::BTreeMap;
 
 /// Template parameters that name a secret made outside the stack, and the
 /// URL variable whose credentials such a secret holds locally.
-pub const CREDENTIAL_PARAMETERS: [(&str, &str); 2] =
-    [("DatabaseSecretArn", "DATABASE_URL"), ("RedisAuthSecretArn", "REDIS_URL")];
+pub const CREDENTIAL_PARAMETERS: [(&str, &str); 3] = [
+    ("DatabaseSecretArn", "DATABASE_URL"),
+    ("DatabaseOwnerSecretArn", "DATABASE_ADMIN_URL"),
+    ("RedisAuthSecretArn", "REDIS_URL"),
+];
 
 /// Creates the secrets (idempotent: existing values are kept, except the
 /// credentials, which follow the URLs) and returns `!Ref` → ARN.

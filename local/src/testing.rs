@@ -28,7 +28,10 @@ fn required_env(name: &str) -> String {
 
 pub struct TestStack {
     pub services: Arc<Services>,
+    /// The functions' database URL (the app role, through the pooler).
     pub database_url: String,
+    /// The same database as its owner, directly (set-up and assertions).
+    pub owner_url: String,
     /// Prefix of this test's Redis keys and emulator resources.
     pub prefix: String,
     pub resources: LocalResources,
@@ -67,6 +70,7 @@ impl TestStack {
                 }
             }
         }
+        let owner_url = database::admin_url(&database_url);
         env.insert("DATABASE_URL".into(), database_url.clone());
         crate::provision::strip_secret_passwords(&mut env);
         env.insert("REDIS_KEY_PREFIX".into(), prefix.clone());
@@ -74,12 +78,14 @@ impl TestStack {
         env.insert("DB_POOL_SIZE".into(), LOCAL_POOL_SIZE.to_string());
         let config = Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok()))?;
         let services = Arc::new(Services::new(config).map_err(anyhow::Error::msg)?);
-        Ok(TestStack { services, database_url, prefix, resources, template, env })
+        Ok(TestStack { services, database_url, owner_url, prefix, resources, template, env })
     }
 
-    /// A direct connection to this test's database, for assertions.
+    /// A direct connection to this test's database as its owner, for set-up
+    /// and assertions (the functions connect as the app role, through the
+    /// pooler).
     pub async fn db(&self) -> tokio_postgres::Client {
-        database::connect(&self.database_url).await.expect("connecting to the test database")
+        database::connect(&self.owner_url).await.expect("connecting to the test database")
     }
 
     /// Starts the local gateway for this stack on a free loopback port and

@@ -46,8 +46,9 @@ async fn main() -> anyhow::Result<()> {
 
 async fn provision(args: &[String]) -> anyhow::Result<()> {
     let database_url = env("DATABASE_URL")?;
-    database::ensure_database(&database::admin_url(&database_url)).await?;
-    let applied = database::migrate(&database_url).await?;
+    let owner_url = database::admin_url(&database_url);
+    database::ensure_database(&owner_url).await?;
+    let applied = database::migrate(&owner_url, database::app_role(&database_url).as_deref()).await?;
     println!("database: {applied} migration(s) applied");
     if args.iter().any(|a| a == "--test-template") {
         let name = database::ensure_test_template(&database_url).await?;
@@ -114,7 +115,8 @@ fn number_flag(args: &[String], flag: &str, default: u32) -> anyhow::Result<u32>
 
 async fn seed(args: &[String]) -> anyhow::Result<()> {
     let days = number_flag(args, "--days", 30)?;
-    let client = database::connect(&env("DATABASE_URL")?).await?;
+    // Reference data and the schedule are the owner's: the app role only reads them.
+    let client = database::connect(&database::admin_url(&env("DATABASE_URL")?)).await?;
     let today = seed::demo_today();
     let started = std::time::Instant::now();
     let report = seed::seed_demo(&client, today, days).await?;
@@ -130,7 +132,8 @@ async fn bench_seed(args: &[String]) -> anyhow::Result<()> {
     let days = number_flag(args, "--days", 7)?;
     let airports = number_flag(args, "--airports", 500)?;
     let flights_per_day = number_flag(args, "--flights-per-day", 50_000)?;
-    let client = database::connect(&env("DATABASE_URL")?).await?;
+    // Reference data and the schedule are the owner's: the app role only reads them.
+    let client = database::connect(&database::admin_url(&env("DATABASE_URL")?)).await?;
     let today = seed::demo_today();
     let started = std::time::Instant::now();
     let report = seed::seed_bench(&client, today, days, airports, flights_per_day).await?;

@@ -182,3 +182,59 @@ async fn a_lock_wait_is_cut_by_the_roles_lock_timeout_and_is_a_503() {
     );
     holder.batch_execute("ROLLBACK").await.unwrap();
 }
+
+#[tokio::test]
+async fn the_functions_role_owns_nothing_and_only_reads_and_writes_rows() {
+    let stack = TestStack::new().await;
+    let client = stack.services.db.get().await.expect("a pooled connection");
+    let row = client
+        .query_one(
+            "SELECT current_user::text, pg_get_userbyid(d.datdba)::text, r.rolcreatedb, r.rolcreaterole
+               FROM pg_database d, pg_roles r WHERE d.datname = current_database() AND r.rolname = current_user",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (app, owner): (String, String) = (row.get(0), row.get(1));
+    assert_ne!(app, owner, "the functions must not connect as the database's owner");
+    assert!(!row.get::<_, bool>(2) && !row.get::<_, bool>(3), "{app} may create neither databases nor roles");
+
+    // What a compromised function (or an injected statement) would try.
+    for statement in [
+        "CREATE TABLE stolen (x int)",
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+        "DROP TABLE bookings",
+        "ALTER TABLE bookings ADD COLUMN x int",
+        "TRUNCATE bookings",
+        "DELETE FROM bookings",
+        "DELETE FROM payments",
+        "UPDATE payments SET amount = 0",
+        "INSERT INTO airports DEFAULT VALUES",
+        "UPDATE flights SET departs_at = departs_at",
+        "UPDATE flight_fares SET amount = 1",
+    ] {
+        let error = client.batch_execute(statement).await.expect_err(statement);
+        assert_eq!(
+            error.code(),
+            Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{statement}: {error}"
+        );
+    }
+
+    // Every table the migrations make is readable (a table missing from
+    // shared/src/store/app_privileges.sql is not).
+    let unreadable: Vec<String> = client
+        .query(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+                AND c.relname NOT IN ('refinery_schema_history', 'template_ready')
+                AND NOT has_table_privilege(c.oid, 'SELECT')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(unreadable.is_empty(), "{app} cannot read {unreadable:?}");
+}

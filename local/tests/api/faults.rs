@@ -159,7 +159,7 @@ impl Daemon {
         let daemon = Self::launch(Kind::Postgres, free_port(), dir).await;
         let url = daemon.url();
         local_stack::database::ensure_database(&url).await.expect("creating the database");
-        local_stack::database::migrate(&url).await.expect("migrating the database");
+        local_stack::database::migrate(&url, None).await.expect("migrating the database");
         daemon
     }
 
@@ -387,12 +387,22 @@ pub(crate) fn stack_with(base: &TestStack, overrides: &[(&str, String)]) -> Test
         };
     }
     let config = Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok())).unwrap();
+    let database_url = overrides
+        .iter()
+        .find(|(name, _)| *name == "DATABASE_URL")
+        .map_or_else(|| base.database_url.clone(), |(_, url)| url.clone());
+    // The base's database through a proxy keeps its owner; a server of the
+    // test's own has one role for everything.
+    let app_role = local_stack::database::app_role(&base.database_url);
+    let owner_url = if local_stack::database::app_role(&database_url) == app_role {
+        base.owner_url.clone()
+    } else {
+        database_url.clone()
+    };
     TestStack {
         services: Arc::new(Services::new(config).unwrap()),
-        database_url: overrides
-            .iter()
-            .find(|(name, _)| *name == "DATABASE_URL")
-            .map_or_else(|| base.database_url.clone(), |(_, url)| url.clone()),
+        database_url,
+        owner_url,
         prefix: base.prefix.clone(),
         resources: base.resources.clone(),
         template: base.template.clone(),

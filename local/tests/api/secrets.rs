@@ -168,6 +168,7 @@ async fn db_migrate_takes_the_admin_from_its_secret_never_from_the_event() {
     let stack = TestStack::new().await;
     let admin_secret = stack.env.get("ADMIN_SECRET_ID").expect("db-migrate's ADMIN_SECRET_ID").clone();
     std::env::set_var("ADMIN_SECRET_ID", &admin_secret);
+    std::env::set_var("DATABASE_OWNER_SECRET_ID", &stack.env["DATABASE_OWNER_SECRET_ID"]);
     let event = |payload: Value| lambda_runtime::LambdaEvent::new(payload, lambda_runtime::Context::default());
     let refused =
         db_migrate::handle(&stack.services, event(json!({"adminEmail": "a@b.c", "adminPassword": "x"}))).await;
@@ -182,4 +183,51 @@ async fn db_migrate_takes_the_admin_from_its_secret_never_from_the_event() {
     assert_eq!(row.get::<_, String>(1), "admin");
     let token = login(&stack, secret["email"].as_str().unwrap(), secret["password"].as_str().unwrap()).await;
     assert_eq!(token.status(), 200, "the admin logs in with the secret's password");
+}
+
+#[tokio::test]
+async fn db_migrate_builds_the_schema_as_its_owner_and_grants_the_functions_role_rows_only() {
+    let stack = TestStack::new().await;
+    let owner_secret =
+        stack.env.get("DATABASE_OWNER_SECRET_ID").expect("db-migrate's DATABASE_OWNER_SECRET_ID").clone();
+    // An empty database, as a new deployment has.
+    // (Left for the stack's clean-up: the pooler's sessions in it are the
+    // app role's, which its owner may not end.)
+    let name = format!("test_{}_fresh", stack.prefix);
+    let admin = stack.db().await;
+    admin.batch_execute(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+    let app_url = local_stack::database::with_database(&stack.env["DATABASE_URL"], &name);
+    // db-migrate as deployed: the functions' DATABASE_URL (the app role,
+    // through the pooler, no password) and the owner's secret.
+    let mut env = stack.env.clone();
+    env.insert("DATABASE_URL".into(), app_url.clone());
+    let config = shared::Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok())).unwrap();
+    let services = Services::new(config).unwrap();
+    std::env::set_var("DATABASE_OWNER_SECRET_ID", &owner_secret);
+    std::env::remove_var("ADMIN_SECRET_ID");
+    let event = lambda_runtime::LambdaEvent::new(json!({}), lambda_runtime::Context::default());
+    let answer = db_migrate::handle(&services, event).await.expect("db-migrate as the owner");
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations")).unwrap().count();
+    assert_eq!(answer["appliedMigrations"].as_u64(), Some(migrations as u64), "{answer}");
+
+    // The owner owns the tables; the functions' role reads and writes rows.
+    let app = services.db.get().await.expect("the functions' role through the pooler");
+    let row = app
+        .query_one(
+            "SELECT current_user::text, (SELECT tableowner::text FROM pg_tables WHERE tablename = 'bookings')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (role, owner): (String, String) = (row.get(0), row.get(1));
+    assert_ne!(role, owner);
+    assert_eq!(Some(owner), shared::store::postgres::url_user(&std::env::var("DATABASE_ADMIN_URL").unwrap()));
+    let count: i64 = app.query_one("SELECT count(*) FROM bookings", &[]).await.unwrap().get(0);
+    assert_eq!(count, 0);
+    let refused = app.batch_execute("CREATE TABLE later (x int)").await.expect_err("the app role creates nothing");
+    assert_eq!(refused.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE));
+    // Run again (every deploy does): nothing to apply, the grants stay.
+    let event = lambda_runtime::LambdaEvent::new(json!({}), lambda_runtime::Context::default());
+    let again = db_migrate::handle(&services, event).await.unwrap();
+    assert_eq!(again["appliedMigrations"].as_u64(), Some(0));
 }

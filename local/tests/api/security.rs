@@ -1088,6 +1088,19 @@ fn no_private_key_or_cloud_credential_is_tracked_and_the_template_resolves_secre
         .collect();
     assert_eq!(signers, ["auth-signup", "auth-login"]);
     assert_eq!(text.matches("!Ref SigningKeyPolicy").count(), 2, "the signing key policy is for the two signers only");
+    // Only db-migrate connects as the schema's owner, and only it may read that secret.
+    let owners: Vec<&str> = template
+        .functions
+        .iter()
+        .filter(|f| f.environment.contains_key("DATABASE_OWNER_SECRET_ID"))
+        .map(|f| f.package.as_str())
+        .collect();
+    assert_eq!(owners, ["db-migrate"]);
+    assert_eq!(
+        text.matches("!Ref DatabaseOwnerSecretArn").count(),
+        2,
+        "the owner's secret is named by db-migrate's variable and db-migrate's policy only"
+    );
     for (name, value) in &template.environment {
         let sensitive =
             ["PASSWORD", "SECRET", "PRIVATE", "TOKEN", "DATABASE_URL", "CREDENTIAL"].iter().any(|s| name.contains(s));

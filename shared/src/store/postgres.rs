@@ -24,6 +24,13 @@ pub fn pool(config: &Config, secrets: Arc<SecretStore>) -> Result<Pool, String> 
     build_pool(&config.database_url, credentials, config.db_pool_size, config.dependency_timeout)
 }
 
+/// One connection's pool at `config.database_url` as the user of another
+/// secret: `db-migrate` connects as the schema's owner
+/// (`DATABASE_OWNER_SECRET_ID`) where the functions connect as the app role.
+pub fn pool_as(config: &Config, secrets: Arc<SecretStore>, secret_id: &str) -> Result<Pool, String> {
+    build_pool(&config.database_url, Some((secret_id.to_string(), secrets)), 1, config.dependency_timeout)
+}
+
 /// Session settings (`jit`, timeouts) are never sent as startup parameters:
 /// RDS Proxy and PgBouncer refuse `options`. They belong to the role (see
 /// the `role_settings` migration).
@@ -139,13 +146,38 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
     text
 }
 
-/// Applies pending migrations from `migrations/`. Safe to run repeatedly.
-/// Runs without the app role's statement and lock timeouts: a migration may
-/// rewrite a large table.
-pub async fn migrate(client: &mut tokio_postgres::Client) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+/// Applies pending migrations from `migrations/`, then grants the
+/// functions' role what it needs (`app_privileges.sql`). Safe to run
+/// repeatedly. Runs as the schema's owner, without the timeouts the app role
+/// has: a migration may rewrite a large table. `app_role` is the role the
+/// functions connect as; `None`, or the owner itself, grants nothing (one
+/// role for both, as with a preset URL).
+pub async fn migrate(
+    client: &mut tokio_postgres::Client,
+    app_role: Option<&str>,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
     client.batch_execute("SET statement_timeout = 0; SET lock_timeout = 0").await?;
     let report = embedded::migrations::runner().run_async(client).await?;
+    if let Some(role) = app_role {
+        let owner: String = client.query_one("SELECT current_user::text", &[]).await?.get(0);
+        if role != owner {
+            client.batch_execute(&app_privileges(role)).await?;
+        }
+    }
     Ok(report.applied_migrations().len())
+}
+
+/// The statements that give `role` the functions' privileges.
+pub fn app_privileges(role: &str) -> String {
+    let quoted = format!("\"{}\"", role.replace('"', "\"\""));
+    format!("BEGIN;\n{}\nCOMMIT;", APP_PRIVILEGES.replace("{app}", &quoted))
+}
+
+const APP_PRIVILEGES: &str = include_str!("app_privileges.sql");
+
+/// The role a Postgres URL connects as, if it names one.
+pub fn url_user(url: &str) -> Option<String> {
+    postgres_target(url).ok()?.config.get_user().map(str::to_owned)
 }
 
 /// True when the error means "Postgres is not reachable right now" rather

@@ -1,0 +1,18 @@
+-- What the functions' role may do, granted by `db-migrate` after the
+-- migrations (as the schema's owner; `{app}` is the role, quoted). The app
+-- role creates, alters, truncates and deletes nothing: rows leave by state
+-- (CANCELLED, EXPIRED, VOID), never by DELETE. A new table gets a line here,
+-- or the app role cannot see it (local/tests/api/data_path.rs checks both).
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO {app};
+
+-- The schedule and reference data: written by the operator's seeding only.
+GRANT SELECT ON airports, airlines, aircraft_types, schedule_revision TO {app};
+GRANT SELECT, UPDATE (status, cancelled_at, cancelled_by) ON flights TO {app};
+GRANT SELECT, UPDATE (seats_sold) ON flight_fares TO {app};
+
+-- What customers and the admin's routes change.
+GRANT SELECT, INSERT, UPDATE ON users, bookings, booking_seats, discount_codes, tickets, invoice_series, outbox TO {app};
+GRANT SELECT, INSERT ON booking_passengers, payments, refunds, booking_discounts, invoices TO {app};
+-- Identities, ticket serials and admin ids.
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {app};
