@@ -42,8 +42,10 @@ mod wrk;
 
 use anyhow::Context;
 use chrono::Datelike;
+use clap::Parser;
 use context::Ctx;
 use local_stack::template::Template;
+use options::Options;
 use serde_json::{json, Value};
 use stats::round;
 use std::path::Path;
@@ -51,7 +53,7 @@ use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let opts = options::options()?;
+    let opts = Options::parse();
     if let Some(path) = &opts.render {
         return render(path, &opts.md);
     }
