@@ -5,6 +5,7 @@
 
 use crate::context::Ctx;
 use anyhow::{bail, Context};
+use redis::aio::MultiplexedConnection;
 use serde_json::{json, Value};
 use std::process::Command;
 
@@ -12,7 +13,7 @@ use std::process::Command;
 pub async fn measure(ctx: &mut Ctx) -> anyhow::Result<Value> {
     ctx.load_average("ceilings");
     let target = RedisTarget::from_url(&ctx.redis_url)?;
-    let redis = redis(&target, &mut ctx.resp, 64).await?;
+    let redis = redis(&target, &mut ctx.redis, 64).await?;
     eprintln!("[bench] redis-benchmark: {redis}");
     ctx.db.batch_execute(PGBENCH_SETUP).await?;
     let pgbench = pgbench(&ctx.database_url, &ctx.opts.work, 16, ctx.opts.duration.as_secs())?;
@@ -97,7 +98,7 @@ fn redis_benchmark(target: &RedisTarget, clients: usize, requests: usize, extra:
     }))
 }
 
-async fn redis(target: &RedisTarget, resp: &mut crate::resp::Resp, clients: usize) -> anyhow::Result<Value> {
+async fn redis(target: &RedisTarget, connection: &mut MultiplexedConnection, clients: usize) -> anyhow::Result<Value> {
     let n = 200_000;
     let set = redis_benchmark(target, clients, n, &["-t", "set"])?;
     let set_nx =
@@ -106,8 +107,13 @@ async fn redis(target: &RedisTarget, resp: &mut crate::resp::Resp, clients: usiz
     // seat per hold, a random user and hold id, on a flight whose sold
     // seats are in Redis, as a single-seat lock does.
     let script = shared::store::seat_holds::hold_script_source();
-    let sha = resp.command(&["SCRIPT", "LOAD", &script]).await?.text().context("SCRIPT LOAD gave no sha")?;
-    resp.command(&["HSET", "bench-ceiling:sold:{f1}", "_status", "SCHEDULED"]).await?;
+    let sha: String = redis::cmd("SCRIPT")
+        .arg("LOAD")
+        .arg(&script)
+        .query_async(connection)
+        .await
+        .context("SCRIPT LOAD of the hold script")?;
+    redis::cmd("HSET").arg(&["bench-ceiling:sold:{f1}", "_status", "SCHEDULED"]).query_async::<()>(connection).await?;
     let evalsha = redis_benchmark(
         target,
         clients,

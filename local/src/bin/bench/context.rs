@@ -9,6 +9,7 @@ use local_stack::provision::{provision_aws, resolve_environment};
 use local_stack::template::Template;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use redis::aio::MultiplexedConnection;
 use serde_json::{json, Value};
 use shared::auth::tokens::Role;
 use shared::domain::seating::{Cabin, SeatLayout};
@@ -36,7 +37,9 @@ pub struct Ctx {
     pub opts: Options,
     pub svc: Arc<Services>,
     pub db: tokio_postgres::Client,
-    pub resp: crate::resp::Resp,
+    /// The bench's own Redis bookkeeping (loading the ceiling script, deleting cached
+    /// searches and login counters); the product's Redis access is never measured through it.
+    pub redis: MultiplexedConnection,
     pub database_url: String,
     pub redis_url: String,
     pub users: Vec<User>,
@@ -56,7 +59,7 @@ impl Ctx {
         let redis_url = std::env::var("REDIS_URL").context("REDIS_URL is not set (run through local/bench)")?;
         let svc = Arc::new(services(template).await?);
         let db = local_stack::database::connect(&database_url).await?;
-        let resp = crate::resp::Resp::connect(&redis_url).await?;
+        let redis = connect_redis(&redis_url).await?;
         eprintln!("[bench] preparing users and flights");
         let users = create_users(&svc, &db).await?;
         let (mut flights, seats_by_aircraft) = load_flights(&db).await?;
@@ -70,7 +73,7 @@ impl Ctx {
             opts,
             svc,
             db,
-            resp,
+            redis,
             database_url,
             redis_url,
             users,
@@ -103,6 +106,22 @@ impl Ctx {
         eprintln!("[bench] {phase}: load average {}", text.trim());
         one
     }
+}
+
+/// A Redis connection for the bench's bookkeeping, over the same TLS (`rediss://` with
+/// `REDIS_CA_FILE` naming a private CA) and ACL user as the product.
+pub async fn connect_redis(url: &str) -> anyhow::Result<MultiplexedConnection> {
+    let ca = std::env::var("REDIS_CA_FILE").ok().filter(|c| !c.is_empty());
+    let client = shared::store::redis::client(url, ca.as_deref()).map_err(anyhow::Error::msg)?;
+    client.get_multiplexed_async_connection().await.context("connecting to Redis")
+}
+
+/// One `DEL` of all the keys (none: nothing sent).
+pub async fn delete_keys(redis: &mut MultiplexedConnection, keys: &[String]) -> anyhow::Result<()> {
+    if !keys.is_empty() {
+        redis::cmd("DEL").arg(keys).query_async::<()>(redis).await?;
+    }
+    Ok(())
 }
 
 async fn services(template: &Template) -> anyhow::Result<Services> {

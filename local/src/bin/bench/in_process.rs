@@ -3,7 +3,7 @@
 //! entry deleted before every call) and cached; seat holds/s with 64 concurrent clients
 //! (random seats, and everyone on the same 10 seats); booking creations/s with 16 clients.
 
-use crate::context::{Ctx, Flight, PASSWORD};
+use crate::context::{delete_keys, Ctx, Flight, PASSWORD};
 use crate::requests::{body_text, handler, lambda_request, lock_body, search_cache_keys, search_path};
 use crate::stats::{round, Samples};
 use anyhow::{anyhow, bail};
@@ -165,9 +165,7 @@ async fn inproc_search(ctx: &mut Ctx) -> anyhow::Result<Value> {
         // Warm the instance (airport directory, the days of the timetable
         // it reads, connections) as a warm Lambda would be; the first call
         // misses the cache and shows what a cold instance pays.
-        let mut del = vec!["DEL".to_string()];
-        del.extend(keys.iter().cloned());
-        ctx.resp.pipeline(&[del]).await?;
+        delete_keys(&mut ctx.redis, &keys).await?;
         let t = Instant::now();
         let first = call().await.map_err(|e| anyhow!("{e}"))?;
         let first_ms = t.elapsed().as_secs_f64() * 1000.0;
@@ -195,9 +193,7 @@ async fn inproc_search(ctx: &mut Ctx) -> anyhow::Result<Value> {
             if (i >= 20 && spent > Duration::from_secs(6)) || spent > Duration::from_secs(30) {
                 break;
             }
-            let mut del = vec!["DEL".to_string()];
-            del.extend(keys.iter().cloned());
-            ctx.resp.pipeline(&[del]).await?;
+            delete_keys(&mut ctx.redis, &keys).await?;
             let t = Instant::now();
             let response = call().await.map_err(|e| anyhow!("{e}"))?;
             uncached.push(t.elapsed());

@@ -34,7 +34,6 @@ mod memory;
 mod options;
 mod report;
 mod requests;
-mod resp;
 mod sizes;
 mod stats;
 mod through_gateway;

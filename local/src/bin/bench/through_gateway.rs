@@ -4,11 +4,11 @@
 //! client, timed from each request's scheduled send (no coordinated omission); then the
 //! whole flow (`flow.rs`).
 
-use crate::context::{Ctx, PASSWORD};
+use crate::context::{connect_redis, delete_keys, Ctx, PASSWORD};
 use crate::memory::rss;
 use crate::requests::{bearer, lock_body, search_cache_keys, search_path};
 use crate::stats::round;
-use crate::{cpu, flow, http, resp, wrk};
+use crate::{cpu, flow, http, wrk};
 use anyhow::{bail, Context};
 use chrono::Days;
 use rand::rngs::StdRng;
@@ -224,7 +224,7 @@ async fn flusher(
     if keys.is_empty() {
         return Ok(0);
     }
-    let mut resp = resp::Resp::connect(&redis_url).await?;
+    let mut connection = connect_redis(&redis_url).await?;
     let mut rounds = 0;
     let mut ticks = tokio::time::interval(Duration::from_millis(1));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -232,29 +232,19 @@ async fn flusher(
     let stopped = stop.notified();
     tokio::pin!(stopped);
     loop {
-        let mut commands = vec![vec!["INCR".to_string(), epoch_key.clone()]];
+        let mut commands = redis::pipe();
+        commands.cmd("INCR").arg(&epoch_key);
         if last_delete.elapsed() >= Duration::from_millis(50) {
-            let mut delete = vec!["DEL".to_string()];
-            delete.extend(keys.iter().cloned());
-            commands.push(delete);
+            commands.cmd("DEL").arg(&keys);
             last_delete = Instant::now();
         }
-        resp.pipeline(&commands).await?;
+        commands.query_async::<()>(&mut connection).await?;
         rounds += 1;
         tokio::select! {
             _ = &mut stopped => return Ok(rounds),
             _ = ticks.tick() => {}
         }
     }
-}
-
-async fn delete_keys(resp: &mut resp::Resp, keys: &[String]) -> anyhow::Result<()> {
-    if !keys.is_empty() {
-        let mut command = vec!["DEL".to_string()];
-        command.extend(keys.iter().cloned());
-        resp.pipeline(&[command]).await?;
-    }
-    Ok(())
 }
 
 async fn run_scenario(ctx: &mut Ctx, addr: SocketAddr, scenario: Scenario) -> anyhow::Result<Value> {
@@ -269,15 +259,15 @@ async fn run_scenario(ctx: &mut Ctx, addr: SocketAddr, scenario: Scenario) -> an
     let load = ctx.load_average(scenario.name);
     let url = format!("http://{addr}");
     let (connections, warmup, duration) = (scenario.connections, ctx.opts.warmup, ctx.opts.duration);
-    delete_keys(&mut ctx.resp, &scenario.reset).await?;
+    delete_keys(&mut ctx.redis, &scenario.reset).await?;
     let (u, s) = (url.clone(), script.clone());
     tokio::task::spawn_blocking(move || wrk::run(&u, &s, connections, Duration::ZERO, warmup)).await??;
-    delete_keys(&mut ctx.resp, &scenario.reset).await?;
+    delete_keys(&mut ctx.redis, &scenario.reset).await?;
     let cpu_before = cpu::snapshot();
     let closed =
         tokio::task::spawn_blocking(move || wrk::run(&url, &script, connections, Duration::ZERO, duration)).await??;
     let cpu = cpu::per_unit(&cpu_before, &cpu::snapshot(), closed.requests);
-    delete_keys(&mut ctx.resp, &scenario.reset).await?;
+    delete_keys(&mut ctx.redis, &scenario.reset).await?;
     eprintln!(
         "[bench] {:<22} closed loop c{connections}: {:>9.1} req/s  p50 {:>8.2} ms  p99 {:>8.2} ms  non-2xx {}{}",
         scenario.name,
