@@ -3,21 +3,36 @@
 //! the seat-hold script) and `pgbench` with a transaction shaped like the
 //! booking's (raise a cabin count, insert a seat, on scratch tables).
 
+use crate::context::Ctx;
 use anyhow::{bail, Context};
+use redis::aio::MultiplexedConnection;
 use serde_json::{json, Value};
 use std::process::Command;
 
-pub struct RedisTarget {
-    pub host: String,
-    pub port: u16,
+/// Phase 3: the figures, as `ceilings` in the results.
+pub async fn measure(ctx: &mut Ctx) -> anyhow::Result<Value> {
+    ctx.load_average("ceilings");
+    let target = RedisTarget::from_url(&ctx.redis_url)?;
+    let redis = redis(&target, &mut ctx.redis, 64).await?;
+    eprintln!("[bench] redis-benchmark: {redis}");
+    ctx.db.batch_execute(PGBENCH_SETUP).await?;
+    let pgbench = pgbench(&ctx.database_url, &ctx.opts.work, 16, ctx.opts.duration.as_secs())?;
+    eprintln!("[bench] pgbench: {pgbench}");
+    ctx.db.batch_execute("DROP SCHEMA IF EXISTS bench_scratch CASCADE").await?;
+    Ok(json!({"redis": redis, "pgbench": pgbench}))
+}
+
+struct RedisTarget {
+    host: String,
+    port: u16,
     /// `rediss://`: redis-benchmark over TLS, with `REDIS_CA_FILE`.
-    pub tls: bool,
-    pub user: Option<String>,
-    pub password: Option<String>,
+    tls: bool,
+    user: Option<String>,
+    password: Option<String>,
 }
 
 impl RedisTarget {
-    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+    fn from_url(url: &str) -> anyhow::Result<Self> {
         let (tls, rest) = match (url.strip_prefix("rediss://"), url.strip_prefix("redis://")) {
             (Some(rest), _) => (true, rest),
             (None, Some(rest)) => (false, rest),
@@ -83,7 +98,7 @@ fn redis_benchmark(target: &RedisTarget, clients: usize, requests: usize, extra:
     }))
 }
 
-pub async fn redis(target: &RedisTarget, resp: &mut crate::resp::Resp, clients: usize) -> anyhow::Result<Value> {
+async fn redis(target: &RedisTarget, connection: &mut MultiplexedConnection, clients: usize) -> anyhow::Result<Value> {
     let n = 200_000;
     let set = redis_benchmark(target, clients, n, &["-t", "set"])?;
     let set_nx =
@@ -92,8 +107,13 @@ pub async fn redis(target: &RedisTarget, resp: &mut crate::resp::Resp, clients: 
     // seat per hold, a random user and hold id, on a flight whose sold
     // seats are in Redis, as a single-seat lock does.
     let script = shared::store::seat_holds::hold_script_source();
-    let sha = resp.command(&["SCRIPT", "LOAD", &script]).await?.text().context("SCRIPT LOAD gave no sha")?;
-    resp.command(&["HSET", "bench-ceiling:sold:{f1}", "_status", "SCHEDULED"]).await?;
+    let sha: String = redis::cmd("SCRIPT")
+        .arg("LOAD")
+        .arg(&script)
+        .query_async(connection)
+        .await
+        .context("SCRIPT LOAD of the hold script")?;
+    redis::cmd("HSET").arg(&["bench-ceiling:sold:{f1}", "_status", "SCHEDULED"]).query_async::<()>(connection).await?;
     let evalsha = redis_benchmark(
         target,
         clients,
@@ -116,7 +136,7 @@ pub async fn redis(target: &RedisTarget, resp: &mut crate::resp::Resp, clients: 
     Ok(json!({"set": set, "setNx": set_nx, "evalshaHold": evalsha}))
 }
 
-pub fn pgbench_binary() -> String {
+fn pgbench_binary() -> String {
     if Command::new("pgbench").arg("--version").output().is_ok_and(|o| o.status.success()) {
         return "pgbench".into();
     }
@@ -129,7 +149,7 @@ pub fn pgbench_binary() -> String {
     "pgbench".into()
 }
 
-pub const PGBENCH_SETUP: &str = "
+const PGBENCH_SETUP: &str = "
 DROP SCHEMA IF EXISTS bench_scratch CASCADE;
 CREATE SCHEMA bench_scratch;
 CREATE TABLE bench_scratch.flight_fares (
@@ -156,7 +176,7 @@ COMMIT;
 
 /// pgbench with the booking-shaped transaction; the scratch schema must
 /// exist (`PGBENCH_SETUP`).
-pub fn pgbench(database_url: &str, work: &std::path::Path, clients: usize, seconds: u64) -> anyhow::Result<Value> {
+fn pgbench(database_url: &str, work: &std::path::Path, clients: usize, seconds: u64) -> anyhow::Result<Value> {
     let script = work.join("booking-shaped.sql");
     std::fs::write(&script, PGBENCH_SCRIPT)?;
     let output = Command::new(pgbench_binary())
