@@ -16,6 +16,16 @@ pub async fn measure(ctx: &mut Ctx) -> anyhow::Result<Value> {
     let redis = redis(&target, &mut ctx.redis, 64).await?;
     eprintln!("[bench] redis-benchmark: {redis}");
     ctx.db.batch_execute(PGBENCH_SETUP).await?;
+    // pgbench runs as the functions' role, through the pooler, as they do.
+    if let Some(app) = local_stack::database::app_role(&ctx.database_url) {
+        let app = format!("\"{}\"", app.replace('"', "\"\""));
+        ctx.db
+            .batch_execute(&format!(
+                "GRANT USAGE ON SCHEMA bench_scratch TO {app};
+                 GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA bench_scratch TO {app}"
+            ))
+            .await?;
+    }
     let pgbench = pgbench(&ctx.database_url, &ctx.opts.work, 16, ctx.opts.duration.as_secs())?;
     eprintln!("[bench] pgbench: {pgbench}");
     ctx.db.batch_execute("DROP SCHEMA IF EXISTS bench_scratch CASCADE").await?;

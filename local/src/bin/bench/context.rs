@@ -58,7 +58,9 @@ impl Ctx {
             std::env::var("DATABASE_URL").context("DATABASE_URL is not set (run through local/bench)")?;
         let redis_url = std::env::var("REDIS_URL").context("REDIS_URL is not set (run through local/bench)")?;
         let svc = Arc::new(services(template).await?);
-        let db = local_stack::database::connect(&database_url).await?;
+        // Set-up as the schema's owner (directly); the load goes through the
+        // pooler as the functions' role.
+        let db = local_stack::database::connect(&local_stack::database::admin_url(&database_url)).await?;
         let redis = connect_redis(&redis_url).await?;
         eprintln!("[bench] preparing users and flights");
         let users = create_users(&svc, &db).await?;
