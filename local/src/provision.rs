@@ -176,6 +176,23 @@ pub fn strip_secret_passwords(env: &mut BTreeMap<String, String>) {
     }
 }
 
+/// One `NAME=value` line of an env file as `cargo lambda watch --env-file`
+/// reads it: a value with anything but plain characters is quoted (its
+/// parser refuses a bare `=` in a value, which every URL with two query
+/// parameters has). Single quotes keep the value literal; a value holding
+/// one is double-quoted with `\`, `"` and `$` escaped.
+pub fn env_file_line(name: &str, value: &str) -> String {
+    let plain = value.chars().all(|c| c.is_ascii_alphanumeric() || "-_.,:/@+".contains(c));
+    if plain {
+        format!("{name}={value}\n")
+    } else if !value.contains('\'') {
+        format!("{name}='{value}'\n")
+    } else {
+        let escaped = value.replace('\\', "\\\\").replace('"', "\\\"").replace('$', "\\$");
+        format!("{name}=\"{escaped}\"\n")
+    }
+}
+
 fn substitute(text: &str, lookup: &impl Fn(&str) -> Option<String>) -> Option<String> {
     let mut out = String::new();
     let mut rest = text;
@@ -192,6 +209,16 @@ fn substitute(text: &str, lookup: &impl Fn(&str) -> Option<String>) -> Option<St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_file_lines_quote_what_the_lambda_watch_parser_refuses() {
+        assert_eq!(env_file_line("STAGE", "dev"), "STAGE=dev\n");
+        assert_eq!(
+            env_file_line("DATABASE_URL", "postgres://u@h:1/db?sslmode=verify-full&sslrootcert=/ca.pem"),
+            "DATABASE_URL='postgres://u@h:1/db?sslmode=verify-full&sslrootcert=/ca.pem'\n"
+        );
+        assert_eq!(env_file_line("X", "it's $HOME"), "X=\"it's \\$HOME\"\n");
+    }
 
     #[test]
     fn resolves_refs_subs_and_lets_the_process_env_win() {

@@ -100,7 +100,7 @@ fn write_lambda_env(
             env.insert(name.to_string(), value);
         }
     }
-    let text: String = env.iter().map(|(name, value)| format!("{name}={value}\n")).collect();
+    let text: String = env.iter().map(|(name, value)| local_stack::provision::env_file_line(name, value)).collect();
     std::fs::write(path, text).with_context(|| format!("writing {path}"))?;
     println!("lambda env: {} variables in {path}", env.len());
     Ok(())
