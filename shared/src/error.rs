@@ -2,6 +2,7 @@
 //! knows its HTTP status and its stable `code`; it is rendered once, as
 //! RFC 9457 problem details, by [`crate::http::problem`].
 
+use crate::ErrorCode;
 use http::StatusCode;
 use serde_json::{Map, Value};
 
@@ -12,7 +13,7 @@ pub const DEPENDENCY_RETRY_AFTER_SECS: u64 = 2;
 pub enum ApiError {
     /// Malformed request: bad JSON, a missing or ill-typed field, a bad date.
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: ErrorCode, detail: String },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -23,12 +24,12 @@ pub enum ApiError {
     MethodNotAllowed(String),
     /// The request conflicts with the current state (seat taken, already paid).
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String, extensions: Map<String, Value> },
+    Conflict { code: ErrorCode, detail: String, extensions: Map<String, Value> },
     /// Well-formed, but not applicable (amount mismatch, discount not valid).
     #[error("{detail}")]
-    Unprocessable { code: &'static str, detail: String, extensions: Map<String, Value> },
+    Unprocessable { code: ErrorCode, detail: String, extensions: Map<String, Value> },
     #[error("{detail}")]
-    PaymentRequired { code: &'static str, detail: String },
+    PaymentRequired { code: ErrorCode, detail: String },
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -53,19 +54,19 @@ impl ApiError {
         Self::OutcomeUnknown(detail.into())
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::BadRequest { code, detail: detail.into() }
     }
 
     pub fn invalid_field(field: &str, reason: impl std::fmt::Display) -> Self {
-        Self::bad_request("INVALID_FIELD", format!("{field}: {reason}"))
+        Self::bad_request(ErrorCode::InvalidField, format!("{field}: {reason}"))
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::Conflict { code, detail: detail.into(), extensions: Map::new() }
     }
 
-    pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ErrorCode, detail: impl Into<String>) -> Self {
         Self::Unprocessable { code, detail: detail.into(), extensions: Map::new() }
     }
 
@@ -109,20 +110,24 @@ impl ApiError {
 
     /// Stable UPPER_SNAKE identifier clients can switch on.
     pub fn code(&self) -> &'static str {
+        self.error_code().as_str()
+    }
+
+    pub fn error_code(&self) -> ErrorCode {
         match self {
             Self::BadRequest { code, .. }
             | Self::Conflict { code, .. }
             | Self::Unprocessable { code, .. }
-            | Self::PaymentRequired { code, .. } => code,
-            Self::Unauthorized(_) => "UNAUTHORIZED",
-            Self::Forbidden(_) => "FORBIDDEN",
-            Self::NotFound(_) => "NOT_FOUND",
-            Self::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
-            Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
-            Self::UnsupportedMediaType(_) => "UNSUPPORTED_MEDIA_TYPE",
-            Self::RateLimited { .. } => "RATE_LIMITED",
-            Self::Unavailable { .. } | Self::OutcomeUnknown(_) => "SERVICE_UNAVAILABLE",
-            Self::Internal(_) => "INTERNAL_ERROR",
+            | Self::PaymentRequired { code, .. } => *code,
+            Self::Unauthorized(_) => ErrorCode::Unauthorized,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::MethodNotAllowed(_) => ErrorCode::MethodNotAllowed,
+            Self::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::Unavailable { .. } | Self::OutcomeUnknown(_) => ErrorCode::ServiceUnavailable,
+            Self::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -188,7 +193,7 @@ mod tests {
 
     #[test]
     fn statuses_and_codes() {
-        let e = ApiError::conflict("SEAT_UNAVAILABLE", "seat 1A is taken").with("seats", vec!["1A"]);
+        let e = ApiError::conflict(ErrorCode::SeatUnavailable, "seat 1A is taken").with("seats", vec!["1A"]);
         assert_eq!(e.status(), StatusCode::CONFLICT);
         assert_eq!(e.code(), "SEAT_UNAVAILABLE");
         assert_eq!(e.extensions().unwrap()["seats"], serde_json::json!(["1A"]));

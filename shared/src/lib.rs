@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod error_code;
 pub mod http;
 pub mod service;
 pub mod services;
@@ -14,4 +15,5 @@ pub mod telemetry;
 
 pub use config::Config;
 pub use error::ApiError;
+pub use error_code::ErrorCode;
 pub use services::Services;

@@ -7,6 +7,7 @@ use crate::domain::accounts::{check_password_policy, normalize_email, normalize_
 use crate::store::login_throttle::LoginThrottle;
 use crate::store::users::{CreateUserError, NewUser, User, UserStore};
 use crate::ApiError;
+use crate::ErrorCode;
 
 pub struct SignUp<'a> {
     pub name: &'a str,
@@ -40,7 +41,7 @@ pub async fn sign_up(
 }
 
 fn email_taken() -> ApiError {
-    ApiError::conflict("EMAIL_TAKEN", "an account with this email already exists")
+    ApiError::conflict(ErrorCode::EmailTaken, "an account with this email already exists")
 }
 
 pub struct LogIn<'a> {

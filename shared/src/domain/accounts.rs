@@ -1,6 +1,7 @@
 //! Rules for account fields: email, display name, password policy.
 
 use crate::ApiError;
+use crate::ErrorCode;
 
 pub const MIN_PASSWORD_CHARS: usize = 6;
 pub const MAX_PASSWORD_CHARS: usize = 128;
@@ -127,7 +128,7 @@ pub fn normalize_name(raw: &str) -> Result<String, ApiError> {
 }
 
 pub fn check_password_policy(password: &str, email: &str) -> Result<(), ApiError> {
-    let weak = |reason: String| ApiError::bad_request("WEAK_PASSWORD", format!("password: {reason}"));
+    let weak = |reason: String| ApiError::bad_request(ErrorCode::WeakPassword, format!("password: {reason}"));
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
         return Err(weak(format!("must be at least {MIN_PASSWORD_CHARS} characters")));

@@ -32,17 +32,6 @@ pub enum Rejection {
     BelowMinimumFare { min_fare: i64 },
 }
 
-impl Rejection {
-    pub fn code(&self) -> &'static str {
-        match self {
-            Rejection::Inactive => "DISCOUNT_INACTIVE",
-            Rejection::NotYetValid => "DISCOUNT_NOT_YET_VALID",
-            Rejection::Expired => "DISCOUNT_EXPIRED",
-            Rejection::BelowMinimumFare { .. } => "DISCOUNT_MIN_FARE_NOT_MET",
-        }
-    }
-}
-
 /// The amount `code` takes off a booking whose fares total `total` and of
 /// which `payable` is still the customer's money to discount (never more).
 pub fn discount_amount(code: &DiscountCode, total: i64, payable: i64, now: DateTime<Utc>) -> Result<i64, Rejection> {

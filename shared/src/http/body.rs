@@ -2,6 +2,7 @@
 //! offending field.
 
 use crate::ApiError;
+use crate::ErrorCode;
 use lambda_http::{Body, Request};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -29,17 +30,17 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         return Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES });
     }
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        None => return Err(ApiError::bad_request("INVALID_JSON", "a JSON request body is required")),
+        None => return Err(ApiError::bad_request(ErrorCode::InvalidJson, "a JSON request body is required")),
         // serde would read a struct from an array positionally; no route takes one.
         Some(b'[') => {
-            return Err(ApiError::bad_request("INVALID_JSON", "the body must be a JSON object, not an array"))
+            return Err(ApiError::bad_request(ErrorCode::InvalidJson, "the body must be a JSON object, not an array"))
         }
         Some(_) => {}
     }
     // Syntax first, so a truncated body is INVALID_JSON even where a field's
     // own deserializer would have reported it as a bad value.
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-        return Err(ApiError::bad_request("INVALID_JSON", format!("the body is not valid JSON: {e}")));
+        return Err(ApiError::bad_request(ErrorCode::InvalidJson, format!("the body is not valid JSON: {e}")));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
@@ -52,11 +53,11 @@ pub fn json_body<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
         } else {
             format!("{path}: {inner}")
         };
-        ApiError::bad_request(if inner.is_data() { "INVALID_FIELD" } else { "INVALID_JSON" }, detail)
+        ApiError::bad_request(if inner.is_data() { ErrorCode::InvalidField } else { ErrorCode::InvalidJson }, detail)
     })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::bad_request("INVALID_JSON", format!("trailing characters after the JSON body: {e}")))?;
+    deserializer.end().map_err(|e| {
+        ApiError::bad_request(ErrorCode::InvalidJson, format!("trailing characters after the JSON body: {e}"))
+    })?;
     Ok(value)
 }
 

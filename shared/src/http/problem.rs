@@ -71,7 +71,9 @@ mod tests {
 
     #[test]
     fn extensions_do_not_override_standard_members() {
-        let error = ApiError::conflict("SEAT_UNAVAILABLE", "taken").with("status", 200).with("seats", vec!["1A"]);
+        let error = ApiError::conflict(crate::ErrorCode::SeatUnavailable, "taken")
+            .with("status", 200)
+            .with("seats", vec!["1A"]);
         let doc = document(&error, "r");
         assert_eq!(doc["status"], 409);
         assert_eq!(doc["seats"][0], "1A");

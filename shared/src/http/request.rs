@@ -1,6 +1,7 @@
 //! Reading the parts of a request that are not its body.
 
 use crate::ApiError;
+use crate::ErrorCode;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 
@@ -32,10 +33,9 @@ impl RequestMeta {
 
 /// A positive integer id from a path parameter, e.g. `{bookingId}`.
 pub fn path_id(req: &Request, name: &str) -> Result<i64, ApiError> {
-    let raw = req
-        .path_parameters_ref()
-        .and_then(|params| params.first(name))
-        .ok_or_else(|| ApiError::bad_request("MISSING_PARAMETER", format!("path parameter {name} is required")))?;
+    let raw = req.path_parameters_ref().and_then(|params| params.first(name)).ok_or_else(|| {
+        ApiError::bad_request(ErrorCode::MissingParameter, format!("path parameter {name} is required"))
+    })?;
     parse_id(raw).ok_or_else(|| ApiError::invalid_field(name, format!("expected a positive integer id, got {raw:?}")))
 }
 

@@ -20,6 +20,7 @@ use crate::store::bookings::{
 use crate::store::flights::FlightFacts;
 use crate::store::seat_holds::HoldOutcome;
 use crate::store::users::{PgUsers, UserStore};
+use crate::ErrorCode;
 use crate::{ApiError, Services};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -117,7 +118,7 @@ async fn plan_leg(
             let extra = assign_seats(&facts.plan.layout, cabin, count - chosen.len(), &unavailable, &near).ok_or_else(
                 || {
                     ApiError::conflict(
-                        "NOT_ENOUGH_SEATS",
+                        ErrorCode::NotEnoughSeats,
                         format!("flight {flight_id} has fewer than {} free {cabin} seats", count - chosen.len()),
                     )
                 },
@@ -132,7 +133,10 @@ async fn plan_leg(
             Err(refused) => return Err(hold_refused(flight_id, refused, cap)),
         }
     }
-    Err(ApiError::conflict("SEAT_UNAVAILABLE", format!("seats on flight {flight_id} kept being taken; try again")))
+    Err(ApiError::conflict(
+        ErrorCode::SeatUnavailable,
+        format!("seats on flight {flight_id} kept being taken; try again"),
+    ))
 }
 
 async fn give_back(svc: &Services, caller: &Caller, planned: &[PlannedLeg]) {
@@ -206,7 +210,7 @@ pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBook
         let (a, b) = (&pair[0].leg, &pair[1].leg);
         if a.destination != b.origin || b.departs_at <= a.arrives_at {
             return Err(ApiError::unprocessable(
-                "LEGS_DO_NOT_CONNECT",
+                ErrorCode::LegsDoNotConnect,
                 format!("flight {} does not continue from flight {}", b.flight_id, a.flight_id),
             ));
         }
@@ -255,13 +259,13 @@ pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBook
                     }
                     seat_unavailable(flight_id, &taken.into_iter().map(|(_, s)| s).collect::<Vec<_>>())
                 }
-                CreateBookingError::SoldOut => ApiError::conflict("SOLD_OUT", "the cabin sold out meanwhile"),
+                CreateBookingError::SoldOut => ApiError::conflict(ErrorCode::SoldOut, "the cabin sold out meanwhile"),
                 CreateBookingError::FlightNotBookable(id) => {
-                    ApiError::conflict("FLIGHT_NOT_BOOKABLE", format!("flight {id} can no longer be booked"))
+                    ApiError::conflict(ErrorCode::FlightNotBookable, format!("flight {id} can no longer be booked"))
                 }
                 CreateBookingError::FareChanged(id) => {
                     svc.flights.forget(id);
-                    ApiError::conflict("PRICE_CHANGED", format!("a fare of flight {id} changed; search again"))
+                    ApiError::conflict(ErrorCode::PriceChanged, format!("a fare of flight {id} changed; search again"))
                 }
                 CreateBookingError::Store(e) => e,
             });
@@ -339,7 +343,7 @@ fn priced_seats(planned: &[PlannedLeg]) -> Result<Vec<NewSeat>, ApiError> {
 
 fn price_changed(total: i64, expected: i64, currency: &str) -> ApiError {
     ApiError::conflict(
-        "PRICE_CHANGED",
+        ErrorCode::PriceChanged,
         format!(
             "the price is now {} (you sent {})",
             Money::new(total, currency).formatted(),
@@ -442,7 +446,7 @@ pub async fn list_bookings(
                 .and_then(|b| String::from_utf8(b).ok())
                 .and_then(|s| s.strip_prefix("b:").and_then(|id| id.parse::<i64>().ok()))
                 .ok_or_else(|| {
-                    ApiError::bad_request("INVALID_CURSOR", "cursor is not valid; start again without it")
+                    ApiError::bad_request(ErrorCode::InvalidCursor, "cursor is not valid; start again without it")
                 })?,
         ),
     };
@@ -464,7 +468,7 @@ pub async fn cancel_booking(svc: &Services, caller: &Caller, booking_id: i64) ->
         CancelOutcome::NotFound => return Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
         CancelOutcome::Expired => {
             return Err(ApiError::conflict(
-                "BOOKING_EXPIRED",
+                ErrorCode::BookingExpired,
                 format!("booking {booking_id} has expired; its seats are released"),
             ))
         }

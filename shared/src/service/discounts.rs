@@ -10,6 +10,7 @@ use crate::http::Caller;
 use crate::store::discounts;
 use crate::store::outbox::Outgoing;
 use crate::store::payments::{lock_booking, record_refund, successful_payment};
+use crate::ErrorCode;
 use crate::{ApiError, Services};
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -44,14 +45,14 @@ pub async fn apply_discount(
         BookingStatus::Paid => true,
         other => {
             return Err(ApiError::conflict(
-                "BOOKING_NOT_DISCOUNTABLE",
+                ErrorCode::BookingNotDiscountable,
                 format!("booking {booking_id} is {}; a discount cannot apply", other.as_str()),
             ))
         }
     };
     if let Some(existing) = discounts::applied_to_booking(&tx, booking_id).await? {
         return Err(ApiError::conflict(
-            "DISCOUNT_ALREADY_APPLIED",
+            ErrorCode::DiscountAlreadyApplied,
             format!("booking {booking_id} already has code {existing}"),
         )
         .with("appliedCode", existing));
@@ -59,29 +60,30 @@ pub async fn apply_discount(
     // Paid or not, what the customer pays (or paid) is the amount due.
     let amount =
         discount_amount(&discount, booking.total_amount, booking.amount_due, Utc::now()).map_err(|rejection| {
-            let detail = match &rejection {
-                Rejection::Inactive => format!("{code} is not active"),
-                Rejection::NotYetValid => format!("{code} is not valid yet"),
-                Rejection::Expired => format!("{code} has expired"),
-                Rejection::BelowMinimumFare { min_fare } => {
-                    format!("{code} needs a fare of at least {}", Money::new(*min_fare, &booking.currency).formatted())
-                }
+            let (error_code, detail) = match &rejection {
+                Rejection::Inactive => (ErrorCode::DiscountInactive, format!("{code} is not active")),
+                Rejection::NotYetValid => (ErrorCode::DiscountNotYetValid, format!("{code} is not valid yet")),
+                Rejection::Expired => (ErrorCode::DiscountExpired, format!("{code} has expired")),
+                Rejection::BelowMinimumFare { min_fare } => (
+                    ErrorCode::DiscountMinFareNotMet,
+                    format!("{code} needs a fare of at least {}", Money::new(*min_fare, &booking.currency).formatted()),
+                ),
             };
-            ApiError::unprocessable(rejection.code(), detail)
+            ApiError::unprocessable(error_code, detail)
         })?;
     let (used, per_user_limit) = discounts::uses_by_user(&tx, &code, caller.user_id).await?;
     if used >= i64::from(per_user_limit) {
         return Err(ApiError::unprocessable(
-            "DISCOUNT_USER_LIMIT",
+            ErrorCode::DiscountUserLimit,
             format!("you have already used {code} {used} time(s)"),
         ));
     }
     if !discounts::take_one_use(&tx, &code).await? {
-        return Err(ApiError::unprocessable("DISCOUNT_EXHAUSTED", format!("{code} has no uses left")));
+        return Err(ApiError::unprocessable(ErrorCode::DiscountExhausted, format!("{code} has no uses left")));
     }
     if amount <= 0 {
         return Err(ApiError::unprocessable(
-            "DISCOUNT_NOT_APPLICABLE",
+            ErrorCode::DiscountNotApplicable,
             format!("{code} takes nothing off this booking"),
         ));
     }

@@ -5,6 +5,7 @@ use crate::domain::money::Money;
 use crate::http::Caller;
 use crate::store::flights::{CancelOutcome, FlightRecord, PgFlights};
 use crate::store::outbox::{Destination, Outgoing};
+use crate::ErrorCode;
 use crate::{ApiError, Services};
 use serde_json::{json, Value};
 
@@ -78,7 +79,10 @@ pub async fn cancel_flight(svc: &Services, caller: &Caller, flight_id: i64) -> R
     match flights.cancel(flight_id, caller.user_id).await? {
         CancelOutcome::NotFound => return Err(ApiError::not_found(format!("flight {flight_id} does not exist"))),
         CancelOutcome::Departed => {
-            return Err(ApiError::conflict("FLIGHT_DEPARTED", format!("flight {flight_id} has already departed")))
+            return Err(ApiError::conflict(
+                ErrorCode::FlightDeparted,
+                format!("flight {flight_id} has already departed"),
+            ))
         }
         CancelOutcome::Cancelled | CancelOutcome::AlreadyCancelled => {}
     }

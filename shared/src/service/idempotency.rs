@@ -5,6 +5,7 @@
 
 use crate::http::{problem, Caller, RequestMeta};
 use crate::store::idempotency::{Claim, IdempotencyStore};
+use crate::ErrorCode;
 use crate::{ApiError, Services};
 use lambda_http::{Body, Request, Response};
 use sha2::{Digest, Sha256};
@@ -62,7 +63,7 @@ where
         .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| {
             ApiError::bad_request(
-                "INVALID_IDEMPOTENCY_KEY",
+                ErrorCode::InvalidIdempotencyKey,
                 "Idempotency-Key must be 1 to 255 visible ASCII characters",
             )
         })?;
@@ -80,13 +81,13 @@ where
         }
         Claim::InProgress => {
             return Err(ApiError::conflict(
-                "IDEMPOTENCY_IN_PROGRESS",
+                ErrorCode::IdempotencyInProgress,
                 "a request with this Idempotency-Key is still being processed",
             ))
         }
         Claim::Mismatch => {
             return Err(ApiError::unprocessable(
-                "IDEMPOTENCY_KEY_REUSED",
+                ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used with a different request",
             ))
         }

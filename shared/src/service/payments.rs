@@ -17,6 +17,7 @@ use crate::store::payments::{
     successful_payment, PaymentRow,
 };
 use crate::store::tickets::void_for_booking;
+use crate::ErrorCode;
 use crate::{ApiError, Services};
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -103,17 +104,20 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
                     return succeeded(svc, paid).await;
                 }
             }
-            return Err(ApiError::conflict("BOOKING_ALREADY_PAID", format!("booking {} is already paid", booking.id)));
+            return Err(ApiError::conflict(
+                ErrorCode::BookingAlreadyPaid,
+                format!("booking {} is already paid", booking.id),
+            ));
         }
         BookingStatus::Cancelled => {
-            return Err(ApiError::conflict("BOOKING_CANCELLED", format!("booking {} is cancelled", booking.id)))
+            return Err(ApiError::conflict(ErrorCode::BookingCancelled, format!("booking {} is cancelled", booking.id)))
         }
         BookingStatus::Expired => {
-            return Err(ApiError::conflict("BOOKING_EXPIRED", format!("booking {} expired unpaid", booking.id)))
+            return Err(ApiError::conflict(ErrorCode::BookingExpired, format!("booking {} expired unpaid", booking.id)))
         }
         BookingStatus::PendingPayment if booking.expires_at <= Utc::now() => {
             return Err(ApiError::conflict(
-                "BOOKING_EXPIRED",
+                ErrorCode::BookingExpired,
                 format!("booking {} expired at {}; book again", booking.id, booking.expires_at.to_rfc3339()),
             ))
         }
@@ -123,7 +127,7 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
     if let Some(expected) = request.expected_amount {
         if expected != booking.amount_due {
             return Err(ApiError::unprocessable(
-                "AMOUNT_MISMATCH",
+                ErrorCode::AmountMismatch,
                 format!(
                     "the amount due is {}, not {}",
                     due.formatted(),
@@ -154,14 +158,14 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
             record_decline(&tx, PaymentRow { reference: &reference, decline_code: Some(code), ..payment("") }).await?;
             tx.commit().await?;
             Err(ApiError::PaymentRequired {
-                code: "PAYMENT_DECLINED",
+                code: ErrorCode::PaymentDeclined,
                 detail: format!("{message} The booking is still payable."),
             })
         }
         GatewayDecision::Approved { reference } => {
             let payment_id =
                 record_success(&tx, PaymentRow { reference: &reference, ..payment("") }).await?.ok_or_else(|| {
-                    ApiError::conflict("BOOKING_ALREADY_PAID", format!("booking {} is already paid", booking.id))
+                    ApiError::conflict(ErrorCode::BookingAlreadyPaid, format!("booking {} is already paid", booking.id))
                 })?;
             let mut outgoing = Outgoing::default();
             outgoing

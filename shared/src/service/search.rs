@@ -18,6 +18,7 @@ use crate::domain::timetable::{utc_day, AirportId, Fare, ScheduledFlight};
 use crate::store::flights::Airport;
 use crate::store::search_cache::{CachedPage, ResultMeta};
 use crate::store::timetable::Snapshot;
+use crate::ErrorCode;
 use crate::{ApiError, Services};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -55,8 +56,9 @@ pub struct SearchRequest {
 }
 
 fn airport_code(name: &str, raw: Option<&str>) -> Result<String, ApiError> {
-    let raw =
-        raw.ok_or_else(|| ApiError::bad_request("MISSING_PARAMETER", format!("query parameter {name} is required")))?;
+    let raw = raw.ok_or_else(|| {
+        ApiError::bad_request(ErrorCode::MissingParameter, format!("query parameter {name} is required"))
+    })?;
     let code = raw.trim().to_ascii_uppercase();
     if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(ApiError::invalid_field(name, format!("expected a 3-letter IATA airport code, got {raw:?}")));
@@ -82,7 +84,7 @@ impl SearchRequest {
             return Err(ApiError::invalid_field("destination", "must differ from source"));
         }
         let raw_date = param("date")
-            .ok_or_else(|| ApiError::bad_request("MISSING_PARAMETER", "query parameter date is required"))?;
+            .ok_or_else(|| ApiError::bad_request(ErrorCode::MissingParameter, "query parameter date is required"))?;
         let date = NaiveDate::parse_from_str(raw_date, "%Y-%m-%d")
             .ok()
             .filter(|_| raw_date.len() == 10)
@@ -154,8 +156,9 @@ fn encode_cursor(hash: &str, offset: usize) -> String {
 }
 
 fn decode_cursor(cursor: &str, hash: &str) -> Result<usize, ApiError> {
-    let invalid =
-        || ApiError::bad_request("INVALID_CURSOR", "cursor is not valid for this search; start again without it");
+    let invalid = || {
+        ApiError::bad_request(ErrorCode::InvalidCursor, "cursor is not valid for this search; start again without it")
+    };
     let decoded = URL_SAFE_NO_PAD.decode(cursor.trim()).map_err(|_| invalid())?;
     let text = String::from_utf8(decoded).map_err(|_| invalid())?;
     let (cursor_hash, offset) = text.split_once(':').ok_or_else(invalid)?;
@@ -433,19 +436,25 @@ pub async fn search(svc: &Services, request: &SearchRequest) -> Result<SearchRes
     let directory = svc.directory.get(&svc.db, &[&query.origin, &query.destination]).await?;
     for (name, code) in [("source", &query.origin), ("destination", &query.destination)] {
         if !directory.airports.contains_key(code) {
-            return Err(ApiError::bad_request("UNKNOWN_AIRPORT", format!("{name}: no airport with code {code}")));
+            return Err(ApiError::bad_request(
+                ErrorCode::UnknownAirport,
+                format!("{name}: no airport with code {code}"),
+            ));
         }
     }
     let origin_tz = directory.airports[&query.origin].time_zone;
     let today = Utc::now().with_timezone(&origin_tz).date_naive();
     if query.date < today {
         return Err(ApiError::bad_request(
-            "DATE_IN_PAST",
+            ErrorCode::DateInPast,
             format!("date: {} is before today ({today}) at {}", query.date, query.origin),
         ));
     }
     if (query.date - today).num_days() > MAX_DAYS_AHEAD {
-        return Err(ApiError::bad_request("DATE_OUT_OF_RANGE", format!("date: at most {MAX_DAYS_AHEAD} days ahead")));
+        return Err(ApiError::bad_request(
+            ErrorCode::DateOutOfRange,
+            format!("date: at most {MAX_DAYS_AHEAD} days ahead"),
+        ));
     }
 
     let cache = svc.search_cache();

@@ -12,6 +12,7 @@ use crate::http::Caller;
 use crate::store::bookings::PgBookings;
 use crate::store::flights::{FlightFacts, SeatFragment};
 use crate::store::seat_holds::{HoldOutcome, SeatState};
+use crate::ErrorCode;
 use crate::{ApiError, Services};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -31,7 +32,7 @@ pub fn has_departed(facts: &FlightFacts) -> bool {
 
 /// `409 FLIGHT_NOT_BOOKABLE` naming why (a status, or `DEPARTED`).
 pub fn not_bookable(flight_id: i64, why: &str) -> ApiError {
-    ApiError::conflict("FLIGHT_NOT_BOOKABLE", format!("flight {flight_id} is {why}")).with("flightStatus", why)
+    ApiError::conflict(ErrorCode::FlightNotBookable, format!("flight {flight_id} is {why}")).with("flightStatus", why)
 }
 
 /// Copies what Postgres sold on the flight (and its status) into Redis,
@@ -181,7 +182,7 @@ pub fn seats_on_aircraft(facts: &FlightFacts, raw: &[String]) -> Result<Vec<Stri
     let unknown: Vec<String> = seats.iter().filter(|s| facts.plan.seat(s).is_none()).map(|s| s.to_string()).collect();
     if !unknown.is_empty() {
         return Err(ApiError::bad_request(
-            "UNKNOWN_SEAT",
+            ErrorCode::UnknownSeat,
             format!("seatNumbers: {} not on this aircraft ({})", unknown.join(", "), facts.aircraft_name),
         ));
     }
@@ -190,7 +191,7 @@ pub fn seats_on_aircraft(facts: &FlightFacts, raw: &[String]) -> Result<Vec<Stri
 
 pub fn seat_unavailable(flight_id: i64, seats: &[String]) -> ApiError {
     ApiError::conflict(
-        "SEAT_UNAVAILABLE",
+        ErrorCode::SeatUnavailable,
         format!("seat(s) {} on flight {flight_id} are not available", seats.join(", ")),
     )
     .with("seatNumbers", seats.to_vec())
@@ -235,7 +236,7 @@ pub fn hold_refused(flight_id: i64, outcome: HoldOutcome, cap: usize) -> ApiErro
     match outcome {
         HoldOutcome::Taken(taken) => seat_unavailable(flight_id, &taken),
         HoldOutcome::OverCap { already } => ApiError::conflict(
-            "HOLD_LIMIT_REACHED",
+            ErrorCode::HoldLimitReached,
             format!("you already hold {already} seat(s) on flight {flight_id}; at most {cap} at a time"),
         ),
         HoldOutcome::Closed(status) => not_bookable(flight_id, &status),
@@ -304,7 +305,7 @@ pub async fn release_seats(svc: &Services, caller: &Caller, target: ReleaseTarge
             .collect();
         if !not_mine.is_empty() {
             return Err(ApiError::conflict(
-                "SEAT_NOT_HELD",
+                ErrorCode::SeatNotHeld,
                 format!("you do not hold seat(s) {} on flight {flight_id}", not_mine.join(", ")),
             )
             .with("seatNumbers", not_mine));

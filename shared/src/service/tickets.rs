@@ -15,6 +15,7 @@ use crate::store::outbox::Outgoing;
 use crate::store::payments::lock_booking;
 use crate::store::tickets::{self, PgTickets, TicketRow};
 use crate::store::users::{PgUsers, UserStore};
+use crate::ErrorCode;
 use crate::{ApiError, Services};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -266,12 +267,12 @@ pub async fn generate(svc: &Services, caller: &Caller, booking_id: i64) -> Resul
     match record.status {
         BookingStatus::PendingPayment => {
             return Err(ApiError::conflict(
-                "BOOKING_NOT_PAID",
+                ErrorCode::BookingNotPaid,
                 format!("booking {booking_id} is not paid yet; pay it first"),
             ))
         }
         BookingStatus::Expired => {
-            return Err(ApiError::conflict("BOOKING_EXPIRED", format!("booking {booking_id} expired unpaid")))
+            return Err(ApiError::conflict(ErrorCode::BookingExpired, format!("booking {booking_id} expired unpaid")))
         }
         BookingStatus::Cancelled | BookingStatus::Paid => {}
     }

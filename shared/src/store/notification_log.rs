@@ -7,6 +7,7 @@
 //! lazy (and the emulator never does it), so reads filter expired items out.
 
 use crate::ApiError;
+use crate::ErrorCode;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -149,7 +150,7 @@ fn encode_cursor(sk: &str) -> String {
 }
 
 fn decode_cursor(raw: &str) -> Result<String, ApiError> {
-    let invalid = || ApiError::bad_request("INVALID_CURSOR", "cursor is not valid; start again without it");
+    let invalid = || ApiError::bad_request(ErrorCode::InvalidCursor, "cursor is not valid; start again without it");
     let text =
         URL_SAFE_NO_PAD.decode(raw.trim()).ok().and_then(|bytes| String::from_utf8(bytes).ok()).ok_or_else(invalid)?;
     let sk = text.strip_prefix("n1:").ok_or_else(invalid)?;
