@@ -4,7 +4,7 @@
 
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
-use crate::http::Caller;
+use crate::auth::caller::Caller;
 use crate::store::aws::{AwsClients, LazyAws};
 use crate::store::flights::{DirectoryCache, FlightCatalog};
 use crate::store::redis::RedisStore;

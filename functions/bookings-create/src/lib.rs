@@ -94,7 +94,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req).await?;
         let body: CreateBody = json_body(&req)?;
-        caller.ensure_self(body.user_id)?;
+        caller.ensure_self(body.user_id.map(|id| id.0))?;
         let request = to_request(body)?;
         idempotent(svc, &req, &caller, "bookings-create", || async {
             Ok(http::json_with_status(StatusCode::CREATED, &create_booking(svc, &caller, request).await?))

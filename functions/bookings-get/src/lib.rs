@@ -3,7 +3,7 @@
 //! `403` when the path names another user).
 
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::http::{self, path_id, Id};
+use shared::http::{self, path_id};
 use shared::service::bookings::{booking_view, owned_booking};
 use shared::Services;
 
@@ -13,7 +13,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let booking_id = path_id(&req, "bookingId")?;
         let has_user = req.path_parameters_ref().is_some_and(|p| p.first("userId").is_some());
         if has_user {
-            caller.ensure_self(Some(Id(path_id(&req, "userId")?)))?;
+            caller.ensure_self(Some(path_id(&req, "userId")?))?;
         }
         let record = owned_booking(svc, &caller, booking_id).await?;
         Ok(http::json(&booking_view(svc, &record).await?))

@@ -19,7 +19,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req).await?;
         let body: ApplyBody = json_body(&req)?;
-        caller.ensure_self(body.user_id)?;
+        caller.ensure_self(body.user_id.map(|id| id.0))?;
         Ok(http::json(&apply_discount(svc, &caller, body.booking_id.0, &body.code).await?))
     })
     .await

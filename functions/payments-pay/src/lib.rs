@@ -59,7 +59,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req).await?;
         let body: PayBody = json_body(&req)?;
-        caller.ensure_self(body.user_id)?;
+        caller.ensure_self(body.user_id.map(|id| id.0))?;
         let expected_amount = match &body.amount {
             None => None,
             Some(ClientAmount::Money { amount }) if *amount >= 0 => Some(*amount),

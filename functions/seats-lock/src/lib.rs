@@ -20,7 +20,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req).await?;
         let body: LockBody = json_body(&req)?;
-        caller.ensure_self(body.user_id)?;
+        caller.ensure_self(body.user_id.map(|id| id.0))?;
         let seats = match (body.seat_numbers, body.seat_number) {
             (Some(list), _) => list,
             (None, Some(one)) => vec![one],

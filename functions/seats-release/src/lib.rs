@@ -21,7 +21,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req).await?;
         let body: ReleaseBody = json_body(&req)?;
-        caller.ensure_self(body.user_id)?;
+        caller.ensure_self(body.user_id.map(|id| id.0))?;
         let seats = body.seat_numbers.or(body.seat_number.map(|s| vec![s]));
         let target = match (body.hold_id, body.flight_id, seats) {
             (Some(hold_id), _, _) => ReleaseTarget::Hold { hold_id },

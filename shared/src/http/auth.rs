@@ -1,43 +1,10 @@
 //! Who is calling: the bearer token, verified by the function itself (API
 //! Gateway's JWT authorizer may verify it too; we never rely on that alone).
 
-use crate::auth::tokens::{Claims, Role};
-use crate::http::Id;
+pub use crate::auth::caller::Caller;
+use crate::auth::tokens::Claims;
 use crate::ApiError;
 use lambda_http::Request;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Caller {
-    pub user_id: i64,
-    pub role: Role,
-    /// The account's name, when the token carries it.
-    pub name: Option<String>,
-}
-
-impl Caller {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-
-    /// A `userId` sent in a body or path is accepted for compatibility but
-    /// never lets one user act for another.
-    pub fn ensure_self(&self, claimed: Option<Id>) -> Result<(), ApiError> {
-        match claimed {
-            Some(Id(id)) if id != self.user_id => {
-                Err(ApiError::Forbidden(format!("userId {id} is not the authenticated user")))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn ensure_admin(&self) -> Result<(), ApiError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("this route needs the admin role".into()))
-        }
-    }
-}
 
 /// The bearer token of a request.
 pub fn bearer_token(req: &Request) -> Result<&str, ApiError> {

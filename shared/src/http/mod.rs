@@ -6,6 +6,7 @@ pub mod body;
 pub mod problem;
 pub mod request;
 pub mod response;
+pub mod views;
 
 pub use ::http::{header, HeaderValue, StatusCode};
 pub use auth::Caller;

@@ -13,7 +13,7 @@ use super::seats::{
 use crate::domain::booking::{assign_seats, BookingStatus, MAX_PASSENGERS};
 use crate::domain::money::Money;
 use crate::domain::seating::{Cabin, SeatNumber};
-use crate::http::Caller;
+use crate::auth::caller::Caller;
 use crate::store::bookings::{
     BookingRecord, CancelOutcome, CreateBookingError, NewBooking, NewSeat, PgBookings, ReleasedSeat, SeatRow,
 };

@@ -6,7 +6,7 @@ use super::notifications::{self, Notification};
 use crate::domain::booking::BookingStatus;
 use crate::domain::discount::{discount_amount, DiscountKind, Rejection};
 use crate::domain::money::Money;
-use crate::http::Caller;
+use crate::auth::caller::Caller;
 use crate::store::discounts;
 use crate::store::outbox::Outgoing;
 use crate::store::payments::{lock_booking, record_refund, successful_payment};

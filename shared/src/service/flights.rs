@@ -2,7 +2,7 @@
 
 use super::notifications::Notification;
 use crate::domain::money::Money;
-use crate::http::Caller;
+use crate::auth::caller::Caller;
 use crate::store::flights::{CancelOutcome, FlightRecord, PgFlights};
 use crate::store::outbox::{Destination, Outgoing};
 use crate::ErrorCode;

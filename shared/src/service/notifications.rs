@@ -2,7 +2,7 @@
 //! [`Notification`] published to the SNS topic; `notifications-deliver`
 //! consumes the topic's queue, performs the (mock) delivery and logs it.
 
-use crate::http::Caller;
+use crate::auth::caller::Caller;
 use crate::store::notification_log::{DeliveredNotification, NotificationLog};
 use crate::store::outbox::{self, Destination};
 use crate::store::users::{PgUsers, UserStore};

@@ -8,7 +8,7 @@ use super::notifications::{self, Notification};
 use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::domain::payment::{decide, GatewayDecision, PaymentMethod};
-use crate::http::Caller;
+use crate::auth::caller::Caller;
 use crate::store::bookings::PgBookings;
 use crate::store::bookings::{release_seats, ReleasedSeat};
 use crate::store::outbox::{Destination, Outgoing};

@@ -8,7 +8,7 @@
 use crate::domain::booking::{normalise_seats, MAX_PASSENGERS};
 use crate::domain::money::Money;
 use crate::domain::seating::{Cabin, Seat};
-use crate::http::Caller;
+use crate::auth::caller::Caller;
 use crate::store::bookings::PgBookings;
 use crate::store::flights::{FlightFacts, SeatFragment};
 use crate::store::seat_holds::{HoldOutcome, SeatState};

@@ -8,7 +8,7 @@ use crate::domain::booking::BookingStatus;
 use crate::domain::invoice::{compute_invoice, Invoice, InvoiceInput, InvoiceLineInput};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
-use crate::http::Caller;
+use crate::auth::caller::Caller;
 use crate::store::bookings::{BookingRecord, PgBookings};
 use crate::store::flights::PgFlights;
 use crate::store::outbox::Outgoing;
