@@ -2,6 +2,7 @@
 //! and its seats released.
 
 use lambda_http::{Body, Request, Response};
+use shared::http::views::bookings::CancelledBookingBody;
 use shared::http::{self, path_id};
 use shared::service::bookings::cancel_booking;
 use shared::Services;
@@ -10,7 +11,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req).await?;
         let booking_id = path_id(&req, "bookingId")?;
-        Ok(http::json(&cancel_booking(svc, &caller, booking_id).await?))
+        let cancelled = cancel_booking(svc, &caller, booking_id).await?;
+        Ok(http::json(&CancelledBookingBody::new(&cancelled)))
     })
     .await
 }

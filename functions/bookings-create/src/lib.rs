@@ -7,6 +7,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::domain::accounts::normalize_name;
 use shared::domain::seating::Cabin;
+use shared::http::views::bookings::BookingBody;
 use shared::http::{self, json_body, Id, StatusCode};
 use shared::service::bookings::{create_booking, CreateBooking, LegRequest};
 use shared::service::idempotency::idempotent;
@@ -97,7 +98,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         caller.ensure_self(body.user_id.map(|id| id.0))?;
         let request = to_request(body)?;
         idempotent(svc, &req, &caller, "bookings-create", || async {
-            Ok(http::json_with_status(StatusCode::CREATED, &create_booking(svc, &caller, request).await?))
+            let booking = create_booking(svc, &caller, request).await?;
+            Ok(http::json_with_status(StatusCode::CREATED, &BookingBody::new(&booking)))
         })
         .await
     })

@@ -3,8 +3,9 @@
 //! `403` when the path names another user).
 
 use lambda_http::{Body, Request, RequestExt, Response};
+use shared::http::views::bookings::BookingBody;
 use shared::http::{self, path_id};
-use shared::service::bookings::{booking_view, owned_booking};
+use shared::service::bookings::{details, owned_booking};
 use shared::Services;
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
@@ -16,7 +17,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
             caller.ensure_self(Some(path_id(&req, "userId")?))?;
         }
         let record = owned_booking(svc, &caller, booking_id).await?;
-        Ok(http::json(&booking_view(svc, &record).await?))
+        let booking = details(svc, record).await?;
+        Ok(http::json(&BookingBody::new(&booking)))
     })
     .await
 }

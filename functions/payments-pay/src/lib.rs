@@ -6,6 +6,7 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::Value;
 use shared::domain::payment::PaymentMethod;
+use shared::http::views::bookings::PaymentBody;
 use shared::http::{self, json_body, Id};
 use shared::service::idempotency::idempotent;
 use shared::service::payments::{pay, PayRequest};
@@ -81,8 +82,11 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
             .filter(|k| !k.is_empty());
         let method = payment_method(&body)?;
         let request = PayRequest { booking_id: body.booking_id.0, expected_amount, method, idempotency_key };
-        idempotent(svc, &req, &caller, "payments-pay", || async { Ok(http::json(&pay(svc, &caller, request).await?)) })
-            .await
+        idempotent(svc, &req, &caller, "payments-pay", || async {
+            let receipt = pay(svc, &caller, request).await?;
+            Ok(http::json(&PaymentBody::new(&receipt)))
+        })
+        .await
     })
     .await
 }

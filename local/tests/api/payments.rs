@@ -453,7 +453,7 @@ async fn a_retry_after_a_lost_answer_gets_the_success_under_the_same_key() {
     assert_eq!(status, 200, "{text}");
     assert!(!replayed, "nothing was recorded to replay: the answer comes from Postgres");
     let retried: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(retried["paymentId"], first["paymentId"]);
+    assert_eq!(retried["paymentId"], first.payment_id);
     assert_eq!(retried["status"], "SUCCEEDED");
     assert_eq!(retried["booking"]["status"], "PAID");
     assert_eq!(successful_payments(&stack, booking).await, 1);
@@ -465,7 +465,7 @@ async fn a_retry_after_a_lost_answer_gets_the_success_under_the_same_key() {
     let (status, again, replayed) =
         pay_with(&stack, &token, json!({"bookingId": booking}), Some("lost-answer-1")).await;
     assert_eq!((status, replayed), (200, true));
-    assert_eq!(serde_json::from_str::<Value>(&again).unwrap()["paymentId"], first["paymentId"]);
+    assert_eq!(serde_json::from_str::<Value>(&again).unwrap()["paymentId"], first.payment_id);
 }
 
 /// A write cut by the handler's deadline may have committed: its `503` says

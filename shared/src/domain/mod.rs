@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod booking;
 pub mod discount;
+pub mod flight;
 pub mod invoice;
 pub mod itinerary;
 pub mod money;

@@ -3,24 +3,18 @@
 //! paid and queues the ticketing message and the confirmation in the outbox;
 //! the outbox is drained right after the commit (and every minute).
 
-use super::bookings::booking_view;
+use super::bookings::{details, BookingDetails};
 use super::notifications::{self, Notification};
+use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::domain::payment::{decide, GatewayDecision, PaymentMethod};
-use crate::auth::caller::Caller;
 use crate::store::bookings::PgBookings;
-use crate::store::bookings::{release_seats, ReleasedSeat};
 use crate::store::outbox::{Destination, Outgoing};
-use crate::store::payments::{
-    lock_booking, record_decline, record_refund, record_success, refunded_so_far, success_under_key,
-    successful_payment, PaymentRow,
-};
-use crate::store::tickets::void_for_booking;
+use crate::store::payments::{lock_booking, record_decline, record_success, success_under_key, PaymentRow};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
 use chrono::Utc;
-use serde_json::{json, Value};
 
 pub struct PayRequest {
     pub booking_id: i64,
@@ -30,6 +24,25 @@ pub struct PayRequest {
     /// The request's `Idempotency-Key`: a retry under it after a lost
     /// answer gets the success again.
     pub idempotency_key: Option<String>,
+}
+
+/// A payment that went through, with the booking it paid.
+pub struct PaymentReceipt {
+    pub payment_id: i64,
+    pub amount: Money,
+    pub method: String,
+    pub card_last4: Option<String>,
+    pub gateway_reference: String,
+    pub booking: BookingDetails,
+}
+
+/// The ticketing queue's message (read by tickets-issue).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BookingPaid {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    booking_id: i64,
 }
 
 /// A payment that went through, to be answered.
@@ -44,7 +57,7 @@ struct Succeeded<'a> {
 
 /// The answer to a successful payment. It is committed by now: a failure
 /// to read the booking back must not say "nothing was changed".
-async fn succeeded(svc: &Services, paid: Succeeded<'_>) -> Result<Value, ApiError> {
+async fn succeeded(svc: &Services, paid: Succeeded<'_>) -> Result<PaymentReceipt, ApiError> {
     let after_commit = |e: ApiError| {
         tracing::error!(error = %e, payment_id = paid.payment_id, "paid, but the answer could not be built");
         ApiError::outcome_unknown(format!(
@@ -58,21 +71,18 @@ async fn succeeded(svc: &Services, paid: Succeeded<'_>) -> Result<Value, ApiErro
         .await
         .map_err(after_commit)?
         .ok_or_else(|| ApiError::internal("booking vanished after payment"))?;
-    let booking = booking_view(svc, &record).await.map_err(after_commit)?;
-    Ok(json!({
-        "paymentId": paid.payment_id,
-        "bookingId": paid.booking_id,
-        "status": "SUCCEEDED",
-        "amount": paid.due.to_json(),
-        "method": paid.method,
-        "cardLast4": paid.card_last4,
-        "gatewayReference": paid.reference,
-        "ticketing": "QUEUED",
-        "booking": booking,
-    }))
+    let booking = details(svc, record).await.map_err(after_commit)?;
+    Ok(PaymentReceipt {
+        payment_id: paid.payment_id,
+        amount: paid.due,
+        method: paid.method.to_string(),
+        card_last4: paid.card_last4,
+        gateway_reference: paid.reference.to_string(),
+        booking,
+    })
 }
 
-pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result<Value, ApiError> {
+pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result<PaymentReceipt, ApiError> {
     // Payments need Postgres, not Redis: if the limiter cannot be reached
     // the payment goes ahead rather than failing.
     match svc.rate_limiter().check("payment", caller.user_id, svc.config.payment_rate_per_minute).await {
@@ -172,7 +182,8 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
                 .enqueue(
                     &tx,
                     Destination::Ticketing,
-                    &json!({"type": "booking.paid", "bookingId": booking.id}),
+                    &serde_json::to_value(BookingPaid { kind: "booking.paid", booking_id: booking.id })
+                        .map_err(ApiError::internal)?,
                     Some(&format!("ticketing:{}", booking.id)),
                 )
                 .await?;
@@ -197,52 +208,4 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
             succeeded(svc, paid).await
         }
     }
-}
-
-/// Cancels a paid booking: seats released, tickets voided, and a (mock)
-/// refund of what was paid minus any cashback already given, in one
-/// transaction with the customer's notification. Returns the released
-/// seats and the refund.
-pub async fn cancel_paid(
-    svc: &Services,
-    caller: &Caller,
-    booking_id: i64,
-) -> Result<(Vec<ReleasedSeat>, i64), ApiError> {
-    let mut client = svc.db.get().await?;
-    let tx = client.transaction().await?;
-    let booking = match lock_booking(&tx, booking_id).await? {
-        Some(b) if b.user_id == caller.user_id => b,
-        _ => return Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
-    };
-    if booking.status != BookingStatus::Paid {
-        // Another request changed it meanwhile; the caller re-reads it.
-        return Ok((Vec::new(), 0));
-    }
-    tx.execute("UPDATE bookings SET status = 'CANCELLED', cancelled_at = now() WHERE id = $1", &[&booking_id]).await?;
-    let released = release_seats(&tx, &[booking_id]).await?;
-    void_for_booking(&tx, booking_id).await?;
-    let (payment_id, paid) = successful_payment(&tx, booking_id)
-        .await?
-        .ok_or_else(|| ApiError::internal(format!("paid booking {booking_id} has no payment")))?;
-    let refund = paid - refunded_so_far(&tx, booking_id).await?;
-    if refund > 0 {
-        record_refund(&tx, booking_id, payment_id, refund, "CANCELLATION").await?;
-    }
-    let money = Money::new(refund, &booking.currency);
-    let notification = Notification::new(
-        booking.user_id,
-        "REFUND",
-        format!("Booking {} cancelled", booking.pnr),
-        format!(
-            "Booking {} is cancelled and its tickets voided. {} is refunded to your original payment method.",
-            booking.pnr,
-            money.formatted()
-        ),
-    );
-    let mut outgoing = Outgoing::default();
-    notifications::enqueue(&mut outgoing, &tx, &notification).await?;
-    tx.commit().await?;
-    drop(client);
-    outgoing.send(svc).await;
-    Ok((released, refund))
 }

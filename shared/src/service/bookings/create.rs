@@ -1,32 +1,29 @@
-//! Creating, reading, listing, cancelling and expiring bookings.
-//!
-//! Creation takes the seats the caller holds (assigning and holding more
-//! when a count asks for more), checks the client's price against the
-//! server's, then writes the booking in one Postgres transaction. Redis holds
-//! are the fast path; the transaction's unique index is the final guard.
+//! Creating a booking. It takes the seats the caller holds (assigning and
+//! holding more when a count asks for more), checks the client's price
+//! against the server's, then writes the booking in one Postgres
+//! transaction. Redis holds are the fast path; the transaction's unique
+//! index is the final guard. Seats this request newly held are given back on
+//! any failure after they were taken (one place: [`create_booking`]).
 
-use super::flights::invalidate_searches;
-use super::seats::{
+use super::{details_with, BookingDetails};
+use crate::auth::caller::Caller;
+use crate::domain::booking::{assign_seats, BookingStatus, MAX_PASSENGERS};
+use crate::domain::flight::FlightStatus;
+use crate::domain::money::Money;
+use crate::domain::seating::{Cabin, SeatNumber};
+use crate::service::flights::invalidate_searches;
+use crate::service::seats::{
     facts_or_404, has_departed, hold_refused, hold_seats, new_hold_id, not_bookable, seat_state, seat_unavailable,
     seats_on_aircraft,
 };
-use crate::domain::booking::{assign_seats, BookingStatus, MAX_PASSENGERS};
-use crate::domain::money::Money;
-use crate::domain::seating::{Cabin, SeatNumber};
-use crate::auth::caller::Caller;
-use crate::store::bookings::{
-    BookingRecord, CancelOutcome, CreateBookingError, NewBooking, NewSeat, PgBookings, ReleasedSeat, SeatRow,
-};
+use crate::store::bookings::{BookingRecord, CreateBookingError, NewBooking, NewSeat, PgBookings, SeatRow};
 use crate::store::flights::FlightFacts;
 use crate::store::seat_holds::HoldOutcome;
 use crate::store::users::{PgUsers, UserStore};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::Utc;
-use serde_json::{json, Value};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 pub struct LegRequest {
@@ -85,7 +82,7 @@ async fn plan_leg(
             tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
         }
         let state = seat_state(svc, flight_id).await?;
-        if let Some(status) = state.status.as_deref().filter(|s| *s != "SCHEDULED") {
+        if let Some(status) = state.status.as_deref().filter(|s| *s != FlightStatus::Scheduled.as_str()) {
             return Err(not_bookable(flight_id, status));
         }
         // A hold of the caller's over a seat already sold is left over from
@@ -165,7 +162,11 @@ async fn passenger_names(
     Ok((1..=count).map(|i| if i == 1 { name.clone() } else { format!("{name} (guest {i})") }).collect())
 }
 
-pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBooking) -> Result<Value, ApiError> {
+pub async fn create_booking(
+    svc: &Services,
+    caller: &Caller,
+    request: CreateBooking,
+) -> Result<BookingDetails, ApiError> {
     if request.legs.is_empty() || request.legs.len() > 3 {
         return Err(ApiError::invalid_field("legs", "give 1 to 3 legs"));
     }
@@ -201,7 +202,9 @@ pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBook
         // are checked (single legs learn it from their hold).
         for facts in &flights {
             let flight_id = facts.leg.flight_id;
-            if let Some(status) = seat_state(svc, flight_id).await?.status.filter(|s| s != "SCHEDULED") {
+            if let Some(status) =
+                seat_state(svc, flight_id).await?.status.filter(|s| s != FlightStatus::Scheduled.as_str())
+            {
                 return Err(not_bookable(flight_id, &status));
             }
         }
@@ -227,48 +230,31 @@ pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBook
             }
         }
     }
-    let seats = match priced_seats(&planned) {
-        Ok(seats) => seats,
+    let expected_total = request.expected_total;
+    let written = async {
+        let seats = priced_seats(&planned)?;
+        let total: i64 = seats.iter().map(|s| s.fare).sum();
+        let currency = planned[0].facts.fares.first().map(|f| f.currency.clone()).unwrap_or_else(|| "INR".into());
+        if let Some(expected) = expected_total {
+            if expected != total {
+                return Err(price_changed(total, expected, &currency));
+            }
+        }
+        let expires_at =
+            Utc::now() + chrono::Duration::from_std(svc.config.seat_hold_ttl).map_err(ApiError::internal)?;
+        let booking = NewBooking { user_id: caller.user_id, currency, expires_at, passengers, seats };
+        match PgBookings::new(&svc.db).create(&booking).await {
+            Ok(created) => Ok((booking, created, total)),
+            Err(e) => Err(booking_refused(svc, e).await),
+        }
+    }
+    .await;
+    // Any failure after the holds were taken gives back what this request held.
+    let (booking, created, total) = match written {
+        Ok(written) => written,
         Err(e) => {
             give_back(svc, caller, &planned).await;
             return Err(e);
-        }
-    };
-    let total: i64 = seats.iter().map(|s| s.fare).sum();
-    let currency = planned[0].facts.fares.first().map(|f| f.currency.clone()).unwrap_or_else(|| "INR".into());
-    if let Some(expected) = request.expected_total {
-        if expected != total {
-            give_back(svc, caller, &planned).await;
-            return Err(price_changed(total, expected, &currency));
-        }
-    }
-
-    let expires_at = Utc::now() + chrono::Duration::from_std(svc.config.seat_hold_ttl).map_err(ApiError::internal)?;
-    let booking = NewBooking { user_id: caller.user_id, currency, expires_at, passengers, seats };
-    let created = match PgBookings::new(&svc.db).create(&booking).await {
-        Ok(created) => created,
-        Err(e) => {
-            give_back(svc, caller, &planned).await;
-            return Err(match e {
-                CreateBookingError::SeatTaken(taken) => {
-                    let flight_id = taken.first().map(|(f, _)| *f).unwrap_or_default();
-                    // Redis showed the seat free although Postgres had sold
-                    // it (a write lost to a crash): load it afresh next time.
-                    if let Err(e) = svc.seat_holds().forget_sold(flight_id).await {
-                        tracing::warn!(error = %e, flight_id, "could not drop the sold seats copy");
-                    }
-                    seat_unavailable(flight_id, &taken.into_iter().map(|(_, s)| s).collect::<Vec<_>>())
-                }
-                CreateBookingError::SoldOut => ApiError::conflict(ErrorCode::SoldOut, "the cabin sold out meanwhile"),
-                CreateBookingError::FlightNotBookable(id) => {
-                    ApiError::conflict(ErrorCode::FlightNotBookable, format!("flight {id} can no longer be booked"))
-                }
-                CreateBookingError::FareChanged(id) => {
-                    svc.flights.forget(id);
-                    ApiError::conflict(ErrorCode::PriceChanged, format!("a fare of flight {id} changed; search again"))
-                }
-                CreateBookingError::Store(e) => e,
-            });
         }
     };
     // The booking owns the seats now: mark them sold, drop the holds.
@@ -309,8 +295,33 @@ pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBook
             })
             .collect(),
     };
-    let scheduled: HashMap<i64, String> = planned.iter().map(|l| (l.facts.leg.flight_id, "SCHEDULED".into())).collect();
-    booking_view_with(svc, &record, &scheduled).await
+    let scheduled: HashMap<i64, FlightStatus> =
+        planned.iter().map(|l| (l.facts.leg.flight_id, FlightStatus::Scheduled)).collect();
+    details_with(svc, record, &scheduled).await
+}
+
+/// What the booking transaction's refusal means to the client.
+async fn booking_refused(svc: &Services, error: CreateBookingError) -> ApiError {
+    match error {
+        CreateBookingError::SeatTaken(taken) => {
+            let flight_id = taken.first().map(|(f, _)| *f).unwrap_or_default();
+            // Redis showed the seat free although Postgres had sold it (a
+            // write lost to a crash): load it afresh next time.
+            if let Err(e) = svc.seat_holds().forget_sold(flight_id).await {
+                tracing::warn!(error = %e, flight_id, "could not drop the sold seats copy");
+            }
+            seat_unavailable(flight_id, &taken.into_iter().map(|(_, s)| s).collect::<Vec<_>>())
+        }
+        CreateBookingError::SoldOut => ApiError::conflict(ErrorCode::SoldOut, "the cabin sold out meanwhile"),
+        CreateBookingError::FlightNotBookable(id) => {
+            ApiError::conflict(ErrorCode::FlightNotBookable, format!("flight {id} can no longer be booked"))
+        }
+        CreateBookingError::FareChanged(id) => {
+            svc.flights.forget(id);
+            ApiError::conflict(ErrorCode::PriceChanged, format!("a fare of flight {id} changed; search again"))
+        }
+        CreateBookingError::Store(e) => e,
+    }
 }
 
 /// Each seat with its cabin and fare (the server's price).
@@ -351,188 +362,4 @@ fn price_changed(total: i64, expected: i64, currency: &str) -> ApiError {
         ),
     )
     .with("currentPrice", Money::new(total, currency).to_json())
-}
-
-/// A booking as the API shows it, with its flights' current status.
-pub async fn booking_view(svc: &Services, record: &BookingRecord) -> Result<Value, ApiError> {
-    let flight_ids: Vec<i64> = record.seats.iter().map(|s| s.flight_id).collect();
-    let statuses = PgBookings::new(&svc.db).flight_statuses(&flight_ids).await?;
-    booking_view_with(svc, record, &statuses).await
-}
-
-async fn booking_view_with(
-    svc: &Services,
-    record: &BookingRecord,
-    statuses: &HashMap<i64, String>,
-) -> Result<Value, ApiError> {
-    let mut by_leg: BTreeMap<i32, Vec<&SeatRow>> = BTreeMap::new();
-    for seat in &record.seats {
-        by_leg.entry(seat.leg).or_default().push(seat);
-    }
-    let mut legs = Vec::new();
-    for (leg, seats) in &by_leg {
-        let flight_id = seats[0].flight_id;
-        let facts = svc
-            .flights
-            .get(&svc.db, flight_id)
-            .await?
-            .ok_or_else(|| ApiError::internal(format!("flight {flight_id} vanished")))?;
-        let flight = &facts.leg;
-        let directory = svc.directory.get(&svc.db, &[&flight.origin, &flight.destination]).await?;
-        let tz = |code: &str| directory.airports.get(code).map(|a| a.time_zone).unwrap_or(chrono_tz::UTC);
-        legs.push(json!({
-            "leg": leg,
-            "flightId": flight_id,
-            "flightNumber": flight.flight_number,
-            "origin": flight.origin,
-            "destination": flight.destination,
-            "departureTime": flight.departs_at.with_timezone(&tz(&flight.origin)).to_rfc3339(),
-            "arrivalTime": flight.arrives_at.with_timezone(&tz(&flight.destination)).to_rfc3339(),
-            "flightStatus": statuses.get(&flight_id),
-            "seats": seats.iter().map(|s| json!({
-                "seatNumber": s.seat,
-                "cabin": s.cabin,
-                "passenger": s.passenger_position,
-                "fare": Money::new(s.fare, &record.currency).to_json(),
-                "active": s.live,
-            })).collect::<Vec<_>>(),
-        }));
-    }
-    let first_leg_seats: Vec<&str> = record.seats.iter().filter(|s| s.leg == 1).map(|s| s.seat.as_str()).collect();
-    let money = |amount: i64| Money::new(amount, &record.currency).to_json();
-    Ok(json!({
-        "id": record.id,
-        "bookingId": record.id,
-        "pnr": record.pnr,
-        "userId": record.user_id,
-        "status": record.status.as_str(),
-        "flightId": record.seats.first().map(|s| s.flight_id),
-        "seatNumbers": first_leg_seats,
-        "seats": first_leg_seats.len(),
-        "price": record.total_amount as f64 / 100.0,
-        "legs": legs,
-        "passengers": record.passengers.iter().map(|(position, name)| json!({"position": position, "name": name})).collect::<Vec<_>>(),
-        "totalAmount": money(record.total_amount),
-        "discount": money(record.discount_amount),
-        "amountDue": money(record.amount_due),
-        "expiresAt": record.expires_at,
-        "createdAt": record.created_at,
-        "paidAt": record.paid_at,
-        "cancelledAt": record.cancelled_at,
-    }))
-}
-
-/// The caller's booking, or `404` (also for other users' bookings, so ids
-/// reveal nothing).
-pub async fn owned_booking(svc: &Services, caller: &Caller, booking_id: i64) -> Result<BookingRecord, ApiError> {
-    match PgBookings::new(&svc.db).find(booking_id).await? {
-        Some(record) if record.user_id == caller.user_id => Ok(record),
-        _ => Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
-    }
-}
-
-pub async fn list_bookings(
-    svc: &Services,
-    caller: &Caller,
-    limit: usize,
-    cursor: Option<&str>,
-) -> Result<Value, ApiError> {
-    let before = match cursor {
-        None => None,
-        Some(raw) => Some(
-            URL_SAFE_NO_PAD
-                .decode(raw.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| s.strip_prefix("b:").and_then(|id| id.parse::<i64>().ok()))
-                .ok_or_else(|| {
-                    ApiError::bad_request(ErrorCode::InvalidCursor, "cursor is not valid; start again without it")
-                })?,
-        ),
-    };
-    let bookings = PgBookings::new(&svc.db);
-    let ids = bookings.ids_of_user(caller.user_id, before, limit as i64 + 1).await?;
-    let more = ids.len() > limit;
-    let mut items = Vec::new();
-    for id in ids.iter().take(limit) {
-        if let Some(record) = bookings.find(*id).await? {
-            items.push(booking_view(svc, &record).await?);
-        }
-    }
-    let next = if more { ids.get(limit - 1).map(|id| URL_SAFE_NO_PAD.encode(format!("b:{id}"))) } else { None };
-    Ok(json!({"bookings": items, "count": items.len(), "nextCursor": next}))
-}
-
-pub async fn cancel_booking(svc: &Services, caller: &Caller, booking_id: i64) -> Result<Value, ApiError> {
-    match PgBookings::new(&svc.db).cancel_unpaid(booking_id, caller.user_id).await? {
-        CancelOutcome::NotFound => return Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
-        CancelOutcome::Expired => {
-            return Err(ApiError::conflict(
-                ErrorCode::BookingExpired,
-                format!("booking {booking_id} has expired; its seats are released"),
-            ))
-        }
-        CancelOutcome::Paid => {
-            let (released, _refund) = super::payments::cancel_paid(svc, caller, booking_id).await?;
-            after_release(svc, caller.user_id, &released).await;
-        }
-        CancelOutcome::AlreadyCancelled => {}
-        CancelOutcome::Cancelled { released } => after_release(svc, caller.user_id, &released).await,
-    }
-    let record = owned_booking(svc, caller, booking_id).await?;
-    let mut view = booking_view(svc, &record).await?;
-    view["refund"] = refund_of(svc, booking_id, &record.currency).await?;
-    Ok(view)
-}
-
-async fn refund_of(svc: &Services, booking_id: i64, currency: &str) -> Result<Value, ApiError> {
-    let refunded = crate::store::payments::refunded_for(&svc.db, booking_id, "CANCELLATION").await?;
-    Ok(Money::new(refunded, currency).to_json())
-}
-
-/// Seats freed in Postgres: they are not sold in Redis any more, any
-/// leftover hold of the owner goes, and cached searches show the flight
-/// again.
-async fn after_release(svc: &Services, user_id: i64, released: &[ReleasedSeat]) {
-    let mut per_flight: BTreeMap<i64, Vec<(String, i64)>> = BTreeMap::new();
-    for seat in released {
-        per_flight.entry(seat.flight_id).or_default().push((seat.seat.clone(), seat.booking_id));
-    }
-    for (flight_id, sold) in per_flight {
-        let holds = svc.seat_holds();
-        let seats: Vec<String> = sold.iter().map(|(seat, _)| seat.clone()).collect();
-        if let Err(e) = holds.mark_unsold(flight_id, &sold).await {
-            // Redis shows them sold until its copy expires; Postgres is right.
-            tracing::warn!(error = %e, flight_id, "could not mark released seats unsold");
-        }
-        if let Err(e) = holds.release(flight_id, user_id, &seats).await {
-            tracing::warn!(error = %e, flight_id, "could not clear holds of released seats");
-        }
-        invalidate_searches(svc, flight_id).await;
-    }
-}
-
-/// The schedule's expiry sweep; returns how many bookings expired.
-pub async fn expire_unpaid_bookings(svc: &Services) -> Result<usize, ApiError> {
-    let announce = |booking: i64, user: i64, pnr: &str| {
-        let notification = super::notifications::Notification::new(
-            user,
-            "BOOKING_EXPIRED",
-            format!("Booking {pnr} expired"),
-            format!("Booking {pnr} was not paid in time and has expired; its seats are released."),
-        );
-        (serde_json::to_value(&notification).unwrap_or_default(), format!("booking-expired:{booking}"))
-    };
-    let (released, outgoing) = PgBookings::new(&svc.db).expire_due(announce).await?;
-    outgoing.send(svc).await;
-    let mut per_user: BTreeMap<i64, Vec<ReleasedSeat>> = BTreeMap::new();
-    let mut bookings = HashSet::new();
-    for (user, seat) in released {
-        bookings.insert(seat.booking_id);
-        per_user.entry(user).or_default().push(seat);
-    }
-    for (user, seats) in per_user {
-        after_release(svc, user, &seats).await;
-    }
-    Ok(bookings.len())
 }

@@ -1,0 +1,186 @@
+//! Bookings and payments on the wire. A booking keeps the original
+//! contract's flat fields (`flightId`, `seatNumbers`, `seats`, `price` in
+//! rupees) beside the richer ones (`legs`, money objects).
+
+use super::MoneyBody;
+use crate::domain::flight::FlightStatus;
+use crate::service::bookings::{BookedLeg, BookingDetails, BookingPage, CancelledBooking};
+use crate::service::payments::PaymentReceipt;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingBody<'a> {
+    pub id: i64,
+    pub booking_id: i64,
+    pub pnr: &'a str,
+    pub user_id: i64,
+    pub status: &'static str,
+    pub flight_id: Option<i64>,
+    pub seat_numbers: Vec<&'a str>,
+    pub seats: usize,
+    /// The original contract's total, in rupees.
+    pub price: f64,
+    pub legs: Vec<LegBody<'a>>,
+    pub passengers: Vec<PassengerBody<'a>>,
+    pub total_amount: MoneyBody,
+    pub discount: MoneyBody,
+    pub amount_due: MoneyBody,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegBody<'a> {
+    pub leg: i32,
+    pub flight_id: i64,
+    pub flight_number: &'a str,
+    pub origin: &'a str,
+    pub destination: &'a str,
+    pub departure_time: String,
+    pub arrival_time: String,
+    pub flight_status: Option<FlightStatus>,
+    pub seats: Vec<BookedSeatBody<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookedSeatBody<'a> {
+    pub seat_number: &'a str,
+    pub cabin: &'a str,
+    pub passenger: i32,
+    pub fare: MoneyBody,
+    pub active: bool,
+}
+
+#[derive(Serialize)]
+pub struct PassengerBody<'a> {
+    pub position: i32,
+    pub name: &'a str,
+}
+
+impl<'a> BookingBody<'a> {
+    pub fn new(details: &'a BookingDetails) -> Self {
+        let record = &details.record;
+        let money = |amount: i64| MoneyBody::new(amount, &record.currency);
+        let seat_numbers: Vec<&str> = record.seats.iter().filter(|s| s.leg == 1).map(|s| s.seat.as_str()).collect();
+        BookingBody {
+            id: record.id,
+            booking_id: record.id,
+            pnr: &record.pnr,
+            user_id: record.user_id,
+            status: record.status.as_str(),
+            flight_id: record.seats.first().map(|s| s.flight_id),
+            seats: seat_numbers.len(),
+            seat_numbers,
+            price: record.total_amount as f64 / 100.0,
+            legs: details.legs.iter().map(|leg| LegBody::new(leg, &record.currency)).collect(),
+            passengers: record
+                .passengers
+                .iter()
+                .map(|(position, name)| PassengerBody { position: *position, name })
+                .collect(),
+            total_amount: money(record.total_amount),
+            discount: money(record.discount_amount),
+            amount_due: money(record.amount_due),
+            expires_at: record.expires_at,
+            created_at: record.created_at,
+            paid_at: record.paid_at,
+            cancelled_at: record.cancelled_at,
+        }
+    }
+}
+
+impl<'a> LegBody<'a> {
+    fn new(leg: &'a BookedLeg, currency: &str) -> Self {
+        LegBody {
+            leg: leg.leg,
+            flight_id: leg.flight_id,
+            flight_number: &leg.flight_number,
+            origin: &leg.origin,
+            destination: &leg.destination,
+            departure_time: leg.departs_local.to_rfc3339(),
+            arrival_time: leg.arrives_local.to_rfc3339(),
+            flight_status: leg.flight_status,
+            seats: leg
+                .seats
+                .iter()
+                .map(|s| BookedSeatBody {
+                    seat_number: &s.seat,
+                    cabin: &s.cabin,
+                    passenger: s.passenger_position,
+                    fare: MoneyBody::new(s.fare, currency),
+                    active: s.live,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `GET /api/bookings`: a page of the caller's bookings.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingListBody<'a> {
+    pub bookings: Vec<BookingBody<'a>>,
+    pub count: usize,
+    pub next_cursor: Option<&'a str>,
+}
+
+impl<'a> BookingListBody<'a> {
+    pub fn new(page: &'a BookingPage) -> Self {
+        BookingListBody {
+            bookings: page.bookings.iter().map(BookingBody::new).collect(),
+            count: page.bookings.len(),
+            next_cursor: page.next_cursor.as_deref(),
+        }
+    }
+}
+
+/// `POST /api/bookings/{id}/cancel`: the booking and what was refunded.
+#[derive(Serialize)]
+pub struct CancelledBookingBody<'a> {
+    #[serde(flatten)]
+    pub booking: BookingBody<'a>,
+    pub refund: MoneyBody,
+}
+
+impl<'a> CancelledBookingBody<'a> {
+    pub fn new(cancelled: &'a CancelledBooking) -> Self {
+        CancelledBookingBody { booking: BookingBody::new(&cancelled.booking), refund: (&cancelled.refund).into() }
+    }
+}
+
+/// `POST /api/payments/pay`: the payment and the booking it paid.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentBody<'a> {
+    pub payment_id: i64,
+    pub booking_id: i64,
+    pub status: &'static str,
+    pub amount: MoneyBody,
+    pub method: &'a str,
+    pub card_last4: Option<&'a str>,
+    pub gateway_reference: &'a str,
+    pub ticketing: &'static str,
+    pub booking: BookingBody<'a>,
+}
+
+impl<'a> PaymentBody<'a> {
+    pub fn new(receipt: &'a PaymentReceipt) -> Self {
+        PaymentBody {
+            payment_id: receipt.payment_id,
+            booking_id: receipt.booking.record.id,
+            status: "SUCCEEDED",
+            amount: (&receipt.amount).into(),
+            method: &receipt.method,
+            card_last4: receipt.card_last4.as_deref(),
+            gateway_reference: &receipt.gateway_reference,
+            ticketing: "QUEUED",
+            booking: BookingBody::new(&receipt.booking),
+        }
+    }
+}
