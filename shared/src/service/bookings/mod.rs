@@ -6,6 +6,7 @@
 
 mod cancel;
 mod create;
+pub mod inventory;
 
 pub use cancel::{cancel_booking, cancel_paid, expire_unpaid_bookings, CancelledBooking};
 pub use create::{create_booking, CreateBooking, LegRequest};

@@ -1,0 +1,229 @@
+//! The booking plan without I/O: how many passengers a request books, whether
+//! its legs form one journey, and what each seat costs. The use case
+//! (`service::bookings::create`) gathers the flights and seats, asks these
+//! rules, and turns a [`PlanError`] into the client's problem.
+
+use super::booking::MAX_PASSENGERS;
+use super::seating::{Cabin, SeatPlan};
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+
+/// Most legs one booking may chain.
+pub const MAX_LEGS: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanError {
+    /// A field of the request is out of range; `(field, reason)`.
+    InvalidField(&'static str, String),
+    /// Leg `to` does not leave from where leg `from` lands, after it lands.
+    LegsDoNotConnect { from: i64, to: i64 },
+    /// The seat plan or fares of a flight do not cover a chosen seat (a bug
+    /// or a schedule changed under us).
+    Unpriceable(String),
+}
+
+/// What a booking request asks for, before any flight is read.
+pub struct RequestedLegs<'a> {
+    pub flight_ids: &'a [i64],
+    /// Per leg, how many seats the request names (0: choose for me).
+    pub named_seats: &'a [usize],
+    pub passenger_names: Option<usize>,
+    /// The original specification's `seats: 2`.
+    pub count: Option<usize>,
+}
+
+/// The number of passengers (seats per leg) a request books.
+pub fn passenger_count(request: &RequestedLegs<'_>) -> Result<usize, PlanError> {
+    if request.flight_ids.is_empty() || request.flight_ids.len() > MAX_LEGS {
+        return Err(PlanError::InvalidField("legs", format!("give 1 to {MAX_LEGS} legs")));
+    }
+    let mut seen = HashSet::new();
+    if !request.flight_ids.iter().all(|id| seen.insert(*id)) {
+        return Err(PlanError::InvalidField("legs", "a flight appears twice".into()));
+    }
+    let named: HashSet<usize> = request.named_seats.iter().copied().filter(|n| *n > 0).collect();
+    if named.len() > 1 {
+        return Err(PlanError::InvalidField("legs", "every leg needs the same number of seats".into()));
+    }
+    let named = named.into_iter().next();
+    let count = request.passenger_names.or(request.count).or(named).unwrap_or(0);
+    if count == 0 || count > MAX_PASSENGERS {
+        return Err(PlanError::InvalidField("seats", format!("book 1 to {MAX_PASSENGERS} seats")));
+    }
+    match named {
+        Some(named) if named != count => {
+            Err(PlanError::InvalidField("seatNumbers", format!("{named} seat(s) for {count} passenger(s)")))
+        }
+        _ => Ok(count),
+    }
+}
+
+/// One leg's place in the journey.
+pub struct LegTimes<'a> {
+    pub flight_id: i64,
+    pub origin: &'a str,
+    pub destination: &'a str,
+    pub departs_at: DateTime<Utc>,
+    pub arrives_at: DateTime<Utc>,
+}
+
+/// Each leg must leave from where the previous one landed, after it landed.
+pub fn check_connections(legs: &[LegTimes<'_>]) -> Result<(), PlanError> {
+    for pair in legs.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.destination != b.origin || b.departs_at <= a.arrives_at {
+            return Err(PlanError::LegsDoNotConnect { from: a.flight_id, to: b.flight_id });
+        }
+    }
+    Ok(())
+}
+
+/// A leg's chosen seats with what prices them.
+pub struct LegSeats<'a> {
+    pub flight_id: i64,
+    pub plan: &'a SeatPlan,
+    /// The flight's fare per cabin, minor units.
+    pub fares: &'a [(Cabin, i64)],
+    /// In passenger order.
+    pub seats: &'a [String],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PricedSeat {
+    /// 1-based.
+    pub leg: i32,
+    pub flight_id: i64,
+    pub seat: String,
+    pub cabin: Cabin,
+    /// 1-based.
+    pub passenger_position: i32,
+    pub fare: i64,
+}
+
+/// Every seat with its cabin and the server's fare for it.
+pub fn price_seats(legs: &[LegSeats<'_>]) -> Result<Vec<PricedSeat>, PlanError> {
+    let mut priced = Vec::new();
+    for (index, leg) in legs.iter().enumerate() {
+        for (position, seat) in leg.seats.iter().enumerate() {
+            let cabin = leg
+                .plan
+                .find(seat)
+                .map(|s| s.cabin)
+                .ok_or_else(|| PlanError::Unpriceable(format!("seat {seat} is not on flight {}", leg.flight_id)))?;
+            let fare = leg
+                .fares
+                .iter()
+                .find(|(c, _)| *c == cabin)
+                .map(|(_, amount)| *amount)
+                .ok_or_else(|| PlanError::Unpriceable(format!("flight {} has no {cabin} fare", leg.flight_id)))?;
+            priced.push(PricedSeat {
+                leg: index as i32 + 1,
+                flight_id: leg.flight_id,
+                seat: seat.clone(),
+                cabin,
+                passenger_position: position as i32 + 1,
+                fare,
+            });
+        }
+    }
+    Ok(priced)
+}
+
+/// What the whole booking costs.
+pub fn total(seats: &[PricedSeat]) -> i64 {
+    seats.iter().map(|s| s.fare).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::seating::SeatLayout;
+    use chrono::Duration;
+
+    fn request<'a>(
+        ids: &'a [i64],
+        named: &'a [usize],
+        names: Option<usize>,
+        count: Option<usize>,
+    ) -> RequestedLegs<'a> {
+        RequestedLegs { flight_ids: ids, named_seats: named, passenger_names: names, count }
+    }
+
+    #[test]
+    fn the_passenger_count_comes_from_names_then_count_then_named_seats() {
+        assert_eq!(passenger_count(&request(&[1], &[0], Some(3), Some(2))), Ok(3));
+        assert_eq!(passenger_count(&request(&[1], &[0], None, Some(2))), Ok(2));
+        assert_eq!(passenger_count(&request(&[1, 2], &[2, 2], None, None)), Ok(2));
+        assert_eq!(passenger_count(&request(&[1, 2], &[2, 0], None, None)), Ok(2), "a leg may leave seats to us");
+    }
+
+    #[test]
+    fn malformed_requests_name_the_field() {
+        let field = |r: Result<usize, PlanError>| match r {
+            Err(PlanError::InvalidField(field, _)) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(passenger_count(&request(&[], &[], None, Some(1)))), "legs");
+        assert_eq!(field(passenger_count(&request(&[1, 2, 3, 4], &[0; 4], None, Some(1)))), "legs");
+        assert_eq!(field(passenger_count(&request(&[1, 1], &[0, 0], None, Some(1)))), "legs");
+        assert_eq!(field(passenger_count(&request(&[1, 2], &[1, 2], None, None))), "legs");
+        assert_eq!(field(passenger_count(&request(&[1], &[0], None, None))), "seats");
+        assert_eq!(field(passenger_count(&request(&[1], &[0], None, Some(MAX_PASSENGERS + 1)))), "seats");
+        assert_eq!(field(passenger_count(&request(&[1], &[2], Some(3), None))), "seatNumbers");
+    }
+
+    #[test]
+    fn legs_connect_where_and_after_the_previous_one_lands() {
+        let t0 = Utc::now();
+        let leg = |id, from, to, dep: i64, arr: i64| LegTimes {
+            flight_id: id,
+            origin: from,
+            destination: to,
+            departs_at: t0 + Duration::hours(dep),
+            arrives_at: t0 + Duration::hours(arr),
+        };
+        assert_eq!(check_connections(&[leg(1, "DEL", "BOM", 0, 2), leg(2, "BOM", "GOI", 3, 4)]), Ok(()));
+        assert_eq!(
+            check_connections(&[leg(1, "DEL", "BOM", 0, 2), leg(2, "BLR", "GOI", 3, 4)]),
+            Err(PlanError::LegsDoNotConnect { from: 1, to: 2 })
+        );
+        assert_eq!(
+            check_connections(&[leg(1, "DEL", "BOM", 0, 2), leg(2, "BOM", "GOI", 2, 4)]),
+            Err(PlanError::LegsDoNotConnect { from: 1, to: 2 }),
+            "leaving as the first lands is no connection"
+        );
+    }
+
+    #[test]
+    fn each_seat_is_priced_by_its_cabin_and_the_total_is_their_sum() {
+        let layout: SeatLayout = serde_json::from_value(serde_json::json!({"cabins": [
+            {"cabin": "BUSINESS", "firstRow": 1, "lastRow": 2, "letters": "ACDF", "aisleAfter": ["C"]},
+            {"cabin": "ECONOMY", "firstRow": 3, "lastRow": 30, "letters": "ABCDEF", "aisleAfter": ["C"]}
+        ]}))
+        .unwrap();
+        let plan = SeatPlan::new(layout);
+        let fares = [(Cabin::Business, 1_200_000), (Cabin::Economy, 450_000)];
+        let outbound = ["1A".to_string(), "12C".to_string()];
+        let inbound = ["14A".to_string(), "14B".to_string()];
+        let legs = [
+            LegSeats { flight_id: 7, plan: &plan, fares: &fares, seats: &outbound },
+            LegSeats { flight_id: 8, plan: &plan, fares: &fares, seats: &inbound },
+        ];
+        let priced = price_seats(&legs).unwrap();
+        assert_eq!(priced.len(), 4);
+        assert_eq!(
+            (priced[0].cabin, priced[0].fare, priced[0].leg, priced[0].passenger_position),
+            (Cabin::Business, 1_200_000, 1, 1)
+        );
+        assert_eq!((priced[3].flight_id, priced[3].leg, priced[3].passenger_position), (8, 2, 2));
+        assert_eq!(total(&priced), 1_200_000 + 3 * 450_000);
+
+        let missing = ["99Z".to_string()];
+        let unknown = [LegSeats { flight_id: 7, plan: &plan, fares: &fares, seats: &missing }];
+        assert!(matches!(price_seats(&unknown), Err(PlanError::Unpriceable(_))));
+        let economy_only = [(Cabin::Economy, 450_000)];
+        let business = ["1A".to_string()];
+        let unfared = [LegSeats { flight_id: 7, plan: &plan, fares: &economy_only, seats: &business }];
+        assert!(matches!(price_seats(&unfared), Err(PlanError::Unpriceable(_))));
+    }
+}
