@@ -22,8 +22,9 @@ pub trait SearchPageFormat: Sync {
     fn page(&self, page: &SearchPage<'_>) -> String;
 }
 
-/// Itineraries as the format wrote them: per itinerary an item and an
-/// optional second row (empty when the format has none for it), aligned.
+/// Itineraries as the format wrote them, aligned: per itinerary its item,
+/// and its row of the page's compatibility list of direct flights (empty
+/// for a connecting itinerary).
 pub struct RenderedItineraries {
     pub items: Vec<String>,
     pub flat: Vec<String>,
@@ -34,7 +35,7 @@ pub struct SearchPage<'a> {
     pub request: &'a SearchRequest,
     /// How many itineraries the whole search found.
     pub total: usize,
-    /// The page's itineraries and their second rows, as the format wrote them.
+    /// The page's itineraries and their direct-flight rows, as the format wrote them.
     pub items: &'a [String],
     pub flat: &'a [String],
     /// Answered from the cache rather than searched now.
