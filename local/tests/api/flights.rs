@@ -242,7 +242,7 @@ async fn waiters_take_over_a_computation_that_ended_without_a_result() {
     net.flight("XY48", "AAA", "DDD", 6 * 60, 60, 1000).await;
     let q = format!("source=AAA&destination=DDD&date={}&maxStops=0", net.date);
     let params: std::collections::HashMap<&str, &str> = q.split('&').filter_map(|kv| kv.split_once('=')).collect();
-    let hash = shared::service::search::SearchRequest::parse(|k| params.get(k).copied()).unwrap().query.hash();
+    let hash = shared::http::search_request::parse_search_request(|k| params.get(k).copied()).unwrap().query.hash();
     // Someone else "computes" this query and ends without storing a result
     // (as when an invalidation races it): the lock goes, nothing is stored.
     let cache = stack.services.search_cache();

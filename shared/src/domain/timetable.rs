@@ -174,8 +174,8 @@ pub struct ScheduledFlight {
     pub airline: u32,
     pub aircraft: u32,
     /// Per cabin, this flight as a search result shows it (all but its
-    /// seats left), rendered on first use: it cannot change while the day
-    /// table lives.
+    /// seats left), written by the search page format (`http::search_page`)
+    /// on first use: it cannot change while the day table lives.
     pub rendered: [std::sync::OnceLock<Box<str>>; 4],
     sale: SaleState,
 }

@@ -6,6 +6,9 @@ pub mod body;
 pub mod problem;
 pub mod request;
 pub mod response;
+pub mod search_cursor;
+pub mod search_page;
+pub mod search_request;
 pub mod views;
 
 pub use ::http::{header, HeaderValue, StatusCode};

@@ -7,7 +7,7 @@ use local_stack::registry::{http_handler, HttpHandler};
 use rand::rngs::StdRng;
 use rand::Rng;
 use serde_json::Value;
-use shared::service::search::SearchRequest;
+use shared::http::search_request::parse_search_request;
 use shared::Services;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -77,7 +77,7 @@ pub fn search_path(
 pub fn search_cache_keys(svc: &Services, path_and_query: &str) -> Vec<String> {
     let query = path_and_query.split_once('?').map(|(_, q)| q).unwrap_or("");
     let params: HashMap<&str, &str> = query.split('&').filter_map(|kv| kv.split_once('=')).collect();
-    let request = SearchRequest::parse(|k| params.get(k).copied()).expect("a valid search");
+    let request = parse_search_request(|k| params.get(k).copied()).expect("a valid search");
     let hash = request.query.hash();
     ["m", "fl", "q"].iter().map(|kind| svc.redis.key(&format!("{{search}}:{kind}:{hash}"))).collect()
 }
