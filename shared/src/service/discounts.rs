@@ -3,10 +3,10 @@
 //! as cashback: a mock refund of the discount to the original payment.
 
 use super::notifications::{self, Notification};
+use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::discount::{discount_amount, DiscountKind, Rejection};
 use crate::domain::money::Money;
-use crate::auth::caller::Caller;
 use crate::store::discounts;
 use crate::store::outbox::Outgoing;
 use crate::store::payments::{lock_booking, record_refund, successful_payment};

@@ -1,8 +1,8 @@
 //! One flight's details, cancellation by an admin, and the departure sweep.
 
 use super::notifications::Notification;
-use crate::domain::money::Money;
 use crate::auth::caller::Caller;
+use crate::domain::money::Money;
 use crate::store::flights::{CancelOutcome, FlightRecord, PgFlights};
 use crate::store::outbox::{Destination, Outgoing};
 use crate::ErrorCode;

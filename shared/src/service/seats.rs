@@ -5,10 +5,10 @@
 //! come from Redis in one round trip (`store::seat_holds`), loaded from
 //! Postgres into Redis when Redis lacks them.
 
+use crate::auth::caller::Caller;
 use crate::domain::booking::{normalise_seats, MAX_PASSENGERS};
 use crate::domain::money::Money;
 use crate::domain::seating::{Cabin, Seat};
-use crate::auth::caller::Caller;
 use crate::store::bookings::PgBookings;
 use crate::store::flights::{FlightFacts, SeatFragment};
 use crate::store::seat_holds::{HoldOutcome, SeatState};

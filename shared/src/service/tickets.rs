@@ -4,11 +4,11 @@
 //! (booking, passenger, leg) constraint is the final guard.
 
 use super::notifications::{self, Notification};
+use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::invoice::{compute_invoice, Invoice, InvoiceInput, InvoiceLineInput};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
-use crate::auth::caller::Caller;
 use crate::store::bookings::{BookingRecord, PgBookings};
 use crate::store::flights::PgFlights;
 use crate::store::outbox::Outgoing;

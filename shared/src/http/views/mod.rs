@@ -3,6 +3,8 @@
 //! contract (`../shared/design/API.md`, `openapi/openapi.json`); nothing
 //! below `http` knows them.
 
+pub mod accounts;
+
 use crate::domain::money::Money;
 use serde::Serialize;
 
