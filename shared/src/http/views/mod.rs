@@ -4,6 +4,7 @@
 //! below `http` knows them.
 
 pub mod accounts;
+pub mod discounts;
 pub mod notifications;
 
 use crate::domain::money::Money;
