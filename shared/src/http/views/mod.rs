@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod discounts;
+pub mod flights;
 pub mod notifications;
 
 use crate::domain::money::Money;
