@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod discounts;
 pub mod flights;
 pub mod notifications;
+pub mod tickets;
 
 use crate::domain::money::Money;
 use serde::Serialize;
