@@ -7,6 +7,8 @@ pub mod accounts;
 pub mod discounts;
 pub mod flights;
 pub mod notifications;
+pub mod seat_map;
+pub mod seats;
 pub mod tickets;
 
 use crate::domain::money::Money;
