@@ -2,9 +2,9 @@
 //! handler) and reused across invocations. Nothing here touches the network
 //! at construction: connections open on first use, keeping cold starts short.
 
+use crate::auth::caller::Caller;
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
-use crate::auth::caller::Caller;
 use crate::store::aws::{AwsClients, LazyAws};
 use crate::store::flights::{DirectoryCache, FlightCatalog};
 use crate::store::redis::RedisStore;
