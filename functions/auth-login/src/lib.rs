@@ -4,7 +4,7 @@
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::auth::accounts::{log_in, LogIn};
-use shared::http::{self, json_body, RequestMeta};
+use shared::http::{self, json_body, views::accounts::TokenBody, RequestMeta};
 use shared::store::login_throttle::RedisLoginThrottle;
 use shared::store::users::PgUsers;
 use shared::Services;
@@ -21,8 +21,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let meta = RequestMeta::of(&req);
         let input = LogIn { email: &body.email, password: &body.password, client_ip: meta.source_ip.as_deref() };
         let throttle = RedisLoginThrottle::new(&svc.redis);
-        let (user, token) = log_in(&PgUsers::new(&svc.db), &throttle, svc.current_keys().await?, input).await?;
-        Ok(http::json(&http::token_json(&user, &token)))
+        let (account, token) = log_in(&PgUsers::new(&svc.db), &throttle, svc.current_keys().await?, input).await?;
+        Ok(http::json(&TokenBody::new(&account, &token)))
     })
     .await
 }

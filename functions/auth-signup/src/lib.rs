@@ -3,7 +3,7 @@
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::auth::accounts::{sign_up, SignUp};
-use shared::http::{self, json_body};
+use shared::http::{self, json_body, views::accounts::TokenBody};
 use shared::store::users::PgUsers;
 use shared::Services;
 
@@ -18,8 +18,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let body: SignUpBody = json_body(&req)?;
         let input = SignUp { name: &body.name, email: &body.email, password: &body.password };
-        let (user, token) = sign_up(&PgUsers::new(&svc.db), svc.current_keys().await?, input).await?;
-        Ok(http::json_with_status(http::StatusCode::CREATED, &http::token_json(&user, &token)))
+        let (account, token) = sign_up(&PgUsers::new(&svc.db), svc.current_keys().await?, input).await?;
+        Ok(http::json_with_status(http::StatusCode::CREATED, &TokenBody::new(&account, &token)))
     })
     .await
 }

@@ -3,7 +3,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use shared::http::{self, json_body, Id};
+use shared::http::{self, json_body, views::discounts::AppliedDiscountBody, Id};
 use shared::service::discounts::apply_discount;
 use shared::Services;
 
@@ -20,7 +20,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let caller = svc.caller(&req).await?;
         let body: ApplyBody = json_body(&req)?;
         caller.ensure_self(body.user_id.map(|id| id.0))?;
-        Ok(http::json(&apply_discount(svc, &caller, body.booking_id.0, &body.code).await?))
+        let applied = apply_discount(svc, &caller, body.booking_id.0, &body.code).await?;
+        Ok(http::json(&AppliedDiscountBody::from(&applied)))
     })
     .await
 }

@@ -2,7 +2,7 @@
 //! flight and drops every cached search that contains it.
 
 use lambda_http::{Body, Request, Response};
-use shared::http::{self, path_id};
+use shared::http::{self, path_id, views::flights::CancelledFlightBody};
 use shared::service::flights::cancel_flight;
 use shared::Services;
 
@@ -10,7 +10,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req).await?;
         let flight_id = path_id(&req, "flightId")?;
-        Ok(http::json(&cancel_flight(svc, &caller, flight_id).await?))
+        let cancelled = cancel_flight(svc, &caller, flight_id).await?;
+        Ok(http::json(&CancelledFlightBody::from(&cancelled)))
     })
     .await
 }

@@ -2,7 +2,7 @@
 //! fares and seats left per cabin.
 
 use lambda_http::{Body, Request, Response};
-use shared::http::{self, path_id};
+use shared::http::{self, path_id, views::flights::FlightBody};
 use shared::service::flights::flight_view;
 use shared::Services;
 
@@ -10,7 +10,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         svc.caller(&req).await?;
         let flight_id = path_id(&req, "flightId")?;
-        Ok(http::json(&flight_view(svc, flight_id).await?))
+        let flight = flight_view(svc, flight_id).await?;
+        Ok(http::json(&FlightBody::from(&flight)))
     })
     .await
 }

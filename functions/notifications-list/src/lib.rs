@@ -2,7 +2,7 @@
 //! notifications, newest first.
 
 use lambda_http::{Body, Request, Response};
-use shared::http::{self, query_param};
+use shared::http::{self, query_param, views::notifications::NotificationPageBody};
 use shared::service::notifications::list_delivered;
 use shared::Services;
 
@@ -10,7 +10,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req).await?;
         let limit = http::page_limit(&req)?;
-        Ok(http::json(&list_delivered(svc, &caller, limit, query_param(&req, "cursor")).await?))
+        let page = list_delivered(svc, &caller, limit, query_param(&req, "cursor")).await?;
+        Ok(http::json(&NotificationPageBody::from(&page)))
     })
     .await
 }

@@ -4,8 +4,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::json;
-use shared::http::{self, json_body, Id, StatusCode};
+use shared::http::{self, json_body, views::notifications::QueuedNotificationBody, Id, StatusCode};
 use shared::service::notifications::{send_message, Channel};
 use shared::Services;
 
@@ -22,16 +21,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let caller = svc.caller(&req).await?;
         let body: SendBody = json_body(&req)?;
         let sent = send_message(svc, &caller, body.user_id.map(|Id(id)| id), body.channel, &body.message).await?;
-        Ok(http::json_with_status(
-            StatusCode::ACCEPTED,
-            &json!({
-                "notificationId": sent.notification_id,
-                "status": "QUEUED",
-                "userId": sent.user_id,
-                "channel": sent.channel,
-                "createdAt": sent.created_at,
-            }),
-        ))
+        Ok(http::json_with_status(StatusCode::ACCEPTED, &QueuedNotificationBody::from(&sent)))
     })
     .await
 }

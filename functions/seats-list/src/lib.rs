@@ -2,7 +2,7 @@
 //! `availableSeats` list of free seat numbers.
 
 use lambda_http::{Body, Request, Response};
-use shared::http::{self, path_id};
+use shared::http::{self, path_id, views::seat_map::render_seat_map};
 use shared::service::seats::seat_map;
 use shared::Services;
 
@@ -10,7 +10,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req).await?;
         let flight_id = path_id(&req, "flightId")?;
-        Ok(http::json_text(seat_map(svc, &caller, flight_id).await?))
+        let map = seat_map(svc, &caller, flight_id).await?;
+        Ok(http::json_text(render_seat_map(&map)))
     })
     .await
 }

@@ -3,7 +3,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use shared::http::{self, json_body, Id};
+use shared::http::{self, json_body, views::seats::SeatHoldBody, Id};
 use shared::service::seats::lock_seats;
 use shared::{ApiError, Services};
 
@@ -26,7 +26,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
             (None, Some(one)) => vec![one],
             (None, None) => return Err(ApiError::invalid_field("seatNumbers", "give seatNumber or seatNumbers")),
         };
-        Ok(http::json(&lock_seats(svc, &caller, body.flight_id.0, &seats).await?))
+        let hold = lock_seats(svc, &caller, body.flight_id.0, &seats).await?;
+        Ok(http::json(&SeatHoldBody::from(&hold)))
     })
     .await
 }

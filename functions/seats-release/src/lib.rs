@@ -3,7 +3,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use shared::http::{self, json_body, Id};
+use shared::http::{self, json_body, views::seats::SeatReleaseBody, Id};
 use shared::service::seats::{release_seats, ReleaseTarget};
 use shared::{ApiError, Services};
 
@@ -30,7 +30,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
             }
             _ => return Err(ApiError::invalid_field("holdId", "give holdId, or flightId with 1 to 9 seatNumbers")),
         };
-        Ok(http::json(&release_seats(svc, &caller, target).await?))
+        let release = release_seats(svc, &caller, target).await?;
+        Ok(http::json(&SeatReleaseBody::from(&release)))
     })
     .await
 }

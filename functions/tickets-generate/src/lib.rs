@@ -3,7 +3,7 @@
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use shared::http::{self, json_body, Id};
+use shared::http::{self, json_body, views::tickets::BookingTicketsBody, Id};
 use shared::service::idempotency::idempotent;
 use shared::service::tickets::generate;
 use shared::{ApiError, Services};
@@ -25,7 +25,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
             .or(body.booking_id_snake)
             .ok_or_else(|| ApiError::invalid_field("bookingId", "is required (booking_id in the original form)"))?;
         idempotent(svc, &req, &caller, "tickets-generate", || async {
-            Ok(http::json(&generate(svc, &caller, booking_id).await?))
+            let tickets = generate(svc, &caller, booking_id).await?;
+            Ok(http::json(&BookingTicketsBody::from(&tickets)))
         })
         .await
     })

@@ -2,7 +2,7 @@
 //! times and seats, fare and the invoice summary.
 
 use lambda_http::{Body, Request, Response};
-use shared::http::{self, path_id};
+use shared::http::{self, path_id, views::tickets::TicketBody};
 use shared::service::tickets::ticket;
 use shared::Services;
 
@@ -10,7 +10,8 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
     svc.serve(req, |req| async move {
         let caller = svc.caller(&req).await?;
         let ticket_id = path_id(&req, "ticketId")?;
-        Ok(http::json(&ticket(svc, &caller, ticket_id).await?))
+        let ticket = ticket(svc, &caller, ticket_id).await?;
+        Ok(http::json(&TicketBody::from(&ticket)))
     })
     .await
 }

@@ -24,8 +24,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         if !wants_pdf(&req) {
             return Ok(http::json(&invoice));
         }
-        let document = serde_json::to_value(&invoice).map_err(ApiError::internal)?;
-        let number = document["invoiceNumber"].as_str().unwrap_or("invoice").replace('/', "-");
+        let number = invoice.invoice_number.replace('/', "-");
         Response::builder()
             .status(http::StatusCode::OK)
             .header(http::header::CONTENT_TYPE, "application/pdf")

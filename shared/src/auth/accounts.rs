@@ -3,11 +3,18 @@
 
 use super::password::{hash_password, verify_password};
 use super::tokens::{IssuedToken, Role, TokenService};
-use crate::domain::accounts::{check_password_policy, normalize_email, normalize_name};
+use crate::domain::accounts::{check_password_policy, normalize_email, normalize_name, Account};
 use crate::store::login_throttle::LoginThrottle;
 use crate::store::users::{CreateUserError, NewUser, User, UserStore};
 use crate::ApiError;
 use crate::ErrorCode;
+
+/// The account of a stored user: everything but the password hash.
+impl From<User> for Account {
+    fn from(user: User) -> Self {
+        Account { id: user.id, name: user.name, email: user.email, role: user.role, created_at: user.created_at }
+    }
+}
 
 pub struct SignUp<'a> {
     pub name: &'a str,
@@ -19,7 +26,7 @@ pub async fn sign_up(
     users: &impl UserStore,
     tokens: &TokenService,
     input: SignUp<'_>,
-) -> Result<(User, IssuedToken), ApiError> {
+) -> Result<(Account, IssuedToken), ApiError> {
     let name = normalize_name(input.name)?;
     let email = normalize_email(input.email)?;
     check_password_policy(input.password, &email)?;
@@ -37,7 +44,7 @@ pub async fn sign_up(
             CreateUserError::Store(e) => e,
         })?;
     let token = tokens.issue_named(user.id, user.role, Some(&user.name))?;
-    Ok((user, token))
+    Ok((user.into(), token))
 }
 
 fn email_taken() -> ApiError {
@@ -59,7 +66,7 @@ pub async fn log_in(
     throttle: &impl LoginThrottle,
     tokens: &TokenService,
     input: LogIn<'_>,
-) -> Result<(User, IssuedToken), ApiError> {
+) -> Result<(Account, IssuedToken), ApiError> {
     let invalid = || ApiError::Unauthorized("invalid email or password".into());
     let email = normalize_email(input.email)?;
     throttle.begin_attempt(&email, input.client_ip).await?;
@@ -69,10 +76,20 @@ pub async fn log_in(
         Some(user) if matches => {
             throttle.succeeded(&email, input.client_ip).await?;
             let token = tokens.issue_named(user.id, user.role, Some(&user.name))?;
-            Ok((user, token))
+            Ok((user.into(), token))
         }
         _ => Err(invalid()),
     }
+}
+
+/// The caller's account. A valid token for a deleted account no longer
+/// names anyone: `401`.
+pub async fn current_account(users: &impl UserStore, user_id: i64) -> Result<Account, ApiError> {
+    users
+        .find_by_id(user_id)
+        .await?
+        .map(Account::from)
+        .ok_or_else(|| ApiError::Unauthorized("the token's account no longer exists".into()))
 }
 
 /// The admin is never created through sign-up: `local/run`, `local/test` and

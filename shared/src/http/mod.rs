@@ -15,7 +15,7 @@ pub use ::http::{header, HeaderValue, StatusCode};
 pub use auth::Caller;
 pub use body::{json_body, Id};
 pub use request::{page_limit, path_id, query_param, RequestMeta};
-pub use response::{json, json_text, json_with_status, token_json, user_json};
+pub use response::{json, json_text, json_with_status};
 
 use crate::ApiError;
 use lambda_http::{Body, Request, Response};

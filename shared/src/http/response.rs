@@ -22,25 +22,3 @@ pub fn json_text(body: String) -> Response<Body> {
 pub fn json(value: &impl Serialize) -> Response<Body> {
     json_with_status(http::StatusCode::OK, value)
 }
-
-/// The public view of an account (never the password hash).
-pub fn user_json(user: &crate::store::users::User) -> serde_json::Value {
-    serde_json::json!({
-        "id": user.id,
-        "name": user.name,
-        "email": user.email,
-        "role": user.role,
-        "createdAt": user.created_at,
-    })
-}
-
-/// What signup and login answer: the token and the account.
-pub fn token_json(user: &crate::store::users::User, token: &crate::auth::tokens::IssuedToken) -> serde_json::Value {
-    serde_json::json!({
-        "token": token.token,
-        "tokenType": "Bearer",
-        "expiresAt": token.expires_at,
-        "userId": user.id,
-        "user": user_json(user),
-    })
-}

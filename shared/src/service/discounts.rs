@@ -13,7 +13,31 @@ use crate::store::payments::{lock_booking, record_refund, successful_payment};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
 use chrono::Utc;
-use serde_json::{json, Value};
+
+/// How an applied code reaches the customer: off the amount due before
+/// payment, or as cashback to the payment after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppliedAs {
+    Discount,
+    Cashback,
+}
+
+/// A code applied to a booking, and what the booking costs now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedDiscount {
+    pub booking_id: i64,
+    pub code: String,
+    pub description: String,
+    pub kind: DiscountKind,
+    /// What the code took off (or paid back).
+    pub amount: Money,
+    pub applied_as: AppliedAs,
+    /// Still to pay: zero once paid.
+    pub amount_due: Money,
+    /// What the booking costs the customer in the end.
+    pub final_amount: Money,
+    pub cashback: Money,
+}
 
 pub fn normalise_code(raw: &str) -> Result<String, ApiError> {
     let code = raw.trim().to_ascii_uppercase();
@@ -28,7 +52,7 @@ pub async fn apply_discount(
     caller: &Caller,
     booking_id: i64,
     raw_code: &str,
-) -> Result<Value, ApiError> {
+) -> Result<AppliedDiscount, ApiError> {
     let code = normalise_code(raw_code)?;
     let mut client = svc.db.get().await?;
     let tx = client.transaction().await?;
@@ -110,17 +134,15 @@ pub async fn apply_discount(
     tx.commit().await?;
     drop(client);
     outgoing.send(svc).await;
-    Ok(json!({
-        "bookingId": booking_id,
-        "discount": {
-            "code": code,
-            "description": discount.description,
-            "kind": if discount.kind == DiscountKind::Percent { "PERCENT" } else { "FLAT" },
-            "amount": money(amount).to_json(),
-            "appliedAs": if as_cashback { "CASHBACK" } else { "DISCOUNT" },
-        },
-        "amountDue": money(amount_due).to_json(),
-        "finalAmount": money(final_amount).to_json(),
-        "cashback": money(cashback).to_json(),
-    }))
+    Ok(AppliedDiscount {
+        booking_id,
+        code,
+        description: discount.description,
+        kind: discount.kind,
+        amount: money(amount),
+        applied_as: if as_cashback { AppliedAs::Cashback } else { AppliedAs::Discount },
+        amount_due: money(amount_due),
+        final_amount: money(final_amount),
+        cashback: money(cashback),
+    })
 }

@@ -3,53 +3,120 @@
 use super::notifications::Notification;
 use crate::auth::caller::Caller;
 use crate::domain::money::Money;
-use crate::store::flights::{CancelOutcome, FlightRecord, PgFlights};
+use crate::domain::seating::Cabin;
+use crate::store::flights::{Airport, CancelOutcome, FlightRecord, PgFlights};
 use crate::store::outbox::{Destination, Outgoing};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
-use serde_json::{json, Value};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
-pub async fn flight_view(svc: &Services, flight_id: i64) -> Result<Value, ApiError> {
+/// An airport as a flight's details show it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AirportDetails {
+    pub code: String,
+    pub name: String,
+    pub city: String,
+    pub country: String,
+    pub time_zone: Tz,
+}
+
+impl From<&Airport> for AirportDetails {
+    fn from(airport: &Airport) -> Self {
+        AirportDetails {
+            code: airport.code.clone(),
+            name: airport.name.clone(),
+            city: airport.city.clone(),
+            country: airport.country.clone(),
+            time_zone: airport.time_zone,
+        }
+    }
+}
+
+/// One cabin's fare and what is left of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CabinFare {
+    pub cabin: Cabin,
+    pub price: Money,
+    pub seats_total: i32,
+    /// Zero once the flight is not sellable.
+    pub seats_left: i32,
+}
+
+/// One flight: schedule, places, aircraft, status and fares.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlightDetails {
+    pub flight_id: i64,
+    pub flight_number: String,
+    pub airline_code: String,
+    /// `None` for an airline missing from the directory.
+    pub airline_name: Option<String>,
+    pub origin: AirportDetails,
+    pub destination: AirportDetails,
+    pub departs_at: DateTime<Utc>,
+    pub arrives_at: DateTime<Utc>,
+    pub aircraft_code: String,
+    pub aircraft_name: String,
+    pub status: String,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub fares: Vec<CabinFare>,
+}
+
+pub async fn flight_view(svc: &Services, flight_id: i64) -> Result<FlightDetails, ApiError> {
     let record = PgFlights::new(&svc.db)
         .find(flight_id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("flight {flight_id} does not exist")))?;
-    render_flight(svc, &record).await
+    flight_details(svc, record).await
 }
 
-pub async fn render_flight(svc: &Services, record: &FlightRecord) -> Result<Value, ApiError> {
-    let leg = &record.leg;
+async fn flight_details(svc: &Services, record: FlightRecord) -> Result<FlightDetails, ApiError> {
+    let leg = record.leg;
     let directory = svc.directory.get(&svc.db, &[&leg.origin, &leg.destination]).await?;
-    let airport =
-        |code: &str| directory.airports.get(code).ok_or_else(|| ApiError::internal(format!("unknown airport {code}")));
-    let (from, to) = (airport(&leg.origin)?, airport(&leg.destination)?);
+    let airport = |code: &str| {
+        directory
+            .airports
+            .get(code)
+            .map(AirportDetails::from)
+            .ok_or_else(|| ApiError::internal(format!("unknown airport {code}")))
+    };
+    let (origin, destination) = (airport(&leg.origin)?, airport(&leg.destination)?);
     let sellable = record.status == "SCHEDULED" && leg.departs_at > chrono::Utc::now();
-    let fares: Vec<Value> = record
+    let fares = record
         .fares
         .iter()
-        .map(|fare| {
-            json!({
-                "cabin": fare.cabin,
-                "price": Money::new(fare.amount, &fare.currency).to_json(),
-                "seatsTotal": fare.seats_total,
-                "seatsLeft": if sellable { fare.seats_total - fare.seats_sold } else { 0 },
-            })
+        .map(|fare| CabinFare {
+            cabin: fare.cabin,
+            price: Money::new(fare.amount, &fare.currency),
+            seats_total: fare.seats_total,
+            seats_left: if sellable { fare.seats_total - fare.seats_sold } else { 0 },
         })
         .collect();
-    Ok(json!({
-        "id": leg.flight_id,
-        "flightNumber": leg.flight_number,
-        "airline": {"code": leg.airline_code, "name": directory.airlines.get(&leg.airline_code)},
-        "origin": {"code": from.code, "name": from.name, "city": from.city, "country": from.country, "timeZone": from.time_zone.name()},
-        "destination": {"code": to.code, "name": to.name, "city": to.city, "country": to.country, "timeZone": to.time_zone.name()},
-        "departureTime": leg.departs_at.with_timezone(&from.time_zone).to_rfc3339(),
-        "arrivalTime": leg.arrives_at.with_timezone(&to.time_zone).to_rfc3339(),
-        "durationMinutes": (leg.arrives_at - leg.departs_at).num_minutes(),
-        "aircraft": {"code": leg.aircraft, "name": record.aircraft_name},
-        "status": record.status,
-        "cancelledAt": record.cancelled_at,
-        "fares": fares,
-    }))
+    Ok(FlightDetails {
+        flight_id: leg.flight_id,
+        flight_number: leg.flight_number,
+        airline_name: directory.airlines.get(&leg.airline_code).cloned(),
+        airline_code: leg.airline_code,
+        origin,
+        destination,
+        departs_at: leg.departs_at,
+        arrives_at: leg.arrives_at,
+        aircraft_code: leg.aircraft,
+        aircraft_name: record.aircraft_name,
+        status: record.status,
+        cancelled_at: record.cancelled_at,
+        fares,
+    })
+}
+
+/// A flight an admin cancelled (or had cancelled before), and what that did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CancelledFlight {
+    pub flight: FlightDetails,
+    /// Cached searches dropped because they contained the flight.
+    pub invalidated_searches: usize,
+    /// Live bookings on the flight, whose holders were told.
+    pub affected_bookings: usize,
 }
 
 /// Drops every cached search containing the flight. A Redis failure is
@@ -73,7 +140,7 @@ async fn forget_seat_state(svc: &Services, flight_id: i64) {
     }
 }
 
-pub async fn cancel_flight(svc: &Services, caller: &Caller, flight_id: i64) -> Result<Value, ApiError> {
+pub async fn cancel_flight(svc: &Services, caller: &Caller, flight_id: i64) -> Result<CancelledFlight, ApiError> {
     caller.ensure_admin()?;
     let flights = PgFlights::new(&svc.db);
     match flights.cancel(flight_id, caller.user_id).await? {
@@ -93,10 +160,11 @@ pub async fn cancel_flight(svc: &Services, caller: &Caller, flight_id: i64) -> R
     let affected = notify_affected(svc, &flights, flight_id).await?;
     tracing::info!(flight_id, admin = caller.user_id, dropped_searches = dropped, affected, "flight cancelled");
     let record = flights.find(flight_id).await?.ok_or_else(|| ApiError::not_found(format!("flight {flight_id}")))?;
-    let mut view = render_flight(svc, &record).await?;
-    view["invalidatedSearches"] = json!(dropped);
-    view["affectedBookings"] = json!(affected);
-    Ok(view)
+    Ok(CancelledFlight {
+        flight: flight_details(svc, record).await?,
+        invalidated_searches: dropped,
+        affected_bookings: affected,
+    })
 }
 
 /// Tells every holder of a live booking on the flight. Deduplicated per

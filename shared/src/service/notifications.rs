@@ -3,13 +3,16 @@
 //! consumes the topic's queue, performs the (mock) delivery and logs it.
 
 use crate::auth::caller::Caller;
-use crate::store::notification_log::{DeliveredNotification, NotificationLog};
+use crate::store::notification_log::NotificationLog;
 use crate::store::outbox::{self, Destination};
 use crate::store::users::{PgUsers, UserStore};
 use crate::{ApiError, Services};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+
+/// What the log holds and how it is listed: the results of [`deliver`] and
+/// [`list_delivered`].
+pub use crate::store::notification_log::{DeliveredNotification, LogPage};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -237,17 +240,12 @@ pub async fn list_delivered(
     caller: &Caller,
     limit: usize,
     cursor: Option<&str>,
-) -> Result<Value, ApiError> {
+) -> Result<LogPage, ApiError> {
     let table = svc
         .config
         .notification_log_table
         .as_deref()
         .ok_or_else(|| ApiError::internal("NOTIFICATION_LOG_TABLE is not configured"))?;
     let aws = svc.aws().await;
-    let page = NotificationLog::new(&aws.dynamodb, table).list(caller.user_id, limit, cursor).await?;
-    Ok(json!({
-        "notifications": page.items,
-        "count": page.items.len(),
-        "nextCursor": page.next_cursor,
-    }))
+    NotificationLog::new(&aws.dynamodb, table).list(caller.user_id, limit, cursor).await
 }

@@ -8,15 +8,13 @@
 use crate::auth::caller::Caller;
 use crate::domain::booking::{normalise_seats, MAX_PASSENGERS};
 use crate::domain::money::Money;
-use crate::domain::seating::{Cabin, Seat};
+use crate::domain::seating::{Cabin, Seat, SeatPlan};
 use crate::store::bookings::PgBookings;
-use crate::store::flights::{FlightFacts, SeatFragment};
+use crate::store::flights::FlightFacts;
 use crate::store::seat_holds::{HoldOutcome, SeatState};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
-use std::fmt::Write;
 use std::sync::Arc;
 
 pub async fn facts_or_404(svc: &Services, flight_id: i64) -> Result<Arc<FlightFacts>, ApiError> {
@@ -59,121 +57,102 @@ pub async fn seat_state(svc: &Services, flight_id: i64) -> Result<SeatState, Api
     Ok(state)
 }
 
-/// Each seat's JSON around its price, up to its state: built once per seat
-/// plan and instance.
-fn seat_fragments(facts: &FlightFacts) -> &[SeatFragment] {
-    const PRICE: &str = "\"@price@\"";
-    facts.seat_fragments.get_or_init(|| {
-        facts
-            .plan
-            .seats()
-            .iter()
-            .map(|seat| {
-                let mut fragment = json!({
-                    "seatNumber": seat.number,
-                    "row": seat.row,
-                    "letter": seat.letter.to_string(),
-                    "cabin": seat.cabin,
-                    "position": seat.position,
-                    "exitRow": seat.exit_row,
-                    "extraLegroom": seat.extra_legroom,
-                    "price": "@price@",
-                })
-                .to_string();
-                fragment.pop();
-                fragment.push_str(r#","state":""#);
-                let (before, after) = fragment.split_once(PRICE).expect("the price marker is in the fragment");
-                SeatFragment { before_price: before.to_owned(), after_price: after.to_owned() }
-            })
-            .collect()
-    })
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SeatStatus {
+/// What a seat is to the caller now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeatStatus {
+    /// On a live booking.
     Booked,
+    /// Free, but the flight is not sellable (not scheduled, or departed).
     Unavailable,
-    Held,
+    /// Held by someone (`by_caller` when it is the caller's own hold).
+    Held {
+        by_caller: bool,
+    },
     Available,
 }
 
-impl SeatStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            SeatStatus::Booked => "booked",
-            SeatStatus::Unavailable => "unavailable",
-            SeatStatus::Held => "held",
-            SeatStatus::Available => "available",
-        }
+/// One cabin's fare and how many of its seats are free now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CabinSeats {
+    pub cabin: Cabin,
+    pub price: Money,
+    pub seats_total: i32,
+    pub seats_available: usize,
+}
+
+/// The seat map as the caller sees it: the flight, its seat plan, and the
+/// status of each seat.
+#[derive(Clone, Debug)]
+pub struct SeatMap {
+    pub flight_id: i64,
+    pub flight_number: String,
+    /// The flight's status (`SCHEDULED`, `CANCELLED`, …).
+    pub status: String,
+    pub sellable: bool,
+    pub aircraft_code: String,
+    pub aircraft_name: String,
+    /// Shared by every flight of the aircraft type (one allocation per type).
+    pub plan: Arc<SeatPlan>,
+    /// Per fare, in cabin order.
+    pub cabins: Vec<CabinSeats>,
+    /// One per seat of `plan`, in the plan's order.
+    pub seats: Vec<SeatStatus>,
+}
+
+impl SeatMap {
+    pub fn price_of(&self, cabin: Cabin) -> Option<&Money> {
+        self.cabins.iter().find(|c| c.cabin == cabin).map(|c| &c.price)
     }
 }
 
-/// The seat map as a JSON document.
-pub async fn seat_map(svc: &Services, caller: &Caller, flight_id: i64) -> Result<String, ApiError> {
+/// The seat map: every seat's status for the caller, from the instance's
+/// facts and Redis's seat state.
+pub async fn seat_map(svc: &Services, caller: &Caller, flight_id: i64) -> Result<SeatMap, ApiError> {
     let facts = facts_or_404(svc, flight_id).await?;
     let state = seat_state(svc, flight_id).await?;
-    let status = state.status.as_deref().unwrap_or("SCHEDULED");
+    let status = state.status.unwrap_or_else(|| "SCHEDULED".to_string());
     let sellable = status == "SCHEDULED" && !has_departed(&facts);
-    let seats: &[Seat] = facts.plan.seats();
-    let mut rendered = String::with_capacity(seats.len() * 230);
-    let mut available = String::with_capacity(seats.len() * 6);
-    let mut statuses = Vec::with_capacity(seats.len());
-    let prices: Vec<(Cabin, String)> =
-        facts.fares.iter().map(|f| (f.cabin, Money::new(f.amount, &f.currency).to_json().to_string())).collect();
-    let price_of = |cabin: Cabin| prices.iter().find(|(c, _)| *c == cabin).map_or("null", |(_, json)| json.as_str());
-    for (seat, fragment) in seats.iter().zip(seat_fragments(&facts)) {
-        let holder = state.holds.get(&seat.number).copied();
-        let seat_status = if state.sold.contains_key(&seat.number) {
-            SeatStatus::Booked
-        } else if !sellable {
-            SeatStatus::Unavailable
-        } else if holder.is_some() {
-            SeatStatus::Held
-        } else {
-            if !available.is_empty() {
-                available.push(',');
-            }
-            write!(available, "\"{}\"", seat.number).expect("writing to a string");
-            SeatStatus::Available
-        };
-        statuses.push(seat_status);
-        if !rendered.is_empty() {
-            rendered.push(',');
-        }
-        let mine = seat_status == SeatStatus::Held && holder == Some(caller.user_id);
-        write!(
-            rendered,
-            r#"{}{}{}{}","heldByYou":{mine}}}"#,
-            fragment.before_price,
-            price_of(seat.cabin),
-            fragment.after_price,
-            seat_status.as_str()
-        )
-        .expect("writing to a string");
-    }
-    let cabins: Vec<Value> = facts
-        .fares
+    let plan_seats: &[Seat] = facts.plan.seats();
+    let seats: Vec<SeatStatus> = plan_seats
         .iter()
-        .map(|fare| {
-            let free = seats
-                .iter()
-                .zip(&statuses)
-                .filter(|(s, status)| s.cabin == fare.cabin && **status == SeatStatus::Available)
-                .count();
-            json!({"cabin": fare.cabin, "seatsTotal": fare.seats_total, "seatsAvailable": free,
-                   "price": Money::new(fare.amount, &fare.currency).to_json()})
+        .map(|seat| {
+            let holder = state.holds.get(&seat.number).copied();
+            if state.sold.contains_key(&seat.number) {
+                SeatStatus::Booked
+            } else if !sellable {
+                SeatStatus::Unavailable
+            } else if let Some(holder) = holder {
+                SeatStatus::Held { by_caller: holder == caller.user_id }
+            } else {
+                SeatStatus::Available
+            }
         })
         .collect();
-    let head = json!({
-        "flightId": flight_id,
-        "flightNumber": facts.leg.flight_number,
-        "status": status,
-        "sellable": sellable,
-        "aircraft": {"code": facts.leg.aircraft, "name": facts.aircraft_name},
-        "cabins": cabins,
+    let cabins = facts
+        .fares
+        .iter()
+        .map(|fare| CabinSeats {
+            cabin: fare.cabin,
+            price: Money::new(fare.amount, &fare.currency),
+            seats_total: fare.seats_total,
+            seats_available: plan_seats
+                .iter()
+                .zip(&seats)
+                .filter(|(s, status)| s.cabin == fare.cabin && **status == SeatStatus::Available)
+                .count(),
+        })
+        .collect();
+    Ok(SeatMap {
+        flight_id,
+        flight_number: facts.leg.flight_number.clone(),
+        status,
+        sellable,
+        aircraft_code: facts.leg.aircraft.clone(),
+        aircraft_name: facts.aircraft_name.clone(),
+        plan: facts.plan.clone(),
+        cabins,
+        seats,
     })
-    .to_string();
-    Ok(format!(r#"{},"seats":[{rendered}],"availableSeats":[{available}]}}"#, &head[..head.len() - 1]))
 }
 
 /// Validates seat spellings against the aircraft: `400` naming the culprits.
@@ -246,7 +225,18 @@ pub fn hold_refused(flight_id: i64, outcome: HoldOutcome, cap: usize) -> ApiErro
     }
 }
 
-pub async fn lock_seats(svc: &Services, caller: &Caller, flight_id: i64, raw: &[String]) -> Result<Value, ApiError> {
+/// Seats held for a user until `expires_at`, all or nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeatHold {
+    pub hold_id: String,
+    pub flight_id: i64,
+    /// Normalised (`12A`), never empty.
+    pub seat_numbers: Vec<String>,
+    pub user_id: i64,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn lock_seats(svc: &Services, caller: &Caller, flight_id: i64, raw: &[String]) -> Result<SeatHold, ApiError> {
     if raw.is_empty() || raw.len() > MAX_PASSENGERS {
         return Err(ApiError::invalid_field("seatNumbers", format!("give 1 to {MAX_PASSENGERS} seats")));
     }
@@ -262,15 +252,7 @@ pub async fn lock_seats(svc: &Services, caller: &Caller, flight_id: i64, raw: &[
         Ok(expires_at) => expires_at,
         Err(refused) => return Err(hold_refused(flight_id, refused, cap)),
     };
-    Ok(json!({
-        "holdId": hold_id,
-        "flightId": flight_id,
-        "seatNumbers": seats,
-        "seatNumber": seats[0],
-        "userId": caller.user_id,
-        "status": "HELD",
-        "expiresAt": expires_at,
-    }))
+    Ok(SeatHold { hold_id, flight_id, seat_numbers: seats, user_id: caller.user_id, expires_at })
 }
 
 pub enum ReleaseTarget {
@@ -278,7 +260,16 @@ pub enum ReleaseTarget {
     Hold { hold_id: String },
 }
 
-pub async fn release_seats(svc: &Services, caller: &Caller, target: ReleaseTarget) -> Result<Value, ApiError> {
+/// What a release did: the seats that were still held and are free now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeatRelease {
+    pub flight_id: i64,
+    /// When released by hold id.
+    pub hold_id: Option<String>,
+    pub released: Vec<String>,
+}
+
+pub async fn release_seats(svc: &Services, caller: &Caller, target: ReleaseTarget) -> Result<SeatRelease, ApiError> {
     let holds = svc.seat_holds();
     let (flight_id, seats, hold_id) = match target {
         ReleaseTarget::Hold { hold_id } => {
@@ -315,5 +306,5 @@ pub async fn release_seats(svc: &Services, caller: &Caller, target: ReleaseTarge
     if let Some(hold_id) = &hold_id {
         holds.forget_hold(flight_id, hold_id).await?;
     }
-    Ok(json!({"flightId": flight_id, "holdId": hold_id, "releasedSeatNumbers": released, "status": "RELEASED"}))
+    Ok(SeatRelease { flight_id, hold_id, released })
 }

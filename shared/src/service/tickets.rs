@@ -6,7 +6,7 @@
 use super::notifications::{self, Notification};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
-use crate::domain::invoice::{compute_invoice, Invoice, InvoiceInput, InvoiceLineInput};
+use crate::domain::invoice::{compute_invoice, CashbackLine, Invoice, InvoiceInput, InvoiceLineInput};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 use crate::store::bookings::{BookingRecord, PgBookings};
@@ -18,7 +18,7 @@ use crate::store::users::{PgUsers, UserStore};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use chrono_tz::Tz;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum IssueOutcome {
@@ -195,32 +195,108 @@ pub async fn current_invoice(svc: &Services, record: &BookingRecord) -> Result<O
     Ok(Some(invoice_from(record, &facts, &tickets, &number, issued_at, cashback)?))
 }
 
-async fn ticket_view(
+/// One flight of a ticket's journey, times in the local time of their airports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TicketLeg {
+    pub leg: i32,
+    pub flight_id: i64,
+    pub flight_number: String,
+    pub airline_code: String,
+    /// `None` for an airline missing from the directory.
+    pub airline_name: Option<String>,
+    pub origin: String,
+    pub destination: String,
+    pub departs_at: DateTime<Tz>,
+    pub arrives_at: DateTime<Tz>,
+    pub seat_number: String,
+    pub cabin: String,
+    pub fare: Money,
+    /// The leg the ticket is for (a ticket is per passenger and leg).
+    pub this_ticket: bool,
+}
+
+/// The few invoice figures a ticket shows, and the ticket whose invoice
+/// link they go with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceSummary {
+    pub ticket_id: i64,
+    pub invoice_number: String,
+    pub total: i64,
+    pub total_tax: i64,
+    pub cashback: Option<CashbackLine>,
+}
+
+impl InvoiceSummary {
+    /// Read from the typed invoice, not its JSON: a misspelt key there once made `total` always null.
+    fn of(invoice: &Invoice, ticket_id: i64) -> Self {
+        InvoiceSummary {
+            ticket_id,
+            invoice_number: invoice.invoice_number.clone(),
+            total: invoice.invoice_total,
+            total_tax: invoice.total_tax,
+            cashback: invoice.cashback.clone(),
+        }
+    }
+}
+
+/// One ticket: its passenger, its booking, the passenger's legs and the invoice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TicketDetails {
+    pub ticket_id: i64,
+    pub ticket_number: String,
+    pub status: String,
+    pub booking_id: i64,
+    pub pnr: String,
+    pub passenger_position: i32,
+    pub passenger_name: String,
+    pub flight_id: i64,
+    pub seat_number: String,
+    pub fare: Money,
+    pub legs: Vec<TicketLeg>,
+    pub issued_at: DateTime<Utc>,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub invoice: Option<InvoiceSummary>,
+}
+
+/// A booking's tickets and its invoice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BookingTickets {
+    pub booking_id: i64,
+    pub pnr: String,
+    pub booking_status: BookingStatus,
+    pub tickets: Vec<TicketDetails>,
+    /// With the link of the booking's first ticket.
+    pub invoice: Option<InvoiceSummary>,
+}
+
+async fn ticket_details(
     svc: &Services,
     record: &BookingRecord,
     ticket: &TicketRow,
     invoice: Option<&Invoice>,
-) -> Result<Value, ApiError> {
+) -> Result<TicketDetails, ApiError> {
     let flights = PgFlights::new(&svc.db);
     let mut legs = Vec::new();
     for seat in record.seats.iter().filter(|s| s.passenger_position == ticket.passenger_position) {
         let flight = flights.find(seat.flight_id).await?.ok_or_else(|| ApiError::internal("flight vanished"))?;
         let directory = svc.directory.get(&svc.db, &[&flight.leg.origin, &flight.leg.destination]).await?;
         let tz = |code: &str| directory.airports.get(code).map(|a| a.time_zone).unwrap_or(chrono_tz::UTC);
-        legs.push(json!({
-            "leg": seat.leg,
-            "flightId": flight.leg.flight_id,
-            "flightNumber": flight.leg.flight_number,
-            "airline": {"code": flight.leg.airline_code, "name": directory.airlines.get(&flight.leg.airline_code)},
-            "origin": flight.leg.origin,
-            "destination": flight.leg.destination,
-            "departureTime": flight.leg.departs_at.with_timezone(&tz(&flight.leg.origin)).to_rfc3339(),
-            "arrivalTime": flight.leg.arrives_at.with_timezone(&tz(&flight.leg.destination)).to_rfc3339(),
-            "seatNumber": seat.seat,
-            "cabin": seat.cabin,
-            "fare": Money::new(seat.fare, &record.currency).to_json(),
-            "thisTicket": seat.leg == ticket.leg,
-        }));
+        let leg = flight.leg;
+        legs.push(TicketLeg {
+            leg: seat.leg,
+            flight_id: leg.flight_id,
+            airline_name: directory.airlines.get(&leg.airline_code).cloned(),
+            airline_code: leg.airline_code,
+            departs_at: leg.departs_at.with_timezone(&tz(&leg.origin)),
+            arrives_at: leg.arrives_at.with_timezone(&tz(&leg.destination)),
+            flight_number: leg.flight_number,
+            origin: leg.origin,
+            destination: leg.destination,
+            seat_number: seat.seat.clone(),
+            cabin: seat.cabin.clone(),
+            fare: Money::new(seat.fare, &record.currency),
+            this_ticket: seat.leg == ticket.leg,
+        });
     }
     let fare = record
         .seats
@@ -228,32 +304,21 @@ async fn ticket_view(
         .find(|s| s.flight_id == ticket.flight_id && s.seat == ticket.seat)
         .map(|s| s.fare)
         .unwrap_or_default();
-    Ok(json!({
-        "id": ticket.id,
-        "ticketId": ticket.id,
-        "ticketNumber": ticket.ticket_number,
-        "status": ticket.status,
-        "bookingId": record.id,
-        "pnr": record.pnr,
-        "passenger": {"position": ticket.passenger_position, "name": passenger_name(record, ticket.passenger_position)},
-        "flightId": ticket.flight_id,
-        "seatNumber": ticket.seat,
-        "fare": Money::new(fare, &record.currency).to_json(),
-        "legs": legs,
-        "issuedAt": ticket.issued_at,
-        "voidedAt": ticket.voided_at,
-        "invoice": invoice.map(|i| invoice_summary(i, ticket.id)),
-    }))
-}
-
-/// Read from the typed invoice, not its JSON: a misspelt key there once made `total` always null.
-fn invoice_summary(invoice: &Invoice, ticket_id: i64) -> Value {
-    json!({
-        "invoiceNumber": invoice.invoice_number,
-        "total": invoice.invoice_total,
-        "totalTax": invoice.total_tax,
-        "cashback": invoice.cashback,
-        "href": format!("/api/tickets/{ticket_id}/invoice"),
+    Ok(TicketDetails {
+        ticket_id: ticket.id,
+        ticket_number: ticket.ticket_number.clone(),
+        status: ticket.status.clone(),
+        booking_id: record.id,
+        pnr: record.pnr.clone(),
+        passenger_position: ticket.passenger_position,
+        passenger_name: passenger_name(record, ticket.passenger_position),
+        flight_id: ticket.flight_id,
+        seat_number: ticket.seat.clone(),
+        fare: Money::new(fare, &record.currency),
+        legs,
+        issued_at: ticket.issued_at,
+        voided_at: ticket.voided_at,
+        invoice: invoice.map(|i| InvoiceSummary::of(i, ticket.id)),
     })
 }
 
@@ -262,7 +327,7 @@ async fn owned_booking_or_404(svc: &Services, caller: &Caller, booking_id: i64) 
 }
 
 /// `tickets-generate`: the booking's tickets, issuing them now if needed.
-pub async fn generate(svc: &Services, caller: &Caller, booking_id: i64) -> Result<Value, ApiError> {
+pub async fn generate(svc: &Services, caller: &Caller, booking_id: i64) -> Result<BookingTickets, ApiError> {
     let record = owned_booking_or_404(svc, caller, booking_id).await?;
     match record.status {
         BookingStatus::PendingPayment => {
@@ -282,20 +347,20 @@ pub async fn generate(svc: &Services, caller: &Caller, booking_id: i64) -> Resul
     tickets_of(svc, &record).await
 }
 
-async fn tickets_of(svc: &Services, record: &BookingRecord) -> Result<Value, ApiError> {
+async fn tickets_of(svc: &Services, record: &BookingRecord) -> Result<BookingTickets, ApiError> {
     let rows = PgTickets::new(&svc.db).of_booking(record.id).await?;
     let invoice = current_invoice(svc, record).await?;
-    let mut views = Vec::new();
+    let mut tickets = Vec::new();
     for ticket in &rows {
-        views.push(ticket_view(svc, record, ticket, invoice.as_ref()).await?);
+        tickets.push(ticket_details(svc, record, ticket, invoice.as_ref()).await?);
     }
-    Ok(json!({
-        "bookingId": record.id,
-        "pnr": record.pnr,
-        "bookingStatus": record.status.as_str(),
-        "tickets": views,
-        "invoice": invoice.as_ref().zip(rows.first()).map(|(i, t)| invoice_summary(i, t.id)),
-    }))
+    Ok(BookingTickets {
+        booking_id: record.id,
+        pnr: record.pnr.clone(),
+        booking_status: record.status,
+        tickets,
+        invoice: invoice.as_ref().zip(rows.first()).map(|(i, t)| InvoiceSummary::of(i, t.id)),
+    })
 }
 
 async fn owned_ticket(svc: &Services, caller: &Caller, ticket_id: i64) -> Result<(TicketRow, BookingRecord), ApiError> {
@@ -308,10 +373,10 @@ async fn owned_ticket(svc: &Services, caller: &Caller, ticket_id: i64) -> Result
     Ok((ticket, record))
 }
 
-pub async fn ticket(svc: &Services, caller: &Caller, ticket_id: i64) -> Result<Value, ApiError> {
+pub async fn ticket(svc: &Services, caller: &Caller, ticket_id: i64) -> Result<TicketDetails, ApiError> {
     let (ticket, record) = owned_ticket(svc, caller, ticket_id).await?;
     let invoice = current_invoice(svc, &record).await?;
-    ticket_view(svc, &record, &ticket, invoice.as_ref()).await
+    ticket_details(svc, &record, &ticket, invoice.as_ref()).await
 }
 
 pub async fn invoice_of_ticket(svc: &Services, caller: &Caller, ticket_id: i64) -> Result<Invoice, ApiError> {

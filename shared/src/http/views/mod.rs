@@ -3,7 +3,14 @@
 //! contract (`../shared/design/API.md`, `openapi/openapi.json`); nothing
 //! below `http` knows them.
 
+pub mod accounts;
 pub mod bookings;
+pub mod discounts;
+pub mod flights;
+pub mod notifications;
+pub mod seat_map;
+pub mod seats;
+pub mod tickets;
 
 use crate::domain::money::Money;
 use serde::Serialize;

@@ -1,0 +1,242 @@
+//! The seat map on the wire (`seats-list`), the one view rendered by hand:
+//! it is the hottest read, and a large aircraft has hundreds of seats whose
+//! characteristics never change. Each seat's JSON is rendered once per seat
+//! plan (here, not in the catalog) around the two things that vary: the
+//! cabin's price, per flight, and the seat's state, per request.
+
+use super::MoneyBody;
+use crate::domain::seating::{Cabin, Seat, SeatPlan, SeatPosition};
+use crate::service::seats::{SeatMap, SeatStatus};
+use serde::Serialize;
+use std::fmt::Write;
+use std::sync::{Arc, LazyLock, RwLock, Weak};
+
+/// The document's head: everything before `seats`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SeatMapHead<'a> {
+    flight_id: i64,
+    flight_number: &'a str,
+    status: &'a str,
+    sellable: bool,
+    aircraft: AircraftBody<'a>,
+    cabins: Vec<CabinBody>,
+}
+
+#[derive(Serialize)]
+struct AircraftBody<'a> {
+    code: &'a str,
+    name: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CabinBody {
+    cabin: Cabin,
+    seats_total: i32,
+    seats_available: usize,
+    price: MoneyBody,
+}
+
+/// One seat; `state` and `heldByYou` follow, written per request.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SeatBody<'a> {
+    seat_number: &'a str,
+    row: u16,
+    letter: char,
+    cabin: Cabin,
+    position: SeatPosition,
+    exit_row: bool,
+    extra_legroom: bool,
+    /// A marker replaced by the cabin's price.
+    price: &'static str,
+}
+
+const PRICE_MARKER: &str = "@price@";
+
+/// A seat's JSON around its price: what comes before the price, and what
+/// follows it up to the value of its state.
+struct SeatFragment {
+    before_price: String,
+    after_price: String,
+}
+
+impl SeatFragment {
+    fn of(seat: &Seat) -> SeatFragment {
+        let body = SeatBody {
+            seat_number: &seat.number,
+            row: seat.row,
+            letter: seat.letter,
+            cabin: seat.cabin,
+            position: seat.position,
+            exit_row: seat.exit_row,
+            extra_legroom: seat.extra_legroom,
+            price: PRICE_MARKER,
+        };
+        let mut json = serde_json::to_string(&body).expect("seats serialise");
+        json.pop();
+        json.push_str(r#","state":""#);
+        let (before, after) =
+            json.split_once(&format!("\"{PRICE_MARKER}\"")).expect("the price marker is in the fragment");
+        SeatFragment { before_price: before.to_owned(), after_price: after.to_owned() }
+    }
+}
+
+/// The fragments of each seat plan in use, by plan identity (the catalog
+/// shares one plan among the flights of an aircraft type). A plan's entry
+/// holds a `Weak` to it, so its address cannot be reused while the entry
+/// lives; entries of plans the catalog dropped are pruned on insertion.
+type FragmentsByPlan = Vec<(Weak<SeatPlan>, Arc<[SeatFragment]>)>;
+static FRAGMENTS: LazyLock<RwLock<FragmentsByPlan>> = LazyLock::new(Default::default);
+
+fn fragments(plan: &Arc<SeatPlan>) -> Arc<[SeatFragment]> {
+    let same_plan = |(weak, _): &&(Weak<SeatPlan>, Arc<[SeatFragment]>)| std::ptr::eq(weak.as_ptr(), Arc::as_ptr(plan));
+    if let Some((_, cached)) = FRAGMENTS.read().unwrap_or_else(|e| e.into_inner()).iter().find(same_plan) {
+        return cached.clone();
+    }
+    let built: Arc<[SeatFragment]> = plan.seats().iter().map(SeatFragment::of).collect();
+    let mut all = FRAGMENTS.write().unwrap_or_else(|e| e.into_inner());
+    all.retain(|(weak, _)| weak.strong_count() > 0);
+    if let Some((_, cached)) = all.iter().find(same_plan) {
+        return cached.clone();
+    }
+    all.push((Arc::downgrade(plan), built.clone()));
+    built
+}
+
+fn state_of(status: SeatStatus) -> &'static str {
+    match status {
+        SeatStatus::Booked => "booked",
+        SeatStatus::Unavailable => "unavailable",
+        SeatStatus::Held { .. } => "held",
+        SeatStatus::Available => "available",
+    }
+}
+
+/// The seat map as a JSON document: the flight, its cabins, every seat
+/// with its state, and `availableSeats` (the free seat numbers, as the
+/// original API listed them).
+pub fn render_seat_map(map: &SeatMap) -> String {
+    let seats: &[Seat] = map.plan.seats();
+    let fragments = fragments(&map.plan);
+    let mut rendered = String::with_capacity(seats.len() * 230);
+    let mut available = String::with_capacity(seats.len() * 6);
+    let prices: Vec<(Cabin, String)> = map
+        .cabins
+        .iter()
+        .map(|c| (c.cabin, serde_json::to_string(&MoneyBody::from(&c.price)).expect("money serialises")))
+        .collect();
+    let price_of = |cabin: Cabin| prices.iter().find(|(c, _)| *c == cabin).map_or("null", |(_, json)| json.as_str());
+    for ((seat, fragment), status) in seats.iter().zip(fragments.iter()).zip(&map.seats) {
+        if *status == SeatStatus::Available {
+            if !available.is_empty() {
+                available.push(',');
+            }
+            write!(available, "\"{}\"", seat.number).expect("writing to a string");
+        }
+        if !rendered.is_empty() {
+            rendered.push(',');
+        }
+        let mine = *status == SeatStatus::Held { by_caller: true };
+        write!(
+            rendered,
+            r#"{}{}{}{}","heldByYou":{mine}}}"#,
+            fragment.before_price,
+            price_of(seat.cabin),
+            fragment.after_price,
+            state_of(*status)
+        )
+        .expect("writing to a string");
+    }
+    let head = SeatMapHead {
+        flight_id: map.flight_id,
+        flight_number: &map.flight_number,
+        status: &map.status,
+        sellable: map.sellable,
+        aircraft: AircraftBody { code: &map.aircraft_code, name: &map.aircraft_name },
+        cabins: map
+            .cabins
+            .iter()
+            .map(|c| CabinBody {
+                cabin: c.cabin,
+                seats_total: c.seats_total,
+                seats_available: c.seats_available,
+                price: MoneyBody::from(&c.price),
+            })
+            .collect(),
+    };
+    let head = serde_json::to_string(&head).expect("the seat map serialises");
+    format!(r#"{},"seats":[{rendered}],"availableSeats":[{available}]}}"#, &head[..head.len() - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Money;
+    use crate::domain::seating::{CabinSection, SeatLayout};
+    use crate::service::seats::CabinSeats;
+    use serde_json::json;
+
+    fn map() -> SeatMap {
+        let layout = SeatLayout {
+            cabins: vec![CabinSection {
+                cabin: Cabin::Economy,
+                first_row: 1,
+                last_row: 1,
+                letters: "AB".into(),
+                aisle_after: vec![],
+                exit_rows: vec![1],
+                extra_legroom_rows: vec![],
+            }],
+        };
+        SeatMap {
+            flight_id: 7,
+            flight_number: "AI101".into(),
+            status: "SCHEDULED".into(),
+            sellable: true,
+            aircraft_code: "A320".into(),
+            aircraft_name: "Airbus A320".into(),
+            plan: Arc::new(SeatPlan::new(layout)),
+            cabins: vec![CabinSeats {
+                cabin: Cabin::Economy,
+                price: Money::inr(450000),
+                seats_total: 2,
+                seats_available: 1,
+            }],
+            seats: vec![SeatStatus::Held { by_caller: true }, SeatStatus::Available],
+        }
+    }
+
+    #[test]
+    fn renders_the_seat_map_document() {
+        let map = map();
+        let document: serde_json::Value = serde_json::from_str(&render_seat_map(&map)).expect("valid JSON");
+        let price = json!({"amount": 450000, "currency": "INR", "formatted": "₹4,500.00"});
+        let seat = |letter: &str, position: &str, state: &str, mine: bool| {
+            json!({"seatNumber": format!("1{letter}"), "row": 1, "letter": letter, "cabin": "ECONOMY",
+                   "position": position, "exitRow": true, "extraLegroom": false, "price": price,
+                   "state": state, "heldByYou": mine})
+        };
+        let positions: Vec<_> = map.plan.seats().iter().map(|s| serde_json::to_value(s.position).unwrap()).collect();
+        assert_eq!(
+            document,
+            json!({
+                "flightId": 7, "flightNumber": "AI101", "status": "SCHEDULED", "sellable": true,
+                "aircraft": {"code": "A320", "name": "Airbus A320"},
+                "cabins": [{"cabin": "ECONOMY", "seatsTotal": 2, "seatsAvailable": 1, "price": price}],
+                "seats": [seat("A", positions[0].as_str().unwrap(), "held", true),
+                          seat("B", positions[1].as_str().unwrap(), "available", false)],
+                "availableSeats": ["1B"],
+            })
+        );
+    }
+
+    #[test]
+    fn fragments_are_built_once_per_plan() {
+        let map = map();
+        assert!(Arc::ptr_eq(&fragments(&map.plan), &fragments(&map.plan)));
+        let other = Arc::new(SeatPlan::new(map.plan.layout.clone()));
+        assert!(!Arc::ptr_eq(&fragments(&map.plan), &fragments(&other)));
+    }
+}
