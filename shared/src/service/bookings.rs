@@ -267,7 +267,7 @@ pub async fn create_booking(svc: &Services, caller: &Caller, request: CreateBook
                     svc.flights.forget(id);
                     ApiError::conflict(ErrorCode::PriceChanged, format!("a fare of flight {id} changed; search again"))
                 }
-                CreateBookingError::Store(e) => e,
+                CreateBookingError::Store(e) => e.into(),
             });
         }
     };
@@ -524,7 +524,7 @@ pub async fn expire_unpaid_bookings(svc: &Services) -> Result<usize, ApiError> {
         (serde_json::to_value(&notification).unwrap_or_default(), format!("booking-expired:{booking}"))
     };
     let (released, outgoing) = PgBookings::new(&svc.db).expire_due(announce).await?;
-    outgoing.send(svc).await;
+    outgoing.send(&svc.outbox()).await;
     let mut per_user: BTreeMap<i64, Vec<ReleasedSeat>> = BTreeMap::new();
     let mut bookings = HashSet::new();
     for (user, seat) in released {

@@ -109,7 +109,7 @@ pub async fn apply_discount(
     };
     tx.commit().await?;
     drop(client);
-    outgoing.send(svc).await;
+    outgoing.send(&svc.outbox()).await;
     Ok(json!({
         "bookingId": booking_id,
         "discount": {

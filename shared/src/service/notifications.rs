@@ -84,7 +84,7 @@ pub async fn enqueue(
 ) -> Result<(), ApiError> {
     let payload = serde_json::to_value(notification).map_err(ApiError::internal)?;
     let dedup = format!("notification:{}", notification.notification_id);
-    outgoing.enqueue(tx, Destination::Notifications, &payload, Some(&dedup)).await
+    Ok(outgoing.enqueue(tx, Destination::Notifications, &payload, Some(&dedup)).await?)
 }
 
 /// Longest message a user may send, in characters.

@@ -16,6 +16,7 @@ use crate::store::payments::{
     lock_booking, record_decline, record_refund, record_success, refunded_so_far, success_under_key,
     successful_payment, PaymentRow,
 };
+use crate::store::rate_limit::LimitError;
 use crate::store::tickets::void_for_booking;
 use crate::ErrorCode;
 use crate::{ApiError, Services};
@@ -56,7 +57,7 @@ async fn succeeded(svc: &Services, paid: Succeeded<'_>) -> Result<Value, ApiErro
     let record = PgBookings::new(&svc.db)
         .find(paid.booking_id)
         .await
-        .map_err(after_commit)?
+        .map_err(|e| after_commit(e.into()))?
         .ok_or_else(|| ApiError::internal("booking vanished after payment"))?;
     let booking = booking_view(svc, &record).await.map_err(after_commit)?;
     Ok(json!({
@@ -76,7 +77,7 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
     // Payments need Postgres, not Redis: if the limiter cannot be reached
     // the payment goes ahead rather than failing.
     match svc.rate_limiter().check("payment", caller.user_id, svc.config.payment_rate_per_minute).await {
-        Err(e @ ApiError::RateLimited { .. }) => return Err(e),
+        Err(e @ LimitError::Exceeded { .. }) => return Err(e.into()),
         Err(e) => tracing::warn!(error = %e, "payment rate limiter unavailable; not limiting"),
         Ok(()) => {}
     }
@@ -185,7 +186,7 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
             notifications::enqueue(&mut outgoing, &tx, &notification).await?;
             tx.commit().await?;
             drop(client);
-            outgoing.send(svc).await;
+            outgoing.send(&svc.outbox()).await;
             let paid = Succeeded {
                 payment_id,
                 booking_id: booking.id,
@@ -243,6 +244,6 @@ pub async fn cancel_paid(
     notifications::enqueue(&mut outgoing, &tx, &notification).await?;
     tx.commit().await?;
     drop(client);
-    outgoing.send(svc).await;
+    outgoing.send(&svc.outbox()).await;
     Ok((released, refund))
 }

@@ -3,9 +3,9 @@
 //! TLS (`rediss://`) and ElastiCache RBAC: the user's password is read from
 //! Secrets Manager (`REDIS_AUTH_SECRET_ID`), not given in `REDIS_URL`.
 
+use super::StoreError;
 use crate::config::Config;
 use crate::store::secrets::{Credentials, SecretError, SecretStore};
-use crate::ApiError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::{Arc, Mutex};
 
@@ -53,7 +53,7 @@ impl RedisStore {
     /// A handle to the shared multiplexed connection (cheap to clone). With
     /// an auth secret, the first call reads it, and a call after the secret
     /// changed (a rotation, seen after its TTL) opens a new connection.
-    pub async fn connection(&self) -> Result<ConnectionManager, ApiError> {
+    pub async fn connection(&self) -> Result<ConnectionManager, StoreError> {
         let inner = &self.inner;
         let Some((secret_id, secrets)) = &inner.auth else {
             let manager = inner.manager.lock().unwrap_or_else(|e| e.into_inner());
@@ -67,10 +67,10 @@ impl RedisStore {
             }
         }
         let credentials: Credentials = serde_json::from_str(&secret)
-            .map_err(|e| ApiError::from(SecretError::Malformed { id: secret_id.clone(), reason: e.to_string() }))?;
+            .map_err(|e| StoreError::from(SecretError::Malformed { id: secret_id.clone(), reason: e.to_string() }))?;
         let url = with_credentials(&inner.url, credentials.username.as_deref(), &credentials.password)
-            .map_err(ApiError::internal)?;
-        let manager = inner.open(&url).map_err(ApiError::internal)?;
+            .map_err(StoreError::internal)?;
+        let manager = inner.open(&url).map_err(StoreError::internal)?;
         *current = Some((manager.clone(), secret));
         Ok(manager)
     }
@@ -80,7 +80,7 @@ impl RedisStore {
         format!("{}:{suffix}", self.prefix)
     }
 
-    pub async fn ping(&self) -> Result<(), ApiError> {
+    pub async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.connection().await?;
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;
         Ok(())

@@ -16,7 +16,7 @@
 //! which Redis Cluster allows only within one slot.
 
 use super::redis::RedisStore;
-use crate::ApiError;
+use super::StoreError;
 use redis::Script;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
@@ -169,7 +169,7 @@ impl<'a> SearchCache<'a> {
     }
 
     /// The invalidation epoch alone.
-    pub async fn epoch(&self) -> Result<i64, ApiError> {
+    pub async fn epoch(&self) -> Result<i64, StoreError> {
         let mut conn = self.redis.connection().await?;
         let epoch: Option<i64> = redis::cmd("GET").arg(self.key("epoch")).query_async(&mut conn).await?;
         self.started(epoch).await
@@ -178,7 +178,7 @@ impl<'a> SearchCache<'a> {
     /// An epoch that Redis lost (a restart without persistence) starts
     /// again at a random value, never at one a page may have been read at:
     /// pages remembered from before must not match it.
-    async fn started(&self, epoch: Option<i64>) -> Result<i64, ApiError> {
+    async fn started(&self, epoch: Option<i64>) -> Result<i64, StoreError> {
         if let Some(epoch) = epoch {
             return Ok(epoch);
         }
@@ -203,7 +203,7 @@ impl<'a> SearchCache<'a> {
         query_hash: &str,
         offset: usize,
         limit: usize,
-    ) -> Result<(i64, Option<CachedPage>), ApiError> {
+    ) -> Result<(i64, Option<CachedPage>), StoreError> {
         let mut conn = self.redis.connection().await?;
         type Reply = (Option<i64>, Option<String>, i64, Vec<String>, Vec<String>);
         let (start, end) = (offset as isize, (offset + limit) as isize - 1);
@@ -236,7 +236,7 @@ impl<'a> SearchCache<'a> {
         items: &[String],
         flat: &[String],
         flight_ids: &BTreeSet<i64>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let mut invocation = STORE.prepare_invoke();
         invocation
             .key(self.key("epoch"))
@@ -261,7 +261,7 @@ impl<'a> SearchCache<'a> {
     }
 
     /// Drops every cached search that contains the flight; returns how many.
-    pub async fn invalidate_flight(&self, flight_id: i64) -> Result<usize, ApiError> {
+    pub async fn invalidate_flight(&self, flight_id: i64) -> Result<usize, StoreError> {
         let mut conn = self.redis.connection().await?;
         let dropped: i64 = INVALIDATE
             .key(self.key("epoch"))
@@ -275,7 +275,7 @@ impl<'a> SearchCache<'a> {
     }
 
     /// Single flight: the first request for a missing key computes it.
-    pub async fn try_lock(&self, query_hash: &str) -> Result<bool, ApiError> {
+    pub async fn try_lock(&self, query_hash: &str) -> Result<bool, StoreError> {
         let mut conn = self.redis.connection().await?;
         let acquired: Option<String> = redis::cmd("SET")
             .arg(self.key(&format!("lock:{query_hash}")))
@@ -288,7 +288,7 @@ impl<'a> SearchCache<'a> {
         Ok(acquired.is_some())
     }
 
-    pub async fn unlock(&self, query_hash: &str) -> Result<(), ApiError> {
+    pub async fn unlock(&self, query_hash: &str) -> Result<(), StoreError> {
         let mut conn = self.redis.connection().await?;
         let _: i64 = redis::cmd("DEL").arg(self.key(&format!("lock:{query_hash}"))).query_async(&mut conn).await?;
         Ok(())

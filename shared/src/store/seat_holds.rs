@@ -26,7 +26,7 @@
 //! never a double sale.
 
 use super::redis::RedisStore;
-use crate::ApiError;
+use super::StoreError;
 use redis::Script;
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -273,7 +273,7 @@ impl<'a> SeatHolds<'a> {
         seats: &[String],
         ttl: Duration,
         cap: usize,
-    ) -> Result<HoldOutcome, ApiError> {
+    ) -> Result<HoldOutcome, StoreError> {
         let mut invocation = HOLD.prepare_invoke();
         invocation
             .key(self.key("holds", flight_id))
@@ -294,12 +294,12 @@ impl<'a> SeatHolds<'a> {
             Some("CAP") => Ok(HoldOutcome::OverCap { already: second().parse().unwrap_or(0) }),
             Some("CLOSED") => Ok(HoldOutcome::Closed(second())),
             Some("LOAD") => Ok(HoldOutcome::NeedsSold { version: second() }),
-            other => Err(ApiError::internal(format!("unexpected hold script reply {other:?}"))),
+            other => Err(StoreError::internal(format!("unexpected hold script reply {other:?}"))),
         }
     }
 
     /// Releases the seats the user holds among `seats`; returns those released.
-    pub async fn release(&self, flight_id: i64, user_id: i64, seats: &[String]) -> Result<Vec<String>, ApiError> {
+    pub async fn release(&self, flight_id: i64, user_id: i64, seats: &[String]) -> Result<Vec<String>, StoreError> {
         if seats.is_empty() {
             return Ok(Vec::new());
         }
@@ -313,7 +313,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// The owner and seats of a hold id, if it still exists.
-    pub async fn hold_record(&self, flight_id: i64, hold_id: &str) -> Result<Option<(i64, Vec<String>)>, ApiError> {
+    pub async fn hold_record(&self, flight_id: i64, hold_id: &str) -> Result<Option<(i64, Vec<String>)>, StoreError> {
         let mut conn = self.redis.connection().await?;
         let (user, seats): (Option<i64>, Option<String>) = redis::cmd("HMGET")
             .arg(self.hold_key(flight_id, hold_id))
@@ -325,14 +325,14 @@ impl<'a> SeatHolds<'a> {
             .map(|u| (u, seats.unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())))
     }
 
-    pub async fn forget_hold(&self, flight_id: i64, hold_id: &str) -> Result<(), ApiError> {
+    pub async fn forget_hold(&self, flight_id: i64, hold_id: &str) -> Result<(), StoreError> {
         let mut conn = self.redis.connection().await?;
         let _: i64 = redis::cmd("DEL").arg(self.hold_key(flight_id, hold_id)).query_async(&mut conn).await?;
         Ok(())
     }
 
     /// Holder of each seat (`None` when free or expired), in the order given.
-    pub async fn holders(&self, flight_id: i64, seats: &[String]) -> Result<Vec<Option<i64>>, ApiError> {
+    pub async fn holders(&self, flight_id: i64, seats: &[String]) -> Result<Vec<Option<i64>>, StoreError> {
         if seats.is_empty() {
             return Ok(Vec::new());
         }
@@ -352,7 +352,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// Everything Redis knows about the flight's seats, in one round trip.
-    pub async fn state(&self, flight_id: i64) -> Result<SeatState, ApiError> {
+    pub async fn state(&self, flight_id: i64) -> Result<SeatState, StoreError> {
         let mut conn = self.redis.connection().await?;
         type Reply = (HashMap<String, String>, HashMap<String, String>, (i64, i64), Option<String>);
         let (mut sold, holds, (secs, micros), version): Reply = redis::pipe()
@@ -379,7 +379,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// The seats the user still holds on the flight, with the earliest expiry.
-    pub async fn held_by(&self, flight_id: i64, user_id: i64) -> Result<(Vec<String>, Option<Duration>), ApiError> {
+    pub async fn held_by(&self, flight_id: i64, user_id: i64) -> Result<(Vec<String>, Option<Duration>), StoreError> {
         let mut conn = self.redis.connection().await?;
         let reply: Vec<String> = HELD_BY
             .key(self.key("holds", flight_id))
@@ -402,7 +402,7 @@ impl<'a> SeatHolds<'a> {
         version: &str,
         status: &str,
         sold: &[(String, i64)],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let mut invocation = LOAD_SOLD.prepare_invoke();
         invocation
             .key(self.key("sold", flight_id))
@@ -425,7 +425,7 @@ impl<'a> SeatHolds<'a> {
         user_id: i64,
         booking_id: i64,
         seats: &[String],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let mut invocation = MARK_SOLD.prepare_invoke();
         invocation
             .key(self.key("holds", flight_id))
@@ -445,7 +445,7 @@ impl<'a> SeatHolds<'a> {
 
     /// Seats (seat, booking) were released in Postgres: they are not sold
     /// any more, unless another booking has marked them since.
-    pub async fn mark_unsold(&self, flight_id: i64, seats: &[(String, i64)]) -> Result<(), ApiError> {
+    pub async fn mark_unsold(&self, flight_id: i64, seats: &[(String, i64)]) -> Result<(), StoreError> {
         let mut invocation = MARK_UNSOLD.prepare_invoke();
         invocation
             .key(self.key("sold", flight_id))
@@ -461,7 +461,7 @@ impl<'a> SeatHolds<'a> {
 
     /// Drops the copy of what Postgres sold (the flight's status changed,
     /// or Postgres refused a seat the copy showed free).
-    pub async fn forget_sold(&self, flight_id: i64) -> Result<(), ApiError> {
+    pub async fn forget_sold(&self, flight_id: i64) -> Result<(), StoreError> {
         let mut conn = self.redis.connection().await?;
         let _: i64 = FORGET_SOLD
             .key(self.key("sold", flight_id))

@@ -3,7 +3,6 @@
 //! Read on first use, not during cold start, and cached per instance for
 //! `SECRETS_TTL_SECONDS` so that a rotation takes effect without a redeploy.
 
-use crate::ApiError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,16 +22,6 @@ pub enum SecretError {
     Unavailable { id: String, reason: String },
     #[error("secret {id} is not what it should hold: {reason}")]
     Malformed { id: String, reason: String },
-}
-
-impl From<SecretError> for ApiError {
-    fn from(error: SecretError) -> Self {
-        tracing::error!(error = %error, "secret");
-        match error {
-            SecretError::Unavailable { .. } => ApiError::unavailable("secrets", "Secrets Manager"),
-            SecretError::Malformed { .. } => ApiError::internal(error),
-        }
-    }
 }
 
 impl SecretStore {
