@@ -117,6 +117,7 @@ impl<'a> PgBookings<'a> {
     }
 
     /// The status of each of the flights.
+    #[tracing::instrument(name = "postgres.bookings.flight_statuses", level = "debug", skip_all, fields(flights = flight_ids.len()))]
     pub async fn flight_statuses(
         &self,
         flight_ids: &[i64],
@@ -129,6 +130,7 @@ impl<'a> PgBookings<'a> {
 
     /// The flight's status and the seats of its live bookings (seat,
     /// booking), in one snapshot; `None` for an unknown flight.
+    #[tracing::instrument(name = "postgres.bookings.sold_seats", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn sold_seats(&self, flight_id: i64) -> Result<Option<(String, Vec<(String, i64)>)>, StoreError> {
         let client = self.pool.get().await?;
         let statement = client
@@ -148,6 +150,7 @@ impl<'a> PgBookings<'a> {
     /// Writes the booking in one statement (`book_seats`, see its
     /// migration): counts, checks, booking, passengers and seats commit
     /// together or not at all.
+    #[tracing::instrument(name = "postgres.bookings.create", level = "debug", skip_all, fields(user_id = booking.user_id, seats = booking.seats.len()))]
     pub async fn create(&self, booking: &NewBooking) -> Result<CreatedBooking, CreateBookingError> {
         let client = self.pool.get().await?;
         let statement = client
@@ -211,6 +214,7 @@ impl<'a> PgBookings<'a> {
         Err(StoreError::internal("no free PNR after five draws").into())
     }
 
+    #[tracing::instrument(name = "postgres.bookings.live_among", level = "debug", skip_all, fields(seats = seats.len()))]
     async fn live_among(&self, seats: &[NewSeat]) -> Result<Vec<(i64, String)>, StoreError> {
         let client = self.pool.get().await?;
         let flights: Vec<i64> = seats.iter().map(|s| s.flight_id).collect();
@@ -226,6 +230,7 @@ impl<'a> PgBookings<'a> {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
+    #[tracing::instrument(name = "postgres.bookings.find", level = "debug", skip_all, fields(booking_id = id))]
     pub async fn find(&self, id: i64) -> Result<Option<BookingRecord>, StoreError> {
         let client = self.pool.get().await?;
         let booking_sql = format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1");
@@ -265,6 +270,7 @@ impl<'a> PgBookings<'a> {
     }
 
     /// The user's bookings, newest first, with ids below `before` (keyset paging).
+    #[tracing::instrument(name = "postgres.bookings.ids_of_user", level = "debug", skip_all, fields(user_id = user_id))]
     pub async fn ids_of_user(&self, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<i64>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
@@ -276,6 +282,7 @@ impl<'a> PgBookings<'a> {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
+    #[tracing::instrument(name = "postgres.bookings.cancel_unpaid", level = "debug", skip_all, fields(booking_id = id, user_id = user_id))]
     pub async fn cancel_unpaid(&self, id: i64, user_id: i64) -> Result<CancelOutcome, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
@@ -308,6 +315,7 @@ impl<'a> PgBookings<'a> {
     /// booking's user.
     /// `announce(booking, user, pnr)` gives the outbox message for each
     /// expired booking, written in the same transaction.
+    #[tracing::instrument(name = "postgres.bookings.expire_due", level = "debug", skip_all)]
     pub async fn expire_due(
         &self,
         announce: impl Fn(i64, i64, &str) -> (serde_json::Value, String),
@@ -345,6 +353,7 @@ pub struct ReleasedSeat {
 }
 
 /// Frees the live seats of the bookings and lowers the cabin counts.
+#[tracing::instrument(name = "postgres.bookings.release_seats", level = "debug", skip_all, fields(bookings = booking_ids.len()))]
 pub async fn release_seats(tx: &Transaction<'_>, booking_ids: &[i64]) -> Result<Vec<ReleasedSeat>, StoreError> {
     if booking_ids.is_empty() {
         return Ok(Vec::new());

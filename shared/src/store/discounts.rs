@@ -6,6 +6,7 @@ use super::StoreError;
 use crate::domain::discount::{DiscountCode, DiscountKind};
 use deadpool_postgres::Transaction;
 
+#[tracing::instrument(name = "postgres.discounts.find", level = "debug", skip_all)]
 pub async fn find(tx: &Transaction<'_>, code: &str) -> Result<Option<DiscountCode>, StoreError> {
     let row = tx
         .query_opt(
@@ -27,12 +28,14 @@ pub async fn find(tx: &Transaction<'_>, code: &str) -> Result<Option<DiscountCod
     }))
 }
 
+#[tracing::instrument(name = "postgres.discounts.applied_to_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn applied_to_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<String>, StoreError> {
     let row = tx.query_opt("SELECT code FROM booking_discounts WHERE booking_id = $1", &[&booking_id]).await?;
     Ok(row.map(|r| r.get(0)))
 }
 
 /// Uses of `code` by the user so far, and the code's per-user limit.
+#[tracing::instrument(name = "postgres.discounts.uses_by_user", level = "debug", skip_all, fields(user_id = user_id))]
 pub async fn uses_by_user(tx: &Transaction<'_>, code: &str, user_id: i64) -> Result<(i64, i32), StoreError> {
     let row = tx
         .query_one(
@@ -45,6 +48,7 @@ pub async fn uses_by_user(tx: &Transaction<'_>, code: &str, user_id: i64) -> Res
 }
 
 /// Counts one use; `false` when the code's total usage limit is reached.
+#[tracing::instrument(name = "postgres.discounts.take_one_use", level = "debug", skip_all)]
 pub async fn take_one_use(tx: &Transaction<'_>, code: &str) -> Result<bool, StoreError> {
     let updated = tx
         .execute(
@@ -56,6 +60,7 @@ pub async fn take_one_use(tx: &Transaction<'_>, code: &str) -> Result<bool, Stor
     Ok(updated == 1)
 }
 
+#[tracing::instrument(name = "postgres.discounts.record", level = "debug", skip_all, fields(booking_id = booking_id, user_id = user_id))]
 pub async fn record(
     tx: &Transaction<'_>,
     booking_id: i64,
@@ -72,6 +77,7 @@ pub async fn record(
     Ok(())
 }
 
+#[tracing::instrument(name = "postgres.discounts.lower_amount_due", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn lower_amount_due(tx: &Transaction<'_>, booking_id: i64, amount: i64) -> Result<i64, StoreError> {
     let row = tx
         .query_one(

@@ -71,6 +71,7 @@ impl DirectoryCache {
 }
 
 /// Every airport and airline.
+#[tracing::instrument(name = "postgres.flights.read_directory", level = "debug", skip_all)]
 pub async fn read_directory(client: &impl deadpool_postgres::GenericClient) -> Result<Directory, StoreError> {
     let mut directory = Directory::default();
     let rows = client
@@ -221,6 +222,7 @@ impl<'a> PgFlights<'a> {
         PgFlights { pool }
     }
 
+    #[tracing::instrument(name = "postgres.flights.find", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn find(&self, flight_id: i64) -> Result<Option<FlightRecord>, StoreError> {
         let client = self.pool.get().await?;
         let Some(row) = client
@@ -281,6 +283,7 @@ impl<'a> PgFlights<'a> {
 
     /// Cancels a scheduled flight. `Ok(false)` when it was already cancelled
     /// (a repeated request changes nothing).
+    #[tracing::instrument(name = "postgres.flights.cancel", level = "debug", skip_all, fields(flight_id = flight_id, admin_id = admin_id))]
     pub async fn cancel(&self, flight_id: i64, admin_id: i64) -> Result<CancelOutcome, StoreError> {
         let client = self.pool.get().await?;
         let row = client
@@ -305,6 +308,7 @@ impl<'a> PgFlights<'a> {
     }
 
     /// Live bookings with seats on the flight: (booking, user, pnr).
+    #[tracing::instrument(name = "postgres.flights.affected_bookings", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn affected_bookings(&self, flight_id: i64) -> Result<Vec<(i64, i64, String)>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
@@ -319,6 +323,7 @@ impl<'a> PgFlights<'a> {
 
     /// Marks every scheduled flight whose departure has passed as departed
     /// and returns their ids. Safe when two runs overlap: each row changes once.
+    #[tracing::instrument(name = "postgres.flights.mark_departed", level = "debug", skip_all)]
     pub async fn mark_departed(&self) -> Result<Vec<i64>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client

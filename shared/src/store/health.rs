@@ -9,6 +9,7 @@ use super::redis::RedisStore;
 use deadpool_postgres::Pool;
 use serde::Serialize;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -55,7 +56,8 @@ where
     F: std::future::Future<Output = Result<(), ProbeError>>,
 {
     let started = Instant::now();
-    let outcome = tokio::time::timeout(PROBE_TIMEOUT, check).await;
+    let span = tracing::debug_span!("health.probe", dependency);
+    let outcome = tokio::time::timeout(PROBE_TIMEOUT, check.instrument(span)).await;
     let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
     let reason = match outcome {
         Ok(Ok(())) => None,

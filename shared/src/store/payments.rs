@@ -19,6 +19,7 @@ pub struct LockedBooking {
     pub expires_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(name = "postgres.payments.lock_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn lock_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<LockedBooking>, StoreError> {
     let statement = tx
         .prepare_cached(
@@ -56,6 +57,7 @@ pub struct PaymentRow<'a> {
 
 /// Records a successful payment and marks the booking paid. `Ok(None)` when
 /// another success already exists (the unique index is the last word).
+#[tracing::instrument(name = "postgres.payments.record_success", level = "debug", skip_all, fields(booking_id = payment.booking.id))]
 pub async fn record_success(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Result<Option<i64>, StoreError> {
     let inserted = insert(tx, &payment, "SUCCEEDED").await;
     let id: i64 = match inserted {
@@ -68,6 +70,7 @@ pub async fn record_success(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Re
     Ok(Some(id))
 }
 
+#[tracing::instrument(name = "postgres.payments.record_decline", level = "debug", skip_all, fields(booking_id = payment.booking.id))]
 pub async fn record_decline(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Result<i64, StoreError> {
     Ok(insert(tx, &payment, "DECLINED").await?)
 }
@@ -108,6 +111,7 @@ pub struct KeyedPayment {
     pub gateway_reference: String,
 }
 
+#[tracing::instrument(name = "postgres.payments.success_under_key", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn success_under_key(
     tx: &Transaction<'_>,
     booking_id: i64,
@@ -124,6 +128,7 @@ pub async fn success_under_key(
 }
 
 /// The successful payment of a booking: (payment id, amount).
+#[tracing::instrument(name = "postgres.payments.successful_payment", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn successful_payment(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<(i64, i64)>, StoreError> {
     let row = tx
         .query_opt("SELECT id, amount FROM payments WHERE booking_id = $1 AND status = 'SUCCEEDED'", &[&booking_id])
@@ -132,6 +137,7 @@ pub async fn successful_payment(tx: &Transaction<'_>, booking_id: i64) -> Result
 }
 
 /// Sum of refunds already made for a booking (e.g. cashback).
+#[tracing::instrument(name = "postgres.payments.refunded_so_far", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn refunded_so_far(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, StoreError> {
     let row = tx
         .query_one("SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1", &[&booking_id])
@@ -140,6 +146,7 @@ pub async fn refunded_so_far(tx: &Transaction<'_>, booking_id: i64) -> Result<i6
 }
 
 /// Records a (mock) refund; `false` if one for this reason already exists.
+#[tracing::instrument(name = "postgres.payments.record_refund", level = "debug", skip_all, fields(booking_id = booking_id, payment_id = payment_id, reason = reason))]
 pub async fn record_refund(
     tx: &Transaction<'_>,
     booking_id: i64,
@@ -158,6 +165,7 @@ pub async fn record_refund(
 }
 
 /// Refunds of one reason for a booking, summed (outside any transaction).
+#[tracing::instrument(name = "postgres.payments.refunded_for", level = "debug", skip_all, fields(booking_id = booking_id, reason = reason))]
 pub async fn refunded_for(pool: &deadpool_postgres::Pool, booking_id: i64, reason: &str) -> Result<i64, StoreError> {
     let client = pool.get().await?;
     let row = client

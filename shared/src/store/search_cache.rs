@@ -136,6 +136,7 @@ impl<'a> SearchCache<'a> {
     }
 
     /// The invalidation epoch alone.
+    #[tracing::instrument(name = "redis.search_cache.epoch", level = "debug", skip_all)]
     pub async fn epoch(&self) -> Result<i64, StoreError> {
         let mut conn = self.redis.connection().await?;
         let epoch: Option<i64> = redis::cmd("GET").arg(self.key("epoch")).query_async(&mut conn).await?;
@@ -165,6 +166,7 @@ impl<'a> SearchCache<'a> {
 
     /// The invalidation epoch and one page of a cached result (`None` on a
     /// miss), in one round trip: the epoch is what a miss stores against.
+    #[tracing::instrument(name = "redis.search_cache.lookup", level = "debug", skip_all, fields(query_hash = query_hash, offset = offset, limit = limit))]
     pub async fn lookup(
         &self,
         query_hash: &str,
@@ -195,6 +197,7 @@ impl<'a> SearchCache<'a> {
     }
 
     /// Stores a result unless an invalidation happened since `epoch` was read.
+    #[tracing::instrument(name = "redis.search_cache.store", level = "debug", skip_all, fields(query_hash = query_hash, items = items.len()))]
     pub async fn store(
         &self,
         query_hash: &str,
@@ -228,6 +231,7 @@ impl<'a> SearchCache<'a> {
     }
 
     /// Drops every cached search that contains the flight; returns how many.
+    #[tracing::instrument(name = "redis.search_cache.invalidate_flight", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn invalidate_flight(&self, flight_id: i64) -> Result<usize, StoreError> {
         let mut conn = self.redis.connection().await?;
         let dropped: i64 = INVALIDATE
@@ -242,6 +246,7 @@ impl<'a> SearchCache<'a> {
     }
 
     /// Single flight: the first request for a missing key computes it.
+    #[tracing::instrument(name = "redis.search_cache.try_lock", level = "debug", skip_all, fields(query_hash = query_hash))]
     pub async fn try_lock(&self, query_hash: &str) -> Result<bool, StoreError> {
         let mut conn = self.redis.connection().await?;
         let acquired: Option<String> = redis::cmd("SET")
@@ -255,6 +260,7 @@ impl<'a> SearchCache<'a> {
         Ok(acquired.is_some())
     }
 
+    #[tracing::instrument(name = "redis.search_cache.unlock", level = "debug", skip_all, fields(query_hash = query_hash))]
     pub async fn unlock(&self, query_hash: &str) -> Result<(), StoreError> {
         let mut conn = self.redis.connection().await?;
         let _: i64 = redis::cmd("DEL").arg(self.key(&format!("lock:{query_hash}"))).query_async(&mut conn).await?;

@@ -126,6 +126,7 @@ impl<'a> SeatHolds<'a> {
         self.redis.key(&format!("hold:{{f{flight_id}}}:{hold_id}"))
     }
 
+    #[tracing::instrument(name = "redis.seat_holds.hold", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id, seats = seats.len()))]
     pub async fn hold(
         &self,
         flight_id: i64,
@@ -160,6 +161,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// Releases the seats the user holds among `seats`; returns those released.
+    #[tracing::instrument(name = "redis.seat_holds.release", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id))]
     pub async fn release(&self, flight_id: i64, user_id: i64, seats: &[String]) -> Result<Vec<String>, StoreError> {
         if seats.is_empty() {
             return Ok(Vec::new());
@@ -174,6 +176,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// The owner and seats of a hold id, if it still exists.
+    #[tracing::instrument(name = "redis.seat_holds.hold_record", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn hold_record(&self, flight_id: i64, hold_id: &str) -> Result<Option<(i64, Vec<String>)>, StoreError> {
         let mut conn = self.redis.connection().await?;
         let (user, seats): (Option<i64>, Option<String>) = redis::cmd("HMGET")
@@ -186,6 +189,7 @@ impl<'a> SeatHolds<'a> {
             .map(|u| (u, seats.unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())))
     }
 
+    #[tracing::instrument(name = "redis.seat_holds.forget_hold", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn forget_hold(&self, flight_id: i64, hold_id: &str) -> Result<(), StoreError> {
         let mut conn = self.redis.connection().await?;
         let _: i64 = redis::cmd("DEL").arg(self.hold_key(flight_id, hold_id)).query_async(&mut conn).await?;
@@ -193,6 +197,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// Holder of each seat (`None` when free or expired), in the order given.
+    #[tracing::instrument(name = "redis.seat_holds.holders", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn holders(&self, flight_id: i64, seats: &[String]) -> Result<Vec<Option<i64>>, StoreError> {
         if seats.is_empty() {
             return Ok(Vec::new());
@@ -213,6 +218,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// Everything Redis knows about the flight's seats, in one round trip.
+    #[tracing::instrument(name = "redis.seat_holds.state", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn state(&self, flight_id: i64) -> Result<SeatState, StoreError> {
         let mut conn = self.redis.connection().await?;
         type Reply = (HashMap<String, String>, HashMap<String, String>, (i64, i64), Option<String>);
@@ -240,6 +246,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// The seats the user still holds on the flight, with the earliest expiry.
+    #[tracing::instrument(name = "redis.seat_holds.held_by", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id))]
     pub async fn held_by(&self, flight_id: i64, user_id: i64) -> Result<(Vec<String>, Option<Duration>), StoreError> {
         let mut conn = self.redis.connection().await?;
         let reply: Vec<String> = HELD_BY
@@ -257,6 +264,7 @@ impl<'a> SeatHolds<'a> {
 
     /// Stores the copy of what Postgres sold on the flight, unless a writer
     /// moved the version since `version` was read. Returns whether it did.
+    #[tracing::instrument(name = "redis.seat_holds.fill_sold", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn fill_sold(
         &self,
         flight_id: i64,
@@ -280,6 +288,7 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// A booking committed: its seats are sold and its holds dropped.
+    #[tracing::instrument(name = "redis.seat_holds.mark_sold", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id, booking_id = booking_id))]
     pub async fn mark_sold(
         &self,
         flight_id: i64,
@@ -306,6 +315,7 @@ impl<'a> SeatHolds<'a> {
 
     /// Seats (seat, booking) were released in Postgres: they are not sold
     /// any more, unless another booking has marked them since.
+    #[tracing::instrument(name = "redis.seat_holds.mark_unsold", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn mark_unsold(&self, flight_id: i64, seats: &[(String, i64)]) -> Result<(), StoreError> {
         let mut invocation = MARK_UNSOLD.prepare_invoke();
         invocation
@@ -322,6 +332,7 @@ impl<'a> SeatHolds<'a> {
 
     /// Drops the copy of what Postgres sold (the flight's status changed,
     /// or Postgres refused a seat the copy showed free).
+    #[tracing::instrument(name = "redis.seat_holds.forget_sold", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn forget_sold(&self, flight_id: i64) -> Result<(), StoreError> {
         let mut conn = self.redis.connection().await?;
         let _: i64 = FORGET_SOLD

@@ -46,6 +46,7 @@ impl SecretStore {
 
     /// Reads the secret again, whatever the cache holds (after the value
     /// was refused, e.g. a rotated password).
+    #[tracing::instrument(name = "secretsmanager.get_secret_value", level = "debug", skip_all, fields(secret_id = id))]
     pub async fn fetch(&self, id: &str) -> Result<Arc<str>, SecretError> {
         let unavailable = |reason: String| SecretError::Unavailable { id: id.to_string(), reason };
         let client = self.client().await;

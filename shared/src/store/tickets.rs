@@ -41,6 +41,7 @@ const ACCOUNTING_CODE: &str = "589";
 
 /// Issues one ticket per passenger per leg for the booking's live seats,
 /// in leg then passenger order. Already issued tickets are left alone.
+#[tracing::instrument(name = "postgres.tickets.issue", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, StoreError> {
     let issued = tx
         .execute(
@@ -58,6 +59,7 @@ pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, StoreEr
 }
 
 /// The booking's tickets as the transaction sees them.
+#[tracing::instrument(name = "postgres.tickets.of_booking_in", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn of_booking_in(tx: &Transaction<'_>, booking_id: i64) -> Result<Vec<TicketRow>, StoreError> {
     let rows = tx
         .query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE booking_id = $1 ORDER BY id"), &[&booking_id])
@@ -65,10 +67,12 @@ pub async fn of_booking_in(tx: &Transaction<'_>, booking_id: i64) -> Result<Vec<
     Ok(rows.iter().map(ticket_from_row).collect())
 }
 
+#[tracing::instrument(name = "postgres.tickets.count_for_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn count_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, StoreError> {
     Ok(tx.query_one("SELECT count(*) FROM tickets WHERE booking_id = $1", &[&booking_id]).await?.get(0))
 }
 
+#[tracing::instrument(name = "postgres.tickets.void_for_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn void_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, StoreError> {
     Ok(tx
         .execute(
@@ -80,6 +84,7 @@ pub async fn void_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<u
 
 /// The next number of the year's gap-free series. The series row stays
 /// locked until the transaction ends; a rollback returns the number.
+#[tracing::instrument(name = "postgres.tickets.next_invoice_number", level = "debug", skip_all)]
 pub async fn next_invoice_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> Result<(i32, i32, String), StoreError> {
     let year = at.year();
     let row = tx
@@ -94,6 +99,7 @@ pub async fn next_invoice_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> Res
     Ok((year, sequence, format!("FB/{year}/{sequence:06}")))
 }
 
+#[tracing::instrument(name = "postgres.tickets.insert_invoice", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn insert_invoice(
     tx: &Transaction<'_>,
     booking_id: i64,
@@ -117,6 +123,7 @@ impl<'a> PgTickets<'a> {
         PgTickets { pool }
     }
 
+    #[tracing::instrument(name = "postgres.tickets.find", level = "debug", skip_all, fields(ticket_id = ticket_id))]
     pub async fn find(&self, ticket_id: i64) -> Result<Option<TicketRow>, StoreError> {
         let client = self.pool.get().await?;
         let row =
@@ -124,6 +131,7 @@ impl<'a> PgTickets<'a> {
         Ok(row.as_ref().map(ticket_from_row))
     }
 
+    #[tracing::instrument(name = "postgres.tickets.of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
     pub async fn of_booking(&self, booking_id: i64) -> Result<Vec<TicketRow>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
@@ -133,6 +141,7 @@ impl<'a> PgTickets<'a> {
     }
 
     /// (invoice number, issued at) of the booking's invoice.
+    #[tracing::instrument(name = "postgres.tickets.invoice_of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
     pub async fn invoice_of_booking(&self, booking_id: i64) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
         let client = self.pool.get().await?;
         let row = client
@@ -141,6 +150,7 @@ impl<'a> PgTickets<'a> {
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
 
+    #[tracing::instrument(name = "postgres.tickets.cashback_of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
     pub async fn cashback_of_booking(&self, booking_id: i64) -> Result<i64, StoreError> {
         let client = self.pool.get().await?;
         let row = client
@@ -152,6 +162,7 @@ impl<'a> PgTickets<'a> {
         Ok(row.get(0))
     }
 
+    #[tracing::instrument(name = "postgres.tickets.discount_code_of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
     pub async fn discount_code_of_booking(&self, booking_id: i64) -> Result<Option<String>, StoreError> {
         let client = self.pool.get().await?;
         let row = client.query_opt("SELECT code FROM booking_discounts WHERE booking_id = $1", &[&booking_id]).await?;

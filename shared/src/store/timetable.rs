@@ -154,6 +154,7 @@ impl Timetable {
     /// Reads the current revision and, for each flight, whether it can
     /// still be sold in `cabin` to `passengers`; records the answers in the
     /// flights (their seats left become exact as of now).
+    #[tracing::instrument(name = "postgres.timetable.check", level = "debug", skip_all, fields(revision = snapshot.revision, flights = flights.len()))]
     pub async fn check(
         &self,
         pool: &Pool,
@@ -204,6 +205,7 @@ impl Timetable {
 
 /// Airports and airlines with the revision they belong to, read in one
 /// snapshot.
+#[tracing::instrument(name = "postgres.timetable.load_network", level = "debug", skip_all)]
 async fn load_network(pool: &Pool) -> Result<(i64, Directory, Network), StoreError> {
     let mut client = pool.get().await?;
     let tx = client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await?;
@@ -227,6 +229,7 @@ async fn load_network(pool: &Pool) -> Result<(i64, Directory, Network), StoreErr
 
 /// One UTC day of scheduled departures, with the revision it was read at
 /// (both in one snapshot).
+#[tracing::instrument(name = "postgres.timetable.load_day", level = "debug", skip_all, fields(day = day))]
 async fn load_day(pool: &Pool, network: &Network, day: i64) -> Result<(i64, DayTable), StoreError> {
     let from = DateTime::<Utc>::from_timestamp(day * SECONDS_PER_DAY, 0).ok_or_else(|| StoreError::internal("day"))?;
     let until = from + chrono::Duration::days(1);

@@ -47,6 +47,7 @@ impl<'a> PgUsers<'a> {
 
     /// Creates the admin, or resets its password and role. Admin ids come
     /// from their own sequence so customers keep ids 1, 2, 3… on a fresh stack.
+    #[tracing::instrument(name = "postgres.users.upsert_admin", level = "debug", skip_all)]
     pub async fn upsert_admin(&self, new: NewUser<'_>) -> Result<User, StoreError> {
         let client = self.pool.get().await?;
         let row = client
@@ -78,6 +79,7 @@ fn user_from_row(row: &tokio_postgres::Row) -> Result<User, StoreError> {
 }
 
 impl UserStore for PgUsers<'_> {
+    #[tracing::instrument(name = "postgres.users.create_customer", level = "debug", skip_all)]
     async fn create_customer(&self, new: NewUser<'_>) -> Result<User, CreateUserError> {
         let client = self.pool.get().await.map_err(StoreError::from)?;
         let inserted = client
@@ -96,12 +98,14 @@ impl UserStore for PgUsers<'_> {
         }
     }
 
+    #[tracing::instrument(name = "postgres.users.find_by_email", level = "debug", skip_all)]
     async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         let client = self.pool.get().await?;
         let row = client.query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"), &[&email]).await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
+    #[tracing::instrument(name = "postgres.users.find_by_id", level = "debug", skip_all, fields(user_id = id))]
     async fn find_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
         let client = self.pool.get().await?;
         let row = client.query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), &[&id]).await?;
