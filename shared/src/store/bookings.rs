@@ -104,6 +104,9 @@ pub enum CancelOutcome {
     NotFound,
 }
 
+/// A flight's status and the seats of its live bookings (seat, booking).
+pub type FlightSales = (String, Vec<(String, i64)>);
+
 pub struct PgBookings<'a> {
     pool: &'a Pool,
 }
@@ -131,7 +134,7 @@ impl<'a> PgBookings<'a> {
     /// The flight's status and the seats of its live bookings (seat,
     /// booking), in one snapshot; `None` for an unknown flight.
     #[tracing::instrument(name = "postgres.bookings.sold_seats", level = "debug", skip_all, fields(flight_id = flight_id))]
-    pub async fn sold_seats(&self, flight_id: i64) -> Result<Option<(String, Vec<(String, i64)>)>, StoreError> {
+    pub async fn sold_seats(&self, flight_id: i64) -> Result<Option<FlightSales>, StoreError> {
         let client = self.pool.get().await?;
         let statement = client
             .prepare_cached(
