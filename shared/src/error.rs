@@ -2,6 +2,10 @@
 //! knows its HTTP status and its stable `code`; it is rendered once, as
 //! RFC 9457 problem details, by [`crate::http::problem`].
 
+use crate::store::notification_log;
+use crate::store::rate_limit::LimitError;
+use crate::store::secrets::SecretError;
+use crate::store::StoreError;
 use crate::ErrorCode;
 use http::StatusCode;
 use serde_json::{Map, Value};
@@ -158,31 +162,61 @@ impl ApiError {
     }
 }
 
+/// The store layer's failures, mapped once: an outage is a `503` with
+/// `Retry-After`, anything else a logged `500`.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable { dependency, reason } => Self::Unavailable { dependency, reason },
+            StoreError::Internal(reason) => Self::Internal(reason),
+        }
+    }
+}
+
+// Services that run SQL or Redis commands of their own (a transaction they
+// drive) get the same mapping through `StoreError`.
+
 impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
-        if crate::store::postgres::is_connection_error(&e) {
-            Self::unavailable("postgres", e)
-        } else {
-            Self::internal(format!("postgres: {e:?}"))
-        }
+        StoreError::from(e).into()
     }
 }
 
 impl From<deadpool_postgres::PoolError> for ApiError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
-        match e {
-            deadpool_postgres::PoolError::Backend(e) => e.into(),
-            other => Self::unavailable("postgres", other),
-        }
+        StoreError::from(e).into()
     }
 }
 
 impl From<redis::RedisError> for ApiError {
     fn from(e: redis::RedisError) -> Self {
-        if e.is_io_error() || e.is_connection_refusal() || e.is_timeout() || e.is_connection_dropped() {
-            Self::unavailable("redis", e)
-        } else {
-            Self::internal(format!("redis: {e}"))
+        StoreError::from(e).into()
+    }
+}
+
+impl From<SecretError> for ApiError {
+    fn from(e: SecretError) -> Self {
+        StoreError::from(e).into()
+    }
+}
+
+// Store outcomes the client is told about.
+
+/// A counter over its limit: `429` with `Retry-After`.
+impl From<LimitError> for ApiError {
+    fn from(e: LimitError) -> Self {
+        match e {
+            LimitError::Exceeded { detail, retry_after_secs } => Self::RateLimited { detail, retry_after_secs },
+            LimitError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<notification_log::ListError> for ApiError {
+    fn from(e: notification_log::ListError) -> Self {
+        match e {
+            notification_log::ListError::InvalidCursor => Self::bad_request(ErrorCode::InvalidCursor, e.to_string()),
+            notification_log::ListError::Store(e) => e.into(),
         }
     }
 }
@@ -200,5 +234,19 @@ mod tests {
         assert_eq!(ApiError::unavailable("redis", "down").retry_after_secs(), Some(2));
         assert_eq!(ApiError::internal("secret cause").status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!ApiError::internal("secret cause").public_detail().contains("secret"));
+    }
+
+    #[test]
+    fn store_errors_and_outcomes_map_to_their_statuses() {
+        let outage = ApiError::from(StoreError::unavailable("redis", "connection refused"));
+        assert_eq!(outage.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(outage.retry_after_secs(), Some(2));
+        let bug = ApiError::from(StoreError::internal("postgres: syntax error"));
+        assert_eq!(bug.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!bug.public_detail().contains("syntax"));
+        let limited = ApiError::from(LimitError::Exceeded { detail: "too many".into(), retry_after_secs: 7 });
+        assert_eq!((limited.status(), limited.retry_after_secs()), (StatusCode::TOO_MANY_REQUESTS, Some(7)));
+        let cursor = ApiError::from(notification_log::ListError::InvalidCursor);
+        assert_eq!((cursor.status(), cursor.code()), (StatusCode::BAD_REQUEST, "INVALID_CURSOR"));
     }
 }

@@ -7,6 +7,9 @@ use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::store::aws::{AwsClients, LazyAws};
 use crate::store::flights::{DirectoryCache, FlightCatalog};
+use crate::store::health::Dependencies;
+use crate::store::idempotency::IdempotencyStore;
+use crate::store::outbox::Outbox;
 use crate::store::redis::RedisStore;
 use crate::store::search_cache::{RecentPages, SearchCache};
 use crate::store::secrets::SecretStore;
@@ -70,6 +73,33 @@ impl Services {
 
     pub fn search_cache(&self) -> SearchCache<'_> {
         SearchCache::new(&self.redis, self.config.search_cache_ttl)
+    }
+
+    /// Sends what a transaction wrote to the outbox (and drains the rest).
+    pub fn outbox(&self) -> Outbox<'_> {
+        Outbox {
+            db: &self.db,
+            aws: &self.aws,
+            ticketing_queue_url: self.config.ticketing_queue_url.as_deref(),
+            notifications_topic_arn: self.config.notifications_topic_arn.as_deref(),
+            send_timeout: self.config.dependency_timeout,
+        }
+    }
+
+    pub fn idempotency_store(&self) -> IdempotencyStore<'_> {
+        IdempotencyStore::new(&self.aws, self.config.idempotency_table.as_deref())
+    }
+
+    /// What `GET /api/health` probes.
+    pub fn dependencies(&self) -> Dependencies<'_> {
+        Dependencies {
+            db: &self.db,
+            redis: &self.redis,
+            aws: &self.aws,
+            ticketing_queue_url: self.config.ticketing_queue_url.as_deref(),
+            notifications_topic_arn: self.config.notifications_topic_arn.as_deref(),
+            idempotency_table: self.config.idempotency_table.as_deref(),
+        }
     }
 
     /// The caller, from the request's bearer token (verified with the keys

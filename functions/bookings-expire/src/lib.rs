@@ -15,7 +15,7 @@ pub async fn handle(svc: &Services, _event: Value) -> Result<Value, lambda_runti
     let departed = mark_departed_flights(svc).await.map_err(|e| e.to_string())?;
     // Bounded well under the function's timeout: with SQS or SNS down, every
     // send retries with backoff; what is not sent now is sent next minute.
-    let sent = match tokio::time::timeout(std::time::Duration::from_secs(20), outbox::drain(svc, 500)).await {
+    let sent = match tokio::time::timeout(std::time::Duration::from_secs(20), outbox::drain(&svc.outbox(), 500)).await {
         Ok(sent) => sent.map_err(|e| e.to_string())?,
         Err(_) => {
             tracing::warn!("outbox drain cut short; the next run continues");

@@ -8,7 +8,7 @@ use shared::{ApiError, Services};
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
     let request_id = RequestMeta::of(&req).request_id;
     svc.serve(req, |_req| async move {
-        let report = health::check(svc).await;
+        let report = health::check(&svc.dependencies()).await;
         if report.healthy() {
             return Ok(http::json(&report));
         }

@@ -41,7 +41,7 @@ pub async fn sign_up(
         .await
         .map_err(|e| match e {
             CreateUserError::EmailTaken => email_taken(),
-            CreateUserError::Store(e) => e,
+            CreateUserError::Store(e) => e.into(),
         })?;
     let token = tokens.issue_named(user.id, user.role, Some(&user.name))?;
     Ok((user.into(), token))

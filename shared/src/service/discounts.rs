@@ -133,7 +133,7 @@ pub async fn apply_discount(
     };
     tx.commit().await?;
     drop(client);
-    outgoing.send(svc).await;
+    outgoing.send(&svc.outbox()).await;
     Ok(AppliedDiscount {
         booking_id,
         code,

@@ -196,7 +196,7 @@ async fn notify_affected(svc: &Services, flights: &PgFlights<'_>, flight_id: i64
     }
     tx.commit().await?;
     drop(client);
-    outgoing.send(svc).await;
+    outgoing.send(&svc.outbox()).await;
     Ok(affected.len())
 }
 

@@ -4,7 +4,7 @@
 //! is still running is `409`. Keys are scoped to the route and the caller.
 
 use crate::http::{problem, Caller, RequestMeta};
-use crate::store::idempotency::{Claim, IdempotencyStore};
+use crate::store::idempotency::Claim;
 use crate::ErrorCode;
 use crate::{ApiError, Services};
 use lambda_http::{Body, Request, Response};
@@ -68,7 +68,7 @@ where
             )
         })?;
     let record_key = format!("{scope}:{}:{key}", caller.user_id);
-    let store = IdempotencyStore::new(svc);
+    let store = svc.idempotency_store();
     match store.claim(&record_key, &request_hash(req)).await? {
         Claim::Acquired => {}
         Claim::Replay { status, body, content_type } => {

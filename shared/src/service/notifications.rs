@@ -87,7 +87,7 @@ pub async fn enqueue(
 ) -> Result<(), ApiError> {
     let payload = serde_json::to_value(notification).map_err(ApiError::internal)?;
     let dedup = format!("notification:{}", notification.notification_id);
-    outgoing.enqueue(tx, Destination::Notifications, &payload, Some(&dedup)).await
+    Ok(outgoing.enqueue(tx, Destination::Notifications, &payload, Some(&dedup)).await?)
 }
 
 /// Longest message a user may send, in characters.
@@ -247,5 +247,5 @@ pub async fn list_delivered(
         .as_deref()
         .ok_or_else(|| ApiError::internal("NOTIFICATION_LOG_TABLE is not configured"))?;
     let aws = svc.aws().await;
-    NotificationLog::new(&aws.dynamodb, table).list(caller.user_id, limit, cursor).await
+    Ok(NotificationLog::new(&aws.dynamodb, table).list(caller.user_id, limit, cursor).await?)
 }

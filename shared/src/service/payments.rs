@@ -12,6 +12,7 @@ use crate::domain::payment::{decide, GatewayDecision, PaymentMethod};
 use crate::store::bookings::PgBookings;
 use crate::store::outbox::{Destination, Outgoing};
 use crate::store::payments::{lock_booking, record_decline, record_success, success_under_key, PaymentRow};
+use crate::store::rate_limit::LimitError;
 use crate::ErrorCode;
 use crate::{ApiError, Services};
 use chrono::Utc;
@@ -69,7 +70,7 @@ async fn succeeded(svc: &Services, paid: Succeeded<'_>) -> Result<PaymentReceipt
     let record = PgBookings::new(&svc.db)
         .find(paid.booking_id)
         .await
-        .map_err(after_commit)?
+        .map_err(|e| after_commit(e.into()))?
         .ok_or_else(|| ApiError::internal("booking vanished after payment"))?;
     let booking = details(svc, record).await.map_err(after_commit)?;
     Ok(PaymentReceipt {
@@ -86,7 +87,7 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
     // Payments need Postgres, not Redis: if the limiter cannot be reached
     // the payment goes ahead rather than failing.
     match svc.rate_limiter().check("payment", caller.user_id, svc.config.payment_rate_per_minute).await {
-        Err(e @ ApiError::RateLimited { .. }) => return Err(e),
+        Err(e @ LimitError::Exceeded { .. }) => return Err(e.into()),
         Err(e) => tracing::warn!(error = %e, "payment rate limiter unavailable; not limiting"),
         Ok(()) => {}
     }
@@ -196,7 +197,7 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
             notifications::enqueue(&mut outgoing, &tx, &notification).await?;
             tx.commit().await?;
             drop(client);
-            outgoing.send(svc).await;
+            outgoing.send(&svc.outbox()).await;
             let paid = Succeeded {
                 payment_id,
                 booking_id: booking.id,

@@ -78,7 +78,7 @@ pub async fn issue_tickets(svc: &Services, booking_id: i64) -> Result<IssueOutco
     notifications::enqueue(&mut outgoing, &tx, &notification).await?;
     tx.commit().await?;
     drop(client);
-    outgoing.send(svc).await;
+    outgoing.send(&svc.outbox()).await;
     tracing::info!(booking_id, tickets = issued, invoice = %number.2, "tickets issued");
     Ok(IssueOutcome::Issued(issued))
 }

@@ -4,13 +4,12 @@
 //! seats are inserted under the one-live-booking-per-seat index. A lost
 //! race is a clean error and leaves nothing behind.
 
-use super::postgres::is_unique_violation;
+use super::pg_errors::{self, CheckConstraint, RaisedError, UniqueConstraint};
+use super::StoreError;
 use crate::domain::booking::{new_pnr, BookingStatus};
-use crate::ApiError;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Pool, Transaction};
 use std::collections::BTreeMap;
-use tokio_postgres::error::SqlState;
 
 #[derive(Clone, Debug)]
 pub struct NewSeat {
@@ -70,11 +69,17 @@ pub enum CreateBookingError {
     #[error("a fare of flight {0} changed")]
     FareChanged(i64),
     #[error(transparent)]
-    Store(#[from] ApiError),
+    Store(#[from] StoreError),
 }
 
 impl From<tokio_postgres::Error> for CreateBookingError {
     fn from(e: tokio_postgres::Error) -> Self {
+        CreateBookingError::Store(e.into())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for CreateBookingError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
         CreateBookingError::Store(e.into())
     }
 }
@@ -99,6 +104,9 @@ pub enum CancelOutcome {
     NotFound,
 }
 
+/// A flight's status and the seats of its live bookings (seat, booking).
+pub type FlightSales = (String, Vec<(String, i64)>);
+
 pub struct PgBookings<'a> {
     pool: &'a Pool,
 }
@@ -112,10 +120,11 @@ impl<'a> PgBookings<'a> {
     }
 
     /// The status of each of the flights.
+    #[tracing::instrument(name = "postgres.bookings.flight_statuses", level = "debug", skip_all, fields(flights = flight_ids.len()))]
     pub async fn flight_statuses(
         &self,
         flight_ids: &[i64],
-    ) -> Result<std::collections::HashMap<i64, String>, ApiError> {
+    ) -> Result<std::collections::HashMap<i64, String>, StoreError> {
         let client = self.pool.get().await?;
         let statement = client.prepare_cached("SELECT id, status FROM flights WHERE id = ANY($1)").await?;
         let rows = client.query(&statement, &[&flight_ids]).await?;
@@ -124,7 +133,8 @@ impl<'a> PgBookings<'a> {
 
     /// The flight's status and the seats of its live bookings (seat,
     /// booking), in one snapshot; `None` for an unknown flight.
-    pub async fn sold_seats(&self, flight_id: i64) -> Result<Option<(String, Vec<(String, i64)>)>, ApiError> {
+    #[tracing::instrument(name = "postgres.bookings.sold_seats", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn sold_seats(&self, flight_id: i64) -> Result<Option<FlightSales>, StoreError> {
         let client = self.pool.get().await?;
         let statement = client
             .prepare_cached(
@@ -143,8 +153,9 @@ impl<'a> PgBookings<'a> {
     /// Writes the booking in one statement (`book_seats`, see its
     /// migration): counts, checks, booking, passengers and seats commit
     /// together or not at all.
+    #[tracing::instrument(name = "postgres.bookings.create", level = "debug", skip_all, fields(user_id = booking.user_id, seats = booking.seats.len()))]
     pub async fn create(&self, booking: &NewBooking) -> Result<CreatedBooking, CreateBookingError> {
-        let client = self.pool.get().await.map_err(ApiError::from)?;
+        let client = self.pool.get().await?;
         let statement = client
             .prepare_cached(
                 "SELECT booking_id, created_at, full_flights
@@ -185,33 +196,29 @@ impl<'a> PgBookings<'a> {
                 }
                 Err(e) => e,
             };
-            if is_unique_violation(&e, "bookings_pnr_key") {
+            if pg_errors::is_unique_violation(&e, UniqueConstraint::BookingPnr) {
                 continue;
             }
-            if is_unique_violation(&e, "booking_seats_one_live_booking_per_seat") {
+            if pg_errors::is_unique_violation(&e, UniqueConstraint::OneLiveBookingPerSeat) {
                 // Give the connection back before reading with another one:
                 // a pool of one must not wait on itself.
                 drop(client);
                 return Err(CreateBookingError::SeatTaken(self.live_among(seats).await?));
             }
-            let flight =
-                || e.as_db_error().and_then(|db| db.detail()).and_then(|d| d.parse::<i64>().ok()).unwrap_or_default();
-            return Err(match e.code() {
-                Some(code)
-                    if code == &SqlState::CHECK_VIOLATION
-                        && e.as_db_error().and_then(|db| db.constraint()) == Some("flight_fares_never_oversold") =>
-                {
-                    CreateBookingError::SoldOut
-                }
-                Some(code) if code.code() == "FB001" => CreateBookingError::FlightNotBookable(flight()),
-                Some(code) if code.code() == "FB002" => CreateBookingError::FareChanged(flight()),
-                _ => e.into(),
+            if pg_errors::is_check_violation(&e, CheckConstraint::FlightFaresNeverOversold) {
+                return Err(CreateBookingError::SoldOut);
+            }
+            return Err(match pg_errors::raised(&e) {
+                Some((RaisedError::FlightNotBookable, flight)) => CreateBookingError::FlightNotBookable(flight),
+                Some((RaisedError::FareChanged, flight)) => CreateBookingError::FareChanged(flight),
+                None => e.into(),
             });
         }
-        Err(ApiError::internal("no free PNR after five draws").into())
+        Err(StoreError::internal("no free PNR after five draws").into())
     }
 
-    async fn live_among(&self, seats: &[NewSeat]) -> Result<Vec<(i64, String)>, ApiError> {
+    #[tracing::instrument(name = "postgres.bookings.live_among", level = "debug", skip_all, fields(seats = seats.len()))]
+    async fn live_among(&self, seats: &[NewSeat]) -> Result<Vec<(i64, String)>, StoreError> {
         let client = self.pool.get().await?;
         let flights: Vec<i64> = seats.iter().map(|s| s.flight_id).collect();
         let names: Vec<String> = seats.iter().map(|s| s.seat.clone()).collect();
@@ -226,7 +233,8 @@ impl<'a> PgBookings<'a> {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
-    pub async fn find(&self, id: i64) -> Result<Option<BookingRecord>, ApiError> {
+    #[tracing::instrument(name = "postgres.bookings.find", level = "debug", skip_all, fields(booking_id = id))]
+    pub async fn find(&self, id: i64) -> Result<Option<BookingRecord>, StoreError> {
         let client = self.pool.get().await?;
         let booking_sql = format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1");
         let (booking, passengers, seats) = tokio::try_join!(
@@ -265,7 +273,8 @@ impl<'a> PgBookings<'a> {
     }
 
     /// The user's bookings, newest first, with ids below `before` (keyset paging).
-    pub async fn ids_of_user(&self, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<i64>, ApiError> {
+    #[tracing::instrument(name = "postgres.bookings.ids_of_user", level = "debug", skip_all, fields(user_id = user_id))]
+    pub async fn ids_of_user(&self, user_id: i64, before: Option<i64>, limit: i64) -> Result<Vec<i64>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
@@ -276,7 +285,8 @@ impl<'a> PgBookings<'a> {
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
-    pub async fn cancel_unpaid(&self, id: i64, user_id: i64) -> Result<CancelOutcome, ApiError> {
+    #[tracing::instrument(name = "postgres.bookings.cancel_unpaid", level = "debug", skip_all, fields(booking_id = id, user_id = user_id))]
+    pub async fn cancel_unpaid(&self, id: i64, user_id: i64) -> Result<CancelOutcome, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let Some(row) = tx
@@ -297,7 +307,7 @@ impl<'a> PgBookings<'a> {
             Some(BookingStatus::Cancelled) => CancelOutcome::AlreadyCancelled,
             Some(BookingStatus::Paid) => CancelOutcome::Paid,
             Some(BookingStatus::Expired) => CancelOutcome::Expired,
-            None => return Err(ApiError::internal(format!("unknown booking status {status}"))),
+            None => return Err(StoreError::internal(format!("unknown booking status {status}"))),
         };
         Ok(outcome)
     }
@@ -308,10 +318,11 @@ impl<'a> PgBookings<'a> {
     /// booking's user.
     /// `announce(booking, user, pnr)` gives the outbox message for each
     /// expired booking, written in the same transaction.
+    #[tracing::instrument(name = "postgres.bookings.expire_due", level = "debug", skip_all)]
     pub async fn expire_due(
         &self,
         announce: impl Fn(i64, i64, &str) -> (serde_json::Value, String),
-    ) -> Result<(Vec<(i64, ReleasedSeat)>, super::outbox::Outgoing), ApiError> {
+    ) -> Result<(Vec<(i64, ReleasedSeat)>, super::outbox::Outgoing), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         let rows = tx
@@ -345,7 +356,8 @@ pub struct ReleasedSeat {
 }
 
 /// Frees the live seats of the bookings and lowers the cabin counts.
-pub async fn release_seats(tx: &Transaction<'_>, booking_ids: &[i64]) -> Result<Vec<ReleasedSeat>, ApiError> {
+#[tracing::instrument(name = "postgres.bookings.release_seats", level = "debug", skip_all, fields(bookings = booking_ids.len()))]
+pub async fn release_seats(tx: &Transaction<'_>, booking_ids: &[i64]) -> Result<Vec<ReleasedSeat>, StoreError> {
     if booking_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -369,13 +381,14 @@ pub async fn release_seats(tx: &Transaction<'_>, booking_ids: &[i64]) -> Result<
     Ok(rows.iter().map(|r| ReleasedSeat { booking_id: r.get(0), flight_id: r.get(1), seat: r.get(2) }).collect())
 }
 
-fn record_from_row(row: &tokio_postgres::Row) -> Result<BookingRecord, ApiError> {
+fn record_from_row(row: &tokio_postgres::Row) -> Result<BookingRecord, StoreError> {
     let status: String = row.get("status");
     Ok(BookingRecord {
         id: row.get("id"),
         pnr: row.get("pnr"),
         user_id: row.get("user_id"),
-        status: BookingStatus::parse(&status).ok_or_else(|| ApiError::internal(format!("unknown status {status}")))?,
+        status: BookingStatus::parse(&status)
+            .ok_or_else(|| StoreError::internal(format!("unknown status {status}")))?,
         currency: row.get("currency"),
         total_amount: row.get("total_amount"),
         discount_amount: row.get("discount_amount"),

@@ -2,11 +2,12 @@
 //! `UPDATE`, so two concurrent uses of a code with one use left cannot both
 //! succeed; the booking's row lock and its primary key make one code per booking.
 
+use super::StoreError;
 use crate::domain::discount::{DiscountCode, DiscountKind};
-use crate::ApiError;
 use deadpool_postgres::Transaction;
 
-pub async fn find(tx: &Transaction<'_>, code: &str) -> Result<Option<DiscountCode>, ApiError> {
+#[tracing::instrument(name = "postgres.discounts.find", level = "debug", skip_all)]
+pub async fn find(tx: &Transaction<'_>, code: &str) -> Result<Option<DiscountCode>, StoreError> {
     let row = tx
         .query_opt(
             "SELECT code, description, kind, value, max_discount, min_fare, valid_from, valid_until, active
@@ -27,13 +28,15 @@ pub async fn find(tx: &Transaction<'_>, code: &str) -> Result<Option<DiscountCod
     }))
 }
 
-pub async fn applied_to_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<String>, ApiError> {
+#[tracing::instrument(name = "postgres.discounts.applied_to_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn applied_to_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<String>, StoreError> {
     let row = tx.query_opt("SELECT code FROM booking_discounts WHERE booking_id = $1", &[&booking_id]).await?;
     Ok(row.map(|r| r.get(0)))
 }
 
 /// Uses of `code` by the user so far, and the code's per-user limit.
-pub async fn uses_by_user(tx: &Transaction<'_>, code: &str, user_id: i64) -> Result<(i64, i32), ApiError> {
+#[tracing::instrument(name = "postgres.discounts.uses_by_user", level = "debug", skip_all, fields(user_id = user_id))]
+pub async fn uses_by_user(tx: &Transaction<'_>, code: &str, user_id: i64) -> Result<(i64, i32), StoreError> {
     let row = tx
         .query_one(
             "SELECT (SELECT count(*) FROM booking_discounts WHERE code = $1 AND user_id = $2),
@@ -45,7 +48,8 @@ pub async fn uses_by_user(tx: &Transaction<'_>, code: &str, user_id: i64) -> Res
 }
 
 /// Counts one use; `false` when the code's total usage limit is reached.
-pub async fn take_one_use(tx: &Transaction<'_>, code: &str) -> Result<bool, ApiError> {
+#[tracing::instrument(name = "postgres.discounts.take_one_use", level = "debug", skip_all)]
+pub async fn take_one_use(tx: &Transaction<'_>, code: &str) -> Result<bool, StoreError> {
     let updated = tx
         .execute(
             "UPDATE discount_codes SET usage_count = usage_count + 1
@@ -56,6 +60,7 @@ pub async fn take_one_use(tx: &Transaction<'_>, code: &str) -> Result<bool, ApiE
     Ok(updated == 1)
 }
 
+#[tracing::instrument(name = "postgres.discounts.record", level = "debug", skip_all, fields(booking_id = booking_id, user_id = user_id))]
 pub async fn record(
     tx: &Transaction<'_>,
     booking_id: i64,
@@ -63,7 +68,7 @@ pub async fn record(
     user_id: i64,
     amount: i64,
     applied_as: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO booking_discounts (booking_id, code, user_id, amount, applied_as) VALUES ($1, $2, $3, $4, $5)",
         &[&booking_id, &code, &user_id, &amount, &applied_as],
@@ -72,7 +77,8 @@ pub async fn record(
     Ok(())
 }
 
-pub async fn lower_amount_due(tx: &Transaction<'_>, booking_id: i64, amount: i64) -> Result<i64, ApiError> {
+#[tracing::instrument(name = "postgres.discounts.lower_amount_due", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn lower_amount_due(tx: &Transaction<'_>, booking_id: i64, amount: i64) -> Result<i64, StoreError> {
     let row = tx
         .query_one(
             "UPDATE bookings SET discount_amount = discount_amount + $2 WHERE id = $1 RETURNING amount_due",

@@ -1,8 +1,8 @@
 //! The schedule in Postgres: airports and airlines (cached per warm
 //! instance), candidate legs for search, single flights, status changes.
 
+use super::StoreError;
 use crate::domain::seating::{Cabin, SeatLayout, SeatPlan};
-use crate::ApiError;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use deadpool_postgres::Pool;
@@ -57,7 +57,7 @@ pub struct DirectoryCache {
 impl DirectoryCache {
     /// The cached directory, loaded on first use or when `must_know` names
     /// an airport it does not have (a new airport was added).
-    pub async fn get(&self, pool: &Pool, must_know: &[&str]) -> Result<Arc<Directory>, ApiError> {
+    pub async fn get(&self, pool: &Pool, must_know: &[&str]) -> Result<Arc<Directory>, StoreError> {
         if let Some(current) = self.current.read().expect("directory lock").as_ref() {
             let fresh = current.loaded_at.is_some_and(|t| t.elapsed() < DIRECTORY_MAX_AGE);
             if fresh && must_know.iter().all(|code| current.airports.contains_key(*code)) {
@@ -71,7 +71,8 @@ impl DirectoryCache {
 }
 
 /// Every airport and airline.
-pub async fn read_directory(client: &impl deadpool_postgres::GenericClient) -> Result<Directory, ApiError> {
+#[tracing::instrument(name = "postgres.flights.read_directory", level = "debug", skip_all)]
+pub async fn read_directory(client: &impl deadpool_postgres::GenericClient) -> Result<Directory, StoreError> {
     let mut directory = Directory::default();
     let rows = client
         .query(
@@ -83,7 +84,7 @@ pub async fn read_directory(client: &impl deadpool_postgres::GenericClient) -> R
         let code: String = row.get(0);
         let zone: String = row.get(4);
         let time_zone: Tz =
-            zone.parse().map_err(|_| ApiError::internal(format!("airport {code} has unknown time zone {zone}")))?;
+            zone.parse().map_err(|_| StoreError::internal(format!("airport {code} has unknown time zone {zone}")))?;
         let airport = Airport {
             code: code.clone(),
             name: row.get(1),
@@ -151,7 +152,7 @@ const FACTS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 const FACTS_MAX_FLIGHTS: usize = 50_000;
 
 impl FlightCatalog {
-    pub async fn get(&self, pool: &Pool, flight_id: i64) -> Result<Option<Arc<FlightFacts>>, ApiError> {
+    pub async fn get(&self, pool: &Pool, flight_id: i64) -> Result<Option<Arc<FlightFacts>>, StoreError> {
         if let Some((facts, loaded)) = self.flights.read().unwrap_or_else(|e| e.into_inner()).get(&flight_id) {
             if loaded.elapsed() < FACTS_MAX_AGE {
                 return Ok(Some(facts.clone()));
@@ -221,7 +222,8 @@ impl<'a> PgFlights<'a> {
         PgFlights { pool }
     }
 
-    pub async fn find(&self, flight_id: i64) -> Result<Option<FlightRecord>, ApiError> {
+    #[tracing::instrument(name = "postgres.flights.find", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn find(&self, flight_id: i64) -> Result<Option<FlightRecord>, StoreError> {
         let client = self.pool.get().await?;
         let Some(row) = client
             .query_opt(
@@ -244,17 +246,18 @@ impl<'a> PgFlights<'a> {
             .map(|r| {
                 let cabin: String = r.get(0);
                 Ok(FareRow {
-                    cabin: Cabin::parse(&cabin).ok_or_else(|| ApiError::internal(format!("unknown cabin {cabin}")))?,
+                    cabin: Cabin::parse(&cabin)
+                        .ok_or_else(|| StoreError::internal(format!("unknown cabin {cabin}")))?,
                     amount: r.get(1),
                     currency: r.get(2),
                     seats_total: r.get(3),
                     seats_sold: r.get(4),
                 })
             })
-            .collect::<Result<Vec<_>, ApiError>>()?;
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let layout: serde_json::Value = row.get(11);
         let layout: SeatLayout =
-            serde_json::from_value(layout).map_err(|e| ApiError::internal(format!("aircraft layout: {e}")))?;
+            serde_json::from_value(layout).map_err(|e| StoreError::internal(format!("aircraft layout: {e}")))?;
         let economy = fares.iter().find(|f| f.cabin == Cabin::Economy).or(fares.first());
         Ok(Some(FlightRecord {
             leg: Leg {
@@ -280,7 +283,8 @@ impl<'a> PgFlights<'a> {
 
     /// Cancels a scheduled flight. `Ok(false)` when it was already cancelled
     /// (a repeated request changes nothing).
-    pub async fn cancel(&self, flight_id: i64, admin_id: i64) -> Result<CancelOutcome, ApiError> {
+    #[tracing::instrument(name = "postgres.flights.cancel", level = "debug", skip_all, fields(flight_id = flight_id, admin_id = admin_id))]
+    pub async fn cancel(&self, flight_id: i64, admin_id: i64) -> Result<CancelOutcome, StoreError> {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
@@ -304,7 +308,8 @@ impl<'a> PgFlights<'a> {
     }
 
     /// Live bookings with seats on the flight: (booking, user, pnr).
-    pub async fn affected_bookings(&self, flight_id: i64) -> Result<Vec<(i64, i64, String)>, ApiError> {
+    #[tracing::instrument(name = "postgres.flights.affected_bookings", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn affected_bookings(&self, flight_id: i64) -> Result<Vec<(i64, i64, String)>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
             .query(
@@ -318,7 +323,8 @@ impl<'a> PgFlights<'a> {
 
     /// Marks every scheduled flight whose departure has passed as departed
     /// and returns their ids. Safe when two runs overlap: each row changes once.
-    pub async fn mark_departed(&self) -> Result<Vec<i64>, ApiError> {
+    #[tracing::instrument(name = "postgres.flights.mark_departed", level = "debug", skip_all)]
+    pub async fn mark_departed(&self) -> Result<Vec<i64>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
             .query(

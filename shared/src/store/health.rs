@@ -4,9 +4,12 @@
 //! `error`, `not-configured`); what the dependency said (which may name
 //! accounts, ARNs or hosts) goes to the log.
 
-use crate::Services;
+use super::aws::LazyAws;
+use super::redis::RedisStore;
+use deadpool_postgres::Pool;
 use serde::Serialize;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -53,7 +56,8 @@ where
     F: std::future::Future<Output = Result<(), ProbeError>>,
 {
     let started = Instant::now();
-    let outcome = tokio::time::timeout(PROBE_TIMEOUT, check).await;
+    let span = tracing::debug_span!("health.probe", dependency);
+    let outcome = tokio::time::timeout(PROBE_TIMEOUT, check.instrument(span)).await;
     let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
     let reason = match outcome {
         Ok(Ok(())) => None,
@@ -73,32 +77,45 @@ where
     DependencyStatus { status: if reason.is_none() { "ok" } else { "down" }, latency_ms, reason }
 }
 
-fn configured(value: &Option<String>, variable: &'static str) -> Result<String, ProbeError> {
-    value.clone().ok_or(ProbeError::NotConfigured(variable))
+fn configured<'a>(value: Option<&'a str>, variable: &'static str) -> Result<&'a str, ProbeError> {
+    value.ok_or(ProbeError::NotConfigured(variable))
 }
 
-pub async fn check(svc: &Services) -> HealthReport {
+/// The dependencies `GET /api/health` probes, and the resources it probes
+/// them with (`None`: reported as `not-configured`).
+pub struct Dependencies<'a> {
+    pub db: &'a Pool,
+    pub redis: &'a RedisStore,
+    pub aws: &'a LazyAws,
+    pub ticketing_queue_url: Option<&'a str>,
+    pub notifications_topic_arn: Option<&'a str>,
+    pub idempotency_table: Option<&'a str>,
+}
+
+#[tracing::instrument(name = "health.check", level = "debug", skip_all)]
+pub async fn check(dependencies: &Dependencies<'_>) -> HealthReport {
+    let Dependencies { db, redis, aws, ticketing_queue_url, notifications_topic_arn, idempotency_table } = dependencies;
     let postgres = probe("postgres", async {
-        let client = svc.db.get().await?;
+        let client = db.get().await?;
         client.simple_query("SELECT 1").await?;
         Ok(())
     });
-    let redis = probe("redis", async { Ok(svc.redis.ping().await?) });
+    let redis = probe("redis", async { Ok(redis.ping().await?) });
     let sqs = probe("sqs", async {
-        let queue = configured(&svc.config.ticketing_queue_url, "TICKETING_QUEUE_URL")?;
-        let aws = svc.aws().await;
+        let queue = configured(*ticketing_queue_url, "TICKETING_QUEUE_URL")?;
+        let aws = aws.get().await;
         aws.sqs.get_queue_attributes().queue_url(queue).send().await?;
         Ok(())
     });
     let sns = probe("sns", async {
-        let topic = configured(&svc.config.notifications_topic_arn, "NOTIFICATIONS_TOPIC_ARN")?;
-        let aws = svc.aws().await;
+        let topic = configured(*notifications_topic_arn, "NOTIFICATIONS_TOPIC_ARN")?;
+        let aws = aws.get().await;
         aws.sns.get_topic_attributes().topic_arn(topic).send().await?;
         Ok(())
     });
     let dynamodb = probe("dynamodb", async {
-        let table = configured(&svc.config.idempotency_table, "IDEMPOTENCY_TABLE")?;
-        let aws = svc.aws().await;
+        let table = configured(*idempotency_table, "IDEMPOTENCY_TABLE")?;
+        let aws = aws.get().await;
         aws.dynamodb.describe_table().table_name(table).send().await?;
         Ok(())
     });

@@ -2,7 +2,8 @@
 //! `PutItem` claims a key; the first response is stored under it for 24 h.
 //! The emulator keeps expired items, so expiry is also checked on read.
 
-use crate::{ApiError, Services};
+use super::aws::LazyAws;
+use super::StoreError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Utc;
 use std::collections::HashMap;
@@ -35,34 +36,36 @@ fn n(v: i64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-fn dynamo_error<E: std::fmt::Debug>(e: aws_sdk_dynamodb::error::SdkError<E>) -> ApiError {
-    ApiError::unavailable("dynamodb", format!("{e:?}"))
+/// Any DynamoDB failure is answered as an outage (`503`): the client
+/// retries with the same key.
+fn dynamo_error<E: std::fmt::Debug>(e: aws_sdk_dynamodb::error::SdkError<E>) -> StoreError {
+    StoreError::unavailable("dynamodb", format!("{e:?}"))
 }
 
 pub struct IdempotencyStore<'a> {
-    svc: &'a Services,
+    aws: &'a LazyAws,
+    /// `IDEMPOTENCY_TABLE`; without it every call fails (a bug in the deployment).
+    table: Option<&'a str>,
 }
 
 impl<'a> IdempotencyStore<'a> {
-    pub fn new(svc: &'a Services) -> Self {
-        IdempotencyStore { svc }
+    pub fn new(aws: &'a LazyAws, table: Option<&'a str>) -> Self {
+        IdempotencyStore { aws, table }
     }
 
-    fn table(&self) -> Result<String, ApiError> {
-        self.svc
-            .config
-            .idempotency_table
-            .clone()
-            .ok_or_else(|| ApiError::internal("IDEMPOTENCY_TABLE is not configured"))
+    fn table(&self) -> Result<&'a str, StoreError> {
+        self.table.ok_or_else(|| StoreError::internal("IDEMPOTENCY_TABLE is not configured"))
     }
 
-    pub async fn claim(&self, key: &str, request_hash: &str) -> Result<Claim, ApiError> {
+    /// `key` holds the caller's id: it is not recorded in the span.
+    #[tracing::instrument(name = "dynamodb.idempotency.claim", level = "debug", skip_all)]
+    pub async fn claim(&self, key: &str, request_hash: &str) -> Result<Claim, StoreError> {
         let table = self.table()?;
-        let dynamodb = &self.svc.aws().await.dynamodb;
+        let dynamodb = &self.aws.get().await.dynamodb;
         let now = Utc::now().timestamp();
         let put = dynamodb
             .put_item()
-            .table_name(&table)
+            .table_name(table)
             .item("pk", s(key))
             .item("requestHash", s(request_hash))
             .item("state", s("IN_PROGRESS"))
@@ -86,7 +89,7 @@ impl<'a> IdempotencyStore<'a> {
         }
         let item: HashMap<String, AttributeValue> = dynamodb
             .get_item()
-            .table_name(&table)
+            .table_name(table)
             .key("pk", s(key))
             .consistent_read(true)
             .send()
@@ -105,9 +108,10 @@ impl<'a> IdempotencyStore<'a> {
         Ok(Claim::Replay { status, body: text("responseBody"), content_type: text("contentType") })
     }
 
-    pub async fn complete(&self, key: &str, status: u16, body: &str, content_type: &str) -> Result<(), ApiError> {
-        self.svc
-            .aws()
+    #[tracing::instrument(name = "dynamodb.idempotency.complete", level = "debug", skip_all, fields(status = status))]
+    pub async fn complete(&self, key: &str, status: u16, body: &str, content_type: &str) -> Result<(), StoreError> {
+        self.aws
+            .get()
             .await
             .dynamodb
             .update_item()
@@ -126,9 +130,10 @@ impl<'a> IdempotencyStore<'a> {
     }
 
     /// Forgets a claim whose request failed transiently, so a retry runs again.
-    pub async fn abandon(&self, key: &str) -> Result<(), ApiError> {
-        self.svc
-            .aws()
+    #[tracing::instrument(name = "dynamodb.idempotency.abandon", level = "debug", skip_all)]
+    pub async fn abandon(&self, key: &str) -> Result<(), StoreError> {
+        self.aws
+            .get()
             .await
             .dynamodb
             .delete_item()

@@ -7,8 +7,9 @@
 //! email key, so one client spraying addresses cannot grow Redis beyond its
 //! own limit; keys hold a hash, never the text sent (bounded size).
 
+use super::rate_limit::LimitError;
 use super::redis::RedisStore;
-use crate::ApiError;
+use super::StoreError;
 use sha2::{Digest, Sha256};
 use std::future::Future;
 
@@ -18,9 +19,9 @@ pub const MAX_ATTEMPTS_PER_EMAIL: i64 = 5;
 pub const MAX_ATTEMPTS_PER_IP: i64 = 30;
 
 pub trait LoginThrottle: Send + Sync {
-    /// Counts an attempt; `RateLimited` when over the limit.
-    fn begin_attempt(&self, email: &str, ip: Option<&str>) -> impl Future<Output = Result<(), ApiError>> + Send;
-    fn succeeded(&self, email: &str, ip: Option<&str>) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// Counts an attempt; `Exceeded` when over the limit.
+    fn begin_attempt(&self, email: &str, ip: Option<&str>) -> impl Future<Output = Result<(), LimitError>> + Send;
+    fn succeeded(&self, email: &str, ip: Option<&str>) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 pub struct RedisLoginThrottle<'a> {
@@ -41,15 +42,15 @@ impl<'a> RedisLoginThrottle<'a> {
         self.redis.key(&format!("login-attempts:ip:{}", digest(ip)))
     }
 
-    /// Counts one attempt on `key`; `RateLimited` over `limit`.
-    async fn count(&self, key: &str, limit: i64) -> Result<(), ApiError> {
+    /// Counts one attempt on `key`; `Exceeded` over `limit`.
+    async fn count(&self, key: &str, limit: i64) -> Result<(), LimitError> {
         // EXPIRE NX starts the window at the first attempt.
         let mut pipe = redis::pipe();
         pipe.incr(key, 1).cmd("EXPIRE").arg(key).arg(WINDOW_SECS).arg("NX").ignore().ttl(key);
         let mut conn = self.redis.connection().await?;
         let (count, ttl): (i64, i64) = pipe.query_async(&mut conn).await?;
         if count > limit {
-            return Err(ApiError::RateLimited {
+            return Err(LimitError::Exceeded {
                 detail: "too many login attempts; try again later".into(),
                 retry_after_secs: ttl.max(1) as u64,
             });
@@ -64,14 +65,16 @@ fn digest(text: &str) -> String {
 }
 
 impl LoginThrottle for RedisLoginThrottle<'_> {
-    async fn begin_attempt(&self, email: &str, ip: Option<&str>) -> Result<(), ApiError> {
+    #[tracing::instrument(name = "redis.login_throttle.begin_attempt", level = "debug", skip_all)]
+    async fn begin_attempt(&self, email: &str, ip: Option<&str>) -> Result<(), LimitError> {
         if let Some(ip) = ip {
             self.count(&self.ip_key(ip), MAX_ATTEMPTS_PER_IP).await?;
         }
         self.count(&self.email_key(email), MAX_ATTEMPTS_PER_EMAIL).await
     }
 
-    async fn succeeded(&self, email: &str, ip: Option<&str>) -> Result<(), ApiError> {
+    #[tracing::instrument(name = "redis.login_throttle.succeeded", level = "debug", skip_all)]
+    async fn succeeded(&self, email: &str, ip: Option<&str>) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
         pipe.del(self.email_key(email)).ignore();
         if let Some(ip) = ip {

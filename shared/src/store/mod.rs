@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod bookings;
 pub mod discounts;
+pub mod error;
 pub mod flights;
 pub mod health;
 pub mod idempotency;
@@ -11,6 +12,7 @@ pub mod login_throttle;
 pub mod notification_log;
 pub mod outbox;
 pub mod payments;
+pub mod pg_errors;
 pub mod postgres;
 pub mod rate_limit;
 pub mod redelivery;
@@ -22,3 +24,5 @@ pub mod tickets;
 pub mod timetable;
 pub mod tls;
 pub mod users;
+
+pub use error::StoreError;

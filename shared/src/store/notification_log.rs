@@ -6,8 +6,7 @@
 //! carry `expiresAt` (epoch seconds) for DynamoDB's TTL; deletion by TTL is
 //! lazy (and the emulator never does it), so reads filter expired items out.
 
-use crate::ApiError;
-use crate::ErrorCode;
+use super::StoreError;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -44,6 +43,16 @@ pub struct LogPage {
     pub next_cursor: Option<String>,
 }
 
+/// Why a page of the log could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    /// The cursor is not one this log gave out (a `400`).
+    #[error("cursor is not valid; start again without it")]
+    InvalidCursor,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 pub struct NotificationLog<'a> {
     client: &'a aws_sdk_dynamodb::Client,
     table: &'a str,
@@ -64,7 +73,13 @@ impl<'a> NotificationLog<'a> {
 
     /// Records a delivery. A notification already in the log (a duplicate
     /// delivery from the queue) is left as it is; returns whether it was new.
-    pub async fn record(&self, entry: &DeliveredNotification) -> Result<bool, ApiError> {
+    #[tracing::instrument(
+        name = "dynamodb.notification_log.record",
+        level = "debug",
+        skip_all,
+        fields(notification_id = %entry.notification_id, user_id = entry.user_id)
+    )]
+    pub async fn record(&self, entry: &DeliveredNotification) -> Result<bool, StoreError> {
         let expires_at = (entry.delivered_at + RETENTION).timestamp();
         let outcome = self
             .client
@@ -93,7 +108,8 @@ impl<'a> NotificationLog<'a> {
     }
 
     /// The user's unexpired notifications, newest first, `limit` at a time.
-    pub async fn list(&self, user_id: i64, limit: usize, cursor: Option<&str>) -> Result<LogPage, ApiError> {
+    #[tracing::instrument(name = "dynamodb.notification_log.list", level = "debug", skip_all, fields(user_id = user_id))]
+    pub async fn list(&self, user_id: i64, limit: usize, cursor: Option<&str>) -> Result<LogPage, ListError> {
         let pk = partition_key(user_id);
         let mut start = cursor.map(|raw| decode_cursor(raw).map(|sk| start_key(&pk, sk))).transpose()?;
         let now = Utc::now().timestamp();
@@ -149,8 +165,8 @@ fn encode_cursor(sk: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("n1:{sk}"))
 }
 
-fn decode_cursor(raw: &str) -> Result<String, ApiError> {
-    let invalid = || ApiError::bad_request(ErrorCode::InvalidCursor, "cursor is not valid; start again without it");
+fn decode_cursor(raw: &str) -> Result<String, ListError> {
+    let invalid = || ListError::InvalidCursor;
     let text =
         URL_SAFE_NO_PAD.decode(raw.trim()).ok().and_then(|bytes| String::from_utf8(bytes).ok()).ok_or_else(invalid)?;
     let sk = text.strip_prefix("n1:").ok_or_else(invalid)?;
@@ -162,23 +178,23 @@ fn decode_cursor(raw: &str) -> Result<String, ApiError> {
     }
 }
 
-fn from_item(item: &HashMap<String, AttributeValue>) -> Result<DeliveredNotification, ApiError> {
-    let text = |name: &str| -> Result<String, ApiError> {
+fn from_item(item: &HashMap<String, AttributeValue>) -> Result<DeliveredNotification, StoreError> {
+    let text = |name: &str| -> Result<String, StoreError> {
         item.get(name)
             .and_then(|v| v.as_s().ok())
             .cloned()
-            .ok_or_else(|| ApiError::internal(format!("notification log item without {name}")))
+            .ok_or_else(|| StoreError::internal(format!("notification log item without {name}")))
     };
-    let time = |name: &str| -> Result<DateTime<Utc>, ApiError> {
+    let time = |name: &str| -> Result<DateTime<Utc>, StoreError> {
         DateTime::parse_from_rfc3339(&text(name)?)
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| ApiError::internal(format!("notification log item {name}: {e}")))
+            .map_err(|e| StoreError::internal(format!("notification log item {name}: {e}")))
     };
     let user_id = item
         .get("userId")
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse::<i64>().ok())
-        .ok_or_else(|| ApiError::internal("notification log item without a numeric userId"))?;
+        .ok_or_else(|| StoreError::internal("notification log item without a numeric userId"))?;
     Ok(DeliveredNotification {
         notification_id: text("notificationId")?,
         user_id,
@@ -194,7 +210,7 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<DeliveredNotifica
 
 /// Throttling and an unreachable or failing service are outages (`503`,
 /// the queue retries); anything else is a bug in how we call DynamoDB.
-fn store_error<E>(operation: &str, e: SdkError<E>) -> ApiError
+fn store_error<E>(operation: &str, e: SdkError<E>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -215,9 +231,9 @@ where
     };
     let detail = format!("{operation}: {}", aws_sdk_dynamodb::error::DisplayErrorContext(&e));
     if outage {
-        ApiError::unavailable("dynamodb", detail)
+        StoreError::unavailable("dynamodb", detail)
     } else {
-        ApiError::internal(format!("dynamodb {detail}"))
+        StoreError::internal(format!("dynamodb {detail}"))
     }
 }
 
@@ -236,7 +252,7 @@ mod tests {
         let sk = sort_key(early, "0b7c6a1e-8a3f-4c55-9d40-3a1f2b9e7c11");
         assert_eq!(decode_cursor(&encode_cursor(&sk)).unwrap(), sk);
         for bad in ["", "zzz", "!!", URL_SAFE_NO_PAD.encode("n1:nope#x").as_str()] {
-            assert_eq!(decode_cursor(bad).unwrap_err().code(), "INVALID_CURSOR");
+            assert!(matches!(decode_cursor(bad), Err(ListError::InvalidCursor)), "{bad:?}");
         }
     }
 }

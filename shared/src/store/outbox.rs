@@ -10,13 +10,27 @@
 //! ([`drain`]), in batches. Consumers are idempotent, so the rare message
 //! sent by both is harmless.
 
-use crate::store::aws::AwsClients;
-use crate::{ApiError, Config, Services};
+use super::aws::{AwsClients, LazyAws};
+use super::StoreError;
 use aws_sdk_sns::types::PublishBatchRequestEntry;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
-use deadpool_postgres::Transaction;
+use deadpool_postgres::{Pool, Transaction};
 use serde_json::Value;
 use std::collections::HashSet;
+use std::time::Duration;
+
+/// What sending the outbox needs: the database that holds it, the AWS
+/// clients (built on first use) and where each destination goes.
+pub struct Outbox<'a> {
+    pub db: &'a Pool,
+    pub aws: &'a LazyAws,
+    /// `TICKETING_QUEUE_URL`; a message for an unconfigured destination stays unsent.
+    pub ticketing_queue_url: Option<&'a str>,
+    /// `NOTIFICATIONS_TOPIC_ARN`.
+    pub notifications_topic_arn: Option<&'a str>,
+    /// How long a writer waits for its own messages to go out.
+    pub send_timeout: Duration,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Destination {
@@ -66,13 +80,14 @@ const CONCURRENT_BATCHES: usize = 4;
 
 impl Outgoing {
     /// Adds a message in `tx`; a repeated `dedup_key` is ignored.
+    #[tracing::instrument(name = "postgres.outbox.enqueue", level = "debug", skip_all, fields(destination = ?destination))]
     pub async fn enqueue(
         &mut self,
         tx: &Transaction<'_>,
         destination: Destination,
         payload: &Value,
         dedup_key: Option<&str>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let statement = tx
             .prepare_cached(
                 "INSERT INTO outbox (destination, payload, dedup_key) VALUES ($1, $2, $3)
@@ -93,11 +108,12 @@ impl Outgoing {
     /// marks what went out. Never fails the request, which has committed:
     /// bounded by one dependency timeout, and what is not sent now the
     /// schedule sends.
-    pub async fn send(self, svc: &Services) {
+    #[tracing::instrument(name = "outbox.send", level = "debug", skip_all, fields(messages = self.messages.len()))]
+    pub async fn send(self, outbox: &Outbox<'_>) {
         if self.messages.is_empty() {
             return;
         }
-        match tokio::time::timeout(svc.config.dependency_timeout, deliver(svc, &self.messages)).await {
+        match tokio::time::timeout(outbox.send_timeout, deliver(outbox, &self.messages)).await {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!(error = %e, "outbox send failed; the schedule will retry"),
             Err(_) => tracing::warn!("outbox send is too slow; the schedule will send the rest"),
@@ -107,8 +123,8 @@ impl Outgoing {
 
 /// Sends the messages (up to ten per call, a few calls at a time) and
 /// returns the ids that went out.
-async fn send_batches(svc: &Services, messages: &[OutboxMessage]) -> HashSet<i64> {
-    let aws = svc.aws().await;
+async fn send_batches(outbox: &Outbox<'_>, messages: &[OutboxMessage]) -> HashSet<i64> {
+    let aws = outbox.aws.get().await;
     let mut batches: Vec<(Destination, Vec<&OutboxMessage>)> = Vec::new();
     for destination in [Destination::Ticketing, Destination::Notifications] {
         let mine: Vec<&OutboxMessage> = messages.iter().filter(|m| m.destination == destination).collect();
@@ -116,7 +132,7 @@ async fn send_batches(svc: &Services, messages: &[OutboxMessage]) -> HashSet<i64
     }
     let mut delivered = HashSet::new();
     for group in batches.chunks(CONCURRENT_BATCHES) {
-        let calls = group.iter().map(|(destination, chunk)| send_batch(aws, &svc.config, *destination, chunk));
+        let calls = group.iter().map(|(destination, chunk)| send_batch(aws, outbox, *destination, chunk));
         for outcome in futures::future::join_all(calls).await {
             match outcome {
                 Ok(ids) => delivered.extend(ids),
@@ -128,15 +144,16 @@ async fn send_batches(svc: &Services, messages: &[OutboxMessage]) -> HashSet<i64
 }
 
 /// One batch call; the ids of the messages it delivered.
+#[tracing::instrument(name = "aws.outbox.send_batch", level = "debug", skip_all, fields(destination = ?destination, messages = chunk.len()))]
 async fn send_batch(
     aws: &AwsClients,
-    config: &Config,
+    outbox: &Outbox<'_>,
     destination: Destination,
     chunk: &[&OutboxMessage],
 ) -> Result<Vec<i64>, String> {
     match destination {
         Destination::Ticketing => {
-            let queue = config.ticketing_queue_url.as_ref().ok_or("TICKETING_QUEUE_URL is not configured")?;
+            let queue = outbox.ticketing_queue_url.ok_or("TICKETING_QUEUE_URL is not configured")?;
             let entries = chunk
                 .iter()
                 .map(|m| SendMessageBatchRequestEntry::builder().id(m.id.to_string()).message_body(&m.body).build())
@@ -153,7 +170,7 @@ async fn send_batch(
             Ok(out.successful().iter().filter_map(|s| s.id().parse().ok()).collect())
         }
         Destination::Notifications => {
-            let topic = config.notifications_topic_arn.as_ref().ok_or("NOTIFICATIONS_TOPIC_ARN is not configured")?;
+            let topic = outbox.notifications_topic_arn.ok_or("NOTIFICATIONS_TOPIC_ARN is not configured")?;
             let entries = chunk
                 .iter()
                 .map(|m| PublishBatchRequestEntry::builder().id(m.id.to_string()).message(&m.body).build())
@@ -181,10 +198,10 @@ fn ids(messages: &[OutboxMessage], delivered: &HashSet<i64>) -> (Vec<i64>, Vec<i
 }
 
 /// Sends the messages and records the outcome; returns how many went out.
-async fn deliver(svc: &Services, messages: &[OutboxMessage]) -> Result<usize, ApiError> {
-    let delivered = send_batches(svc, messages).await;
+async fn deliver(outbox: &Outbox<'_>, messages: &[OutboxMessage]) -> Result<usize, StoreError> {
+    let delivered = send_batches(outbox, messages).await;
     let (all, sent) = ids(messages, &delivered);
-    let client = svc.db.get().await?;
+    let client = outbox.db.get().await?;
     let statement = client.prepare_cached(RECORD_OUTCOME).await?;
     client.execute(&statement, &[&all, &sent]).await?;
     Ok(sent.len())
@@ -194,8 +211,9 @@ async fn deliver(svc: &Services, messages: &[OutboxMessage]) -> Result<usize, Ap
 /// (failed sends at once, unsent ones after [`WRITER_GRACE`]); returns how
 /// many went out. The rows stay locked while they are sent, so concurrent
 /// drains skip each other's (`SKIP LOCKED`).
-pub async fn drain(svc: &Services, limit: i64) -> Result<usize, ApiError> {
-    let mut client = svc.db.get().await?;
+#[tracing::instrument(name = "outbox.drain", level = "debug", skip_all, fields(limit = limit))]
+pub async fn drain(outbox: &Outbox<'_>, limit: i64) -> Result<usize, StoreError> {
+    let mut client = outbox.db.get().await?;
     let tx = client.transaction().await?;
     let rows = tx
         .query(
@@ -218,7 +236,7 @@ pub async fn drain(svc: &Services, limit: i64) -> Result<usize, ApiError> {
             body: row.get::<_, Value>(2).to_string(),
         })
         .collect();
-    let delivered = send_batches(svc, &messages).await;
+    let delivered = send_batches(outbox, &messages).await;
     let (all, sent) = ids(&messages, &delivered);
     tx.execute(RECORD_OUTCOME, &[&all, &sent]).await?;
     tx.commit().await?;

@@ -1,9 +1,9 @@
 //! Payments, refunds and the booking state changes they cause, each in one
 //! Postgres transaction with the outbox messages that announce them.
 
-use super::postgres::is_unique_violation;
+use super::pg_errors::{is_unique_violation, UniqueConstraint};
+use super::StoreError;
 use crate::domain::booking::BookingStatus;
-use crate::ApiError;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 
@@ -19,7 +19,8 @@ pub struct LockedBooking {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn lock_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<LockedBooking>, ApiError> {
+#[tracing::instrument(name = "postgres.payments.lock_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn lock_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<LockedBooking>, StoreError> {
     let statement = tx
         .prepare_cached(
             "SELECT id, user_id, pnr, status, currency, total_amount, amount_due, expires_at FROM bookings WHERE id = $1 FOR UPDATE",
@@ -33,7 +34,7 @@ pub async fn lock_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Optio
             user_id: r.get(1),
             pnr: r.get(2),
             status: BookingStatus::parse(&status)
-                .ok_or_else(|| ApiError::internal(format!("unknown status {status}")))?,
+                .ok_or_else(|| StoreError::internal(format!("unknown status {status}")))?,
             currency: r.get(4),
             total_amount: r.get(5),
             amount_due: r.get(6),
@@ -56,11 +57,12 @@ pub struct PaymentRow<'a> {
 
 /// Records a successful payment and marks the booking paid. `Ok(None)` when
 /// another success already exists (the unique index is the last word).
-pub async fn record_success(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Result<Option<i64>, ApiError> {
+#[tracing::instrument(name = "postgres.payments.record_success", level = "debug", skip_all, fields(booking_id = payment.booking.id))]
+pub async fn record_success(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Result<Option<i64>, StoreError> {
     let inserted = insert(tx, &payment, "SUCCEEDED").await;
     let id: i64 = match inserted {
         Ok(id) => id,
-        Err(e) if is_unique_violation(&e, "payments_one_success_per_booking") => return Ok(None),
+        Err(e) if is_unique_violation(&e, UniqueConstraint::OneSuccessfulPaymentPerBooking) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
     let statement = tx.prepare_cached("UPDATE bookings SET status = 'PAID', paid_at = now() WHERE id = $1").await?;
@@ -68,7 +70,8 @@ pub async fn record_success(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Re
     Ok(Some(id))
 }
 
-pub async fn record_decline(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Result<i64, ApiError> {
+#[tracing::instrument(name = "postgres.payments.record_decline", level = "debug", skip_all, fields(booking_id = payment.booking.id))]
+pub async fn record_decline(tx: &Transaction<'_>, payment: PaymentRow<'_>) -> Result<i64, StoreError> {
     Ok(insert(tx, &payment, "DECLINED").await?)
 }
 
@@ -108,11 +111,12 @@ pub struct KeyedPayment {
     pub gateway_reference: String,
 }
 
+#[tracing::instrument(name = "postgres.payments.success_under_key", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn success_under_key(
     tx: &Transaction<'_>,
     booking_id: i64,
     key: &str,
-) -> Result<Option<KeyedPayment>, ApiError> {
+) -> Result<Option<KeyedPayment>, StoreError> {
     let row = tx
         .query_opt(
             "SELECT id, method, card_last4, gateway_reference FROM payments
@@ -124,7 +128,8 @@ pub async fn success_under_key(
 }
 
 /// The successful payment of a booking: (payment id, amount).
-pub async fn successful_payment(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<(i64, i64)>, ApiError> {
+#[tracing::instrument(name = "postgres.payments.successful_payment", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn successful_payment(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<(i64, i64)>, StoreError> {
     let row = tx
         .query_opt("SELECT id, amount FROM payments WHERE booking_id = $1 AND status = 'SUCCEEDED'", &[&booking_id])
         .await?;
@@ -132,7 +137,8 @@ pub async fn successful_payment(tx: &Transaction<'_>, booking_id: i64) -> Result
 }
 
 /// Sum of refunds already made for a booking (e.g. cashback).
-pub async fn refunded_so_far(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, ApiError> {
+#[tracing::instrument(name = "postgres.payments.refunded_so_far", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn refunded_so_far(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, StoreError> {
     let row = tx
         .query_one("SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1", &[&booking_id])
         .await?;
@@ -140,13 +146,14 @@ pub async fn refunded_so_far(tx: &Transaction<'_>, booking_id: i64) -> Result<i6
 }
 
 /// Records a (mock) refund; `false` if one for this reason already exists.
+#[tracing::instrument(name = "postgres.payments.record_refund", level = "debug", skip_all, fields(booking_id = booking_id, payment_id = payment_id, reason = reason))]
 pub async fn record_refund(
     tx: &Transaction<'_>,
     booking_id: i64,
     payment_id: i64,
     amount: i64,
     reason: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, StoreError> {
     let inserted = tx
         .execute(
             "INSERT INTO refunds (booking_id, payment_id, amount, reason) VALUES ($1, $2, $3, $4)
@@ -158,7 +165,8 @@ pub async fn record_refund(
 }
 
 /// Refunds of one reason for a booking, summed (outside any transaction).
-pub async fn refunded_for(pool: &deadpool_postgres::Pool, booking_id: i64, reason: &str) -> Result<i64, ApiError> {
+#[tracing::instrument(name = "postgres.payments.refunded_for", level = "debug", skip_all, fields(booking_id = booking_id, reason = reason))]
+pub async fn refunded_for(pool: &deadpool_postgres::Pool, booking_id: i64, reason: &str) -> Result<i64, StoreError> {
     let client = pool.get().await?;
     let row = client
         .query_one(

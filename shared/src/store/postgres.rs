@@ -8,7 +8,6 @@ use futures::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
-use tokio_postgres::error::SqlState;
 
 mod embedded {
     refinery::embed_migrations!("../migrations");
@@ -113,7 +112,7 @@ impl Connect for SecretConnect {
                         });
                         return Ok((client, task));
                     }
-                    Err(e) if !again && e.code() == Some(&SqlState::INVALID_PASSWORD) => again = true,
+                    Err(e) if !again && super::pg_errors::is_invalid_password(&e) => again = true,
                     Err(e) => return Err(e),
                 }
             }
@@ -178,30 +177,4 @@ const APP_PRIVILEGES: &str = include_str!("app_privileges.sql");
 /// The role a Postgres URL connects as, if it names one.
 pub fn url_user(url: &str) -> Option<String> {
     postgres_target(url).ok()?.config.get_user().map(str::to_owned)
-}
-
-/// True when the error means "Postgres is not reachable right now" rather
-/// than a bug in our SQL: the caller answers 503 instead of 500.
-pub fn is_connection_error(e: &tokio_postgres::Error) -> bool {
-    if e.is_closed() {
-        return true;
-    }
-    if let Some(code) = e.code() {
-        let class = &code.code()[..2];
-        return class == "08"
-            || code == &SqlState::ADMIN_SHUTDOWN
-            || code == &SqlState::CRASH_SHUTDOWN
-            || code == &SqlState::CANNOT_CONNECT_NOW
-            || code == &SqlState::TOO_MANY_CONNECTIONS
-            // statement_timeout and lock_timeout (the role's, V7): busy, not broken.
-            || code == &SqlState::QUERY_CANCELED
-            || code == &SqlState::LOCK_NOT_AVAILABLE;
-    }
-    // No SQLSTATE: an I/O or protocol failure on the connection.
-    std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()) || e.as_db_error().is_none()
-}
-
-/// True for a unique-constraint violation on the named constraint.
-pub fn is_unique_violation(e: &tokio_postgres::Error, constraint: &str) -> bool {
-    e.as_db_error().is_some_and(|db| db.code() == &SqlState::UNIQUE_VIOLATION && db.constraint() == Some(constraint))
 }

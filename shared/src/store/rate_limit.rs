@@ -2,9 +2,26 @@
 //! action, counted with `INCR` (atomic) and started with `EXPIRE NX`.
 
 use super::redis::RedisStore;
-use crate::ApiError;
+use super::StoreError;
 
 pub const WINDOW_SECS: u64 = 60;
+
+/// Why a counted attempt may not go ahead.
+#[derive(Debug, thiserror::Error)]
+pub enum LimitError {
+    /// Over the limit until the window ends (a `429` with `Retry-After`).
+    #[error("{detail}")]
+    Exceeded { detail: String, retry_after_secs: u64 },
+    /// The counter could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<redis::RedisError> for LimitError {
+    fn from(e: redis::RedisError) -> Self {
+        LimitError::Store(e.into())
+    }
+}
 
 pub struct RateLimiter<'a> {
     redis: &'a RedisStore,
@@ -15,8 +32,9 @@ impl<'a> RateLimiter<'a> {
         RateLimiter { redis }
     }
 
-    /// Counts one `action` by `user_id`; `429` with `Retry-After` past `per_minute`.
-    pub async fn check(&self, action: &str, user_id: i64, per_minute: u64) -> Result<(), ApiError> {
+    /// Counts one `action` by `user_id`; `Exceeded` past `per_minute`.
+    #[tracing::instrument(name = "redis.rate_limit.check", level = "debug", skip_all, fields(action = action, user_id = user_id))]
+    pub async fn check(&self, action: &str, user_id: i64, per_minute: u64) -> Result<(), LimitError> {
         let key = self.redis.key(&format!("rate:{action}:{user_id}"));
         let mut conn = self.redis.connection().await?;
         let (count, ttl): (u64, i64) = redis::pipe()
@@ -30,7 +48,7 @@ impl<'a> RateLimiter<'a> {
             .query_async(&mut conn)
             .await?;
         if count > per_minute {
-            return Err(ApiError::RateLimited {
+            return Err(LimitError::Exceeded {
                 detail: format!("too many {action} requests; at most {per_minute} a minute"),
                 retry_after_secs: ttl.max(1) as u64,
             });

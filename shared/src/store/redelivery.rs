@@ -50,6 +50,7 @@ impl std::fmt::Display for Failure {
 /// Hides a failed message for [`delay_after`] its delivery count, or not
 /// at all when it can never succeed. Best effort: if SQS cannot be told, the
 /// queue's own timeout applies.
+#[tracing::instrument(name = "sqs.redelivery.back_off", level = "debug", skip_all, fields(message_id = message.message_id.as_deref().unwrap_or_default()))]
 pub async fn back_off(sqs: &aws_sdk_sqs::Client, queue_url: &str, message: &SqsMessage, failure: &Failure) {
     let Some(receipt) = message.receipt_handle.as_deref() else { return };
     let count = message.attributes.get("ApproximateReceiveCount").and_then(|c| c.parse().ok()).unwrap_or(1);

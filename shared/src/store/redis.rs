@@ -3,11 +3,12 @@
 //! TLS (`rediss://`) and ElastiCache RBAC: the user's password is read from
 //! Secrets Manager (`REDIS_AUTH_SECRET_ID`), not given in `REDIS_URL`.
 
+use super::StoreError;
 use crate::config::Config;
 use crate::store::secrets::{Credentials, SecretError, SecretStore};
-use crate::ApiError;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 #[derive(Clone)]
 pub struct RedisStore {
@@ -19,11 +20,23 @@ struct Inner {
     url: String,
     ca_file: Option<String>,
     manager_config: ConnectionManagerConfig,
+    /// Without an auth secret: the one connection, set up in `new`.
+    fixed: Option<ConnectionManager>,
     /// With `REDIS_AUTH_SECRET_ID`: the user and password come from Secrets
     /// Manager (ElastiCache RBAC), never from `REDIS_URL`.
     auth: Option<(String, Arc<SecretStore>)>,
-    /// The connection, and the password it was opened with.
-    manager: Mutex<Option<(ConnectionManager, Arc<str>)>>,
+    /// With an auth secret: the connection, once opened.
+    opened: Mutex<Option<Opened>>,
+}
+
+/// A connection opened with an auth secret.
+struct Opened {
+    manager: ConnectionManager,
+    /// The secret's text it was opened with.
+    secret: Arc<str>,
+    /// When the secret was last read: within the secrets' TTL the
+    /// connection is used without asking the secret store again.
+    checked_at: Instant,
 }
 
 impl RedisStore {
@@ -33,17 +46,17 @@ impl RedisStore {
             .set_response_timeout(Some(config.dependency_timeout))
             .set_number_of_retries(2)
             .set_max_delay(std::time::Duration::from_millis(200));
-        let inner = Inner {
+        let mut inner = Inner {
             url: config.redis_url.clone(),
             ca_file: config.redis_ca_file.clone(),
             manager_config,
+            fixed: None,
             auth: config.redis_auth_secret_id.clone().map(|id| (id, secrets)),
-            manager: Mutex::new(None),
+            opened: Mutex::new(None),
         };
         if inner.auth.is_none() {
             // Nothing to read first: set up now, so a bad URL fails at start-up.
-            let manager = inner.open(&inner.url)?;
-            *inner.manager.lock().unwrap_or_else(|e| e.into_inner()) = Some((manager, Arc::from("")));
+            inner.fixed = Some(inner.open(&inner.url)?);
         } else {
             client(&inner.url, inner.ca_file.as_deref())?;
         }
@@ -52,26 +65,29 @@ impl RedisStore {
 
     /// A handle to the shared multiplexed connection (cheap to clone). With
     /// an auth secret, the first call reads it, and a call after the secret
-    /// changed (a rotation, seen after its TTL) opens a new connection.
-    pub async fn connection(&self) -> Result<ConnectionManager, ApiError> {
+    /// changed (a rotation, seen after its TTL) opens a new connection. One
+    /// lock per call at most: the secret store is asked again only once the
+    /// secrets' TTL has passed since it last was.
+    pub async fn connection(&self) -> Result<ConnectionManager, StoreError> {
         let inner = &self.inner;
         let Some((secret_id, secrets)) = &inner.auth else {
-            let manager = inner.manager.lock().unwrap_or_else(|e| e.into_inner());
-            return Ok(manager.as_ref().map(|(m, _)| m.clone()).expect("opened in new()"));
+            return Ok(inner.fixed.clone().expect("opened in new()"));
         };
+        if let Some(opened) = inner.opened().as_ref().filter(|o| o.checked_at.elapsed() < secrets.ttl()) {
+            return Ok(opened.manager.clone());
+        }
         let secret = secrets.get(secret_id).await?;
-        let mut current = inner.manager.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((manager, opened_with)) = current.as_ref() {
-            if **opened_with == *secret {
-                return Ok(manager.clone());
-            }
+        let mut current = inner.opened();
+        if let Some(opened) = current.as_mut().filter(|o| *o.secret == *secret) {
+            opened.checked_at = Instant::now();
+            return Ok(opened.manager.clone());
         }
         let credentials: Credentials = serde_json::from_str(&secret)
-            .map_err(|e| ApiError::from(SecretError::Malformed { id: secret_id.clone(), reason: e.to_string() }))?;
+            .map_err(|e| StoreError::from(SecretError::Malformed { id: secret_id.clone(), reason: e.to_string() }))?;
         let url = with_credentials(&inner.url, credentials.username.as_deref(), &credentials.password)
-            .map_err(ApiError::internal)?;
-        let manager = inner.open(&url).map_err(ApiError::internal)?;
-        *current = Some((manager.clone(), secret));
+            .map_err(StoreError::internal)?;
+        let manager = inner.open(&url).map_err(StoreError::internal)?;
+        *current = Some(Opened { manager: manager.clone(), secret, checked_at: Instant::now() });
         Ok(manager)
     }
 
@@ -80,7 +96,8 @@ impl RedisStore {
         format!("{}:{suffix}", self.prefix)
     }
 
-    pub async fn ping(&self) -> Result<(), ApiError> {
+    #[tracing::instrument(name = "redis.ping", level = "debug", skip_all)]
+    pub async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.connection().await?;
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;
         Ok(())
@@ -88,6 +105,10 @@ impl RedisStore {
 }
 
 impl Inner {
+    fn opened(&self) -> std::sync::MutexGuard<'_, Option<Opened>> {
+        self.opened.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// A lazily connecting manager: no network here.
     fn open(&self, url: &str) -> Result<ConnectionManager, String> {
         client(url, self.ca_file.as_deref())?

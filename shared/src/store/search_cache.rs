@@ -16,48 +16,15 @@
 //! which Redis Cluster allows only within one slot.
 
 use super::redis::RedisStore;
-use crate::ApiError;
+use super::StoreError;
 use redis::Script;
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-static STORE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        -- KEYS[1] epoch, KEYS[2] items, KEYS[3] meta, KEYS[4] flat rows, KEYS[5..] flight → queries
-        -- ARGV[1] epoch read, ARGV[2] ttl ms, ARGV[3] meta, ARGV[4] query hash, ARGV[5] item count,
-        -- ARGV[6..] items, then as many flat rows
-        if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
-        redis.call('DEL', KEYS[2], KEYS[4])
-        local n = tonumber(ARGV[5])
-        if n > 0 then
-            redis.call('RPUSH', KEYS[2], unpack(ARGV, 6, 5 + n))
-            redis.call('RPUSH', KEYS[4], unpack(ARGV, 6 + n, 5 + 2 * n))
-            redis.call('PEXPIRE', KEYS[2], ARGV[2])
-            redis.call('PEXPIRE', KEYS[4], ARGV[2])
-        end
-        redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[2])
-        for i = 5, #KEYS do
-            redis.call('SADD', KEYS[i], ARGV[4])
-            redis.call('PEXPIRE', KEYS[i], ARGV[2])
-        end
-        return 1",
-    )
-});
+static STORE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/search_store.lua")));
 
-static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        redis.call('INCR', KEYS[1])
-        local hashes = redis.call('SMEMBERS', KEYS[2])
-        for _, h in ipairs(hashes) do
-            redis.call('DEL', ARGV[1] .. h, ARGV[2] .. h, ARGV[3] .. h)
-        end
-        redis.call('DEL', KEYS[2])
-        return #hashes",
-    )
-});
+static INVALIDATE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/search_invalidate.lua")));
 
 /// Pages this instance answered from Redis lately, with the epoch read
 /// before them: while the epoch has not moved no invalidation happened,
@@ -169,7 +136,8 @@ impl<'a> SearchCache<'a> {
     }
 
     /// The invalidation epoch alone.
-    pub async fn epoch(&self) -> Result<i64, ApiError> {
+    #[tracing::instrument(name = "redis.search_cache.epoch", level = "debug", skip_all)]
+    pub async fn epoch(&self) -> Result<i64, StoreError> {
         let mut conn = self.redis.connection().await?;
         let epoch: Option<i64> = redis::cmd("GET").arg(self.key("epoch")).query_async(&mut conn).await?;
         self.started(epoch).await
@@ -178,7 +146,7 @@ impl<'a> SearchCache<'a> {
     /// An epoch that Redis lost (a restart without persistence) starts
     /// again at a random value, never at one a page may have been read at:
     /// pages remembered from before must not match it.
-    async fn started(&self, epoch: Option<i64>) -> Result<i64, ApiError> {
+    async fn started(&self, epoch: Option<i64>) -> Result<i64, StoreError> {
         if let Some(epoch) = epoch {
             return Ok(epoch);
         }
@@ -198,12 +166,13 @@ impl<'a> SearchCache<'a> {
 
     /// The invalidation epoch and one page of a cached result (`None` on a
     /// miss), in one round trip: the epoch is what a miss stores against.
+    #[tracing::instrument(name = "redis.search_cache.lookup", level = "debug", skip_all, fields(query_hash = query_hash, offset = offset, limit = limit))]
     pub async fn lookup(
         &self,
         query_hash: &str,
         offset: usize,
         limit: usize,
-    ) -> Result<(i64, Option<CachedPage>), ApiError> {
+    ) -> Result<(i64, Option<CachedPage>), StoreError> {
         let mut conn = self.redis.connection().await?;
         type Reply = (Option<i64>, Option<String>, i64, Vec<String>, Vec<String>);
         let (start, end) = (offset as isize, (offset + limit) as isize - 1);
@@ -228,6 +197,7 @@ impl<'a> SearchCache<'a> {
     }
 
     /// Stores a result unless an invalidation happened since `epoch` was read.
+    #[tracing::instrument(name = "redis.search_cache.store", level = "debug", skip_all, fields(query_hash = query_hash, items = items.len()))]
     pub async fn store(
         &self,
         query_hash: &str,
@@ -236,7 +206,7 @@ impl<'a> SearchCache<'a> {
         items: &[String],
         flat: &[String],
         flight_ids: &BTreeSet<i64>,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let mut invocation = STORE.prepare_invoke();
         invocation
             .key(self.key("epoch"))
@@ -261,7 +231,8 @@ impl<'a> SearchCache<'a> {
     }
 
     /// Drops every cached search that contains the flight; returns how many.
-    pub async fn invalidate_flight(&self, flight_id: i64) -> Result<usize, ApiError> {
+    #[tracing::instrument(name = "redis.search_cache.invalidate_flight", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn invalidate_flight(&self, flight_id: i64) -> Result<usize, StoreError> {
         let mut conn = self.redis.connection().await?;
         let dropped: i64 = INVALIDATE
             .key(self.key("epoch"))
@@ -275,7 +246,8 @@ impl<'a> SearchCache<'a> {
     }
 
     /// Single flight: the first request for a missing key computes it.
-    pub async fn try_lock(&self, query_hash: &str) -> Result<bool, ApiError> {
+    #[tracing::instrument(name = "redis.search_cache.try_lock", level = "debug", skip_all, fields(query_hash = query_hash))]
+    pub async fn try_lock(&self, query_hash: &str) -> Result<bool, StoreError> {
         let mut conn = self.redis.connection().await?;
         let acquired: Option<String> = redis::cmd("SET")
             .arg(self.key(&format!("lock:{query_hash}")))
@@ -288,7 +260,8 @@ impl<'a> SearchCache<'a> {
         Ok(acquired.is_some())
     }
 
-    pub async fn unlock(&self, query_hash: &str) -> Result<(), ApiError> {
+    #[tracing::instrument(name = "redis.search_cache.unlock", level = "debug", skip_all, fields(query_hash = query_hash))]
+    pub async fn unlock(&self, query_hash: &str) -> Result<(), StoreError> {
         let mut conn = self.redis.connection().await?;
         let _: i64 = redis::cmd("DEL").arg(self.key(&format!("lock:{query_hash}"))).query_async(&mut conn).await?;
         Ok(())

@@ -26,79 +26,18 @@
 //! never a double sale.
 
 use super::redis::RedisStore;
-use crate::ApiError;
+use super::StoreError;
 use redis::Script;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-/// Shared Lua: `now_ms()` from the server's clock and `holder(value)` →
-/// user, expiry of a `holds` entry.
-const LUA_HELPERS: &str = r"
-        local function now_ms()
-            local t = redis.call('TIME')
-            return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-        end
-        local function holder(value)
-            if not value then return nil, 0 end
-            local sep = string.find(value, ':', 1, true)
-            return string.sub(value, 1, sep - 1), tonumber(string.sub(value, sep + 1))
-        end";
+/// Shared Lua (`now_ms`, `holder`), put before the scripts that use them.
+const LUA_HELPERS: &str = include_str!("lua/seat_helpers.lua");
 
 /// The hold script's body; the benchmark loads the same text as the
 /// `redis-benchmark` EVALSHA ceiling.
-pub const HOLD_SCRIPT: &str = r"
-        -- KEYS[1] holds, KEYS[2] held set, KEYS[3] hold record, KEYS[4] sold, KEYS[5] sold version
-        -- ARGV[1] user, ARGV[2] ttl ms, ARGV[3] cap, ARGV[4..] seats
-        local user = ARGV[1]
-        local status = redis.call('HGET', KEYS[4], '_status')
-        if not status then
-            return {'LOAD', redis.call('GET', KEYS[5]) or '0'}
-        end
-        if status ~= 'SCHEDULED' then
-            return {'CLOSED', status}
-        end
-        local now = now_ms()
-        local taken = {}
-        local new = 0
-        for i = 4, #ARGV do
-            local seat = ARGV[i]
-            local owner, expires = holder(redis.call('HGET', KEYS[1], seat))
-            if redis.call('HEXISTS', KEYS[4], seat) == 1 then
-                table.insert(taken, seat)
-            elseif owner and expires > now then
-                if owner ~= user then table.insert(taken, seat) end
-            else
-                new = new + 1
-            end
-        end
-        if #taken > 0 then
-            table.insert(taken, 1, 'TAKEN')
-            return taken
-        end
-        local still_held = 0
-        for _, seat in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-            local owner, expires = holder(redis.call('HGET', KEYS[1], seat))
-            if owner == user and expires > now then
-                still_held = still_held + 1
-            else
-                redis.call('SREM', KEYS[2], seat)
-            end
-        end
-        if still_held + new > tonumber(ARGV[3]) then
-            return {'CAP', tostring(still_held)}
-        end
-        local ttl = tonumber(ARGV[2])
-        local value = user .. ':' .. (now + ttl)
-        for i = 4, #ARGV do
-            redis.call('HSET', KEYS[1], ARGV[i], value)
-            redis.call('SADD', KEYS[2], ARGV[i])
-        end
-        if redis.call('PTTL', KEYS[1]) < ttl then redis.call('PEXPIRE', KEYS[1], ttl) end
-        redis.call('PEXPIRE', KEYS[2], ttl)
-        redis.call('HSET', KEYS[3], 'user', user, 'seats', table.concat(ARGV, ',', 4))
-        redis.call('PEXPIRE', KEYS[3], ttl)
-        return {'OK', tostring(now + ttl)}";
+pub const HOLD_SCRIPT: &str = include_str!("lua/seat_hold.lua");
 
 fn script(body: &str) -> Script {
     Script::new(&format!("{LUA_HELPERS}\n{body}"))
@@ -111,100 +50,22 @@ pub fn hold_script_source() -> String {
 
 static HOLD: LazyLock<Script> = LazyLock::new(|| Script::new(&hold_script_source()));
 
-static RELEASE: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
-        -- KEYS[1] holds, KEYS[2] held set; ARGV[1] user, ARGV[2..] seats
-        local now = now_ms()
-        local released = {}
-        for i = 2, #ARGV do
-            local owner, expires = holder(redis.call('HGET', KEYS[1], ARGV[i]))
-            if owner == ARGV[1] then
-                redis.call('HDEL', KEYS[1], ARGV[i])
-                if expires > now then table.insert(released, ARGV[i]) end
-            end
-            redis.call('SREM', KEYS[2], ARGV[i])
-        end
-        return released",
-    )
-});
+static RELEASE: LazyLock<Script> = LazyLock::new(|| script(include_str!("lua/seat_release.lua")));
 
-static HELD_BY: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
-        -- KEYS[1] holds, KEYS[2] held set; ARGV[1] user → seat, ms left, seat, ms left…
-        local now = now_ms()
-        local mine = {}
-        for _, seat in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-            local owner, expires = holder(redis.call('HGET', KEYS[1], seat))
-            if owner == ARGV[1] and expires > now then
-                table.insert(mine, seat)
-                table.insert(mine, tostring(expires - now))
-            end
-        end
-        return mine",
-    )
-});
+static HELD_BY: LazyLock<Script> = LazyLock::new(|| script(include_str!("lua/seat_held_by.lua")));
 
 /// After a booking commits: its seats become sold, its holds are dropped.
-static MARK_SOLD: LazyLock<Script> = LazyLock::new(|| {
-    script(
-        r"
-        -- KEYS[1] holds, KEYS[2] held set, KEYS[3] sold, KEYS[4] sold version
-        -- ARGV[1] user, ARGV[2] booking id, ARGV[3] version ttl ms, ARGV[4..] seats
-        local loaded = redis.call('EXISTS', KEYS[3]) == 1
-        for i = 4, #ARGV do
-            if loaded then redis.call('HSET', KEYS[3], ARGV[i], ARGV[2]) end
-            local owner = holder(redis.call('HGET', KEYS[1], ARGV[i]))
-            if owner == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[i]) end
-            redis.call('SREM', KEYS[2], ARGV[i])
-        end
-        redis.call('INCR', KEYS[4])
-        redis.call('PEXPIRE', KEYS[4], ARGV[3])
-        return 1",
-    )
-});
+static MARK_SOLD: LazyLock<Script> = LazyLock::new(|| script(include_str!("lua/seat_mark_sold.lua")));
 
 /// After seats are released in Postgres (cancellation, expiry). Only a
 /// seat still marked with the releasing booking is unmarked: by the time
 /// this runs, another booking may have bought the seat and marked it.
-static MARK_UNSOLD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        -- KEYS[1] sold, KEYS[2] sold version; ARGV[1] version ttl ms, ARGV[2..] seat, booking…
-        for i = 2, #ARGV, 2 do
-            if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then redis.call('HDEL', KEYS[1], ARGV[i]) end
-        end
-        redis.call('INCR', KEYS[2])
-        redis.call('PEXPIRE', KEYS[2], ARGV[1])
-        return 1",
-    )
-});
+static MARK_UNSOLD: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/seat_mark_unsold.lua")));
 
 /// Drops the copy (the flight's status changed): the next reader loads it.
-static FORGET_SOLD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        -- KEYS[1] sold, KEYS[2] sold version; ARGV[1] version ttl ms
-        redis.call('DEL', KEYS[1])
-        redis.call('INCR', KEYS[2])
-        redis.call('PEXPIRE', KEYS[2], ARGV[1])
-        return 1",
-    )
-});
+static FORGET_SOLD: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/seat_forget_sold.lua")));
 
-static LOAD_SOLD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-        -- KEYS[1] sold, KEYS[2] sold version
-        -- ARGV[1] version read before Postgres, ARGV[2] ttl ms, ARGV[3] status, ARGV[4..] seat, booking…
-        if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
-        redis.call('DEL', KEYS[1])
-        redis.call('HSET', KEYS[1], '_status', ARGV[3], unpack(ARGV, 4))
-        redis.call('PEXPIRE', KEYS[1], ARGV[2])
-        return 1",
-    )
-});
+static LOAD_SOLD: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("lua/seat_load_sold.lua")));
 
 /// How long the copy of what Postgres sold lives without a writer (a backstop).
 const SOLD_TTL: Duration = Duration::from_secs(600);
@@ -265,6 +126,7 @@ impl<'a> SeatHolds<'a> {
         self.redis.key(&format!("hold:{{f{flight_id}}}:{hold_id}"))
     }
 
+    #[tracing::instrument(name = "redis.seat_holds.hold", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id, seats = seats.len()))]
     pub async fn hold(
         &self,
         flight_id: i64,
@@ -273,7 +135,7 @@ impl<'a> SeatHolds<'a> {
         seats: &[String],
         ttl: Duration,
         cap: usize,
-    ) -> Result<HoldOutcome, ApiError> {
+    ) -> Result<HoldOutcome, StoreError> {
         let mut invocation = HOLD.prepare_invoke();
         invocation
             .key(self.key("holds", flight_id))
@@ -294,12 +156,13 @@ impl<'a> SeatHolds<'a> {
             Some("CAP") => Ok(HoldOutcome::OverCap { already: second().parse().unwrap_or(0) }),
             Some("CLOSED") => Ok(HoldOutcome::Closed(second())),
             Some("LOAD") => Ok(HoldOutcome::NeedsSold { version: second() }),
-            other => Err(ApiError::internal(format!("unexpected hold script reply {other:?}"))),
+            other => Err(StoreError::internal(format!("unexpected hold script reply {other:?}"))),
         }
     }
 
     /// Releases the seats the user holds among `seats`; returns those released.
-    pub async fn release(&self, flight_id: i64, user_id: i64, seats: &[String]) -> Result<Vec<String>, ApiError> {
+    #[tracing::instrument(name = "redis.seat_holds.release", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id))]
+    pub async fn release(&self, flight_id: i64, user_id: i64, seats: &[String]) -> Result<Vec<String>, StoreError> {
         if seats.is_empty() {
             return Ok(Vec::new());
         }
@@ -313,7 +176,8 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// The owner and seats of a hold id, if it still exists.
-    pub async fn hold_record(&self, flight_id: i64, hold_id: &str) -> Result<Option<(i64, Vec<String>)>, ApiError> {
+    #[tracing::instrument(name = "redis.seat_holds.hold_record", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn hold_record(&self, flight_id: i64, hold_id: &str) -> Result<Option<(i64, Vec<String>)>, StoreError> {
         let mut conn = self.redis.connection().await?;
         let (user, seats): (Option<i64>, Option<String>) = redis::cmd("HMGET")
             .arg(self.hold_key(flight_id, hold_id))
@@ -325,14 +189,16 @@ impl<'a> SeatHolds<'a> {
             .map(|u| (u, seats.unwrap_or_default().split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect())))
     }
 
-    pub async fn forget_hold(&self, flight_id: i64, hold_id: &str) -> Result<(), ApiError> {
+    #[tracing::instrument(name = "redis.seat_holds.forget_hold", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn forget_hold(&self, flight_id: i64, hold_id: &str) -> Result<(), StoreError> {
         let mut conn = self.redis.connection().await?;
         let _: i64 = redis::cmd("DEL").arg(self.hold_key(flight_id, hold_id)).query_async(&mut conn).await?;
         Ok(())
     }
 
     /// Holder of each seat (`None` when free or expired), in the order given.
-    pub async fn holders(&self, flight_id: i64, seats: &[String]) -> Result<Vec<Option<i64>>, ApiError> {
+    #[tracing::instrument(name = "redis.seat_holds.holders", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn holders(&self, flight_id: i64, seats: &[String]) -> Result<Vec<Option<i64>>, StoreError> {
         if seats.is_empty() {
             return Ok(Vec::new());
         }
@@ -352,7 +218,8 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// Everything Redis knows about the flight's seats, in one round trip.
-    pub async fn state(&self, flight_id: i64) -> Result<SeatState, ApiError> {
+    #[tracing::instrument(name = "redis.seat_holds.state", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn state(&self, flight_id: i64) -> Result<SeatState, StoreError> {
         let mut conn = self.redis.connection().await?;
         type Reply = (HashMap<String, String>, HashMap<String, String>, (i64, i64), Option<String>);
         let (mut sold, holds, (secs, micros), version): Reply = redis::pipe()
@@ -379,7 +246,8 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// The seats the user still holds on the flight, with the earliest expiry.
-    pub async fn held_by(&self, flight_id: i64, user_id: i64) -> Result<(Vec<String>, Option<Duration>), ApiError> {
+    #[tracing::instrument(name = "redis.seat_holds.held_by", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id))]
+    pub async fn held_by(&self, flight_id: i64, user_id: i64) -> Result<(Vec<String>, Option<Duration>), StoreError> {
         let mut conn = self.redis.connection().await?;
         let reply: Vec<String> = HELD_BY
             .key(self.key("holds", flight_id))
@@ -396,13 +264,14 @@ impl<'a> SeatHolds<'a> {
 
     /// Stores the copy of what Postgres sold on the flight, unless a writer
     /// moved the version since `version` was read. Returns whether it did.
+    #[tracing::instrument(name = "redis.seat_holds.fill_sold", level = "debug", skip_all, fields(flight_id = flight_id))]
     pub async fn fill_sold(
         &self,
         flight_id: i64,
         version: &str,
         status: &str,
         sold: &[(String, i64)],
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, StoreError> {
         let mut invocation = LOAD_SOLD.prepare_invoke();
         invocation
             .key(self.key("sold", flight_id))
@@ -419,13 +288,14 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// A booking committed: its seats are sold and its holds dropped.
+    #[tracing::instrument(name = "redis.seat_holds.mark_sold", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id, booking_id = booking_id))]
     pub async fn mark_sold(
         &self,
         flight_id: i64,
         user_id: i64,
         booking_id: i64,
         seats: &[String],
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), StoreError> {
         let mut invocation = MARK_SOLD.prepare_invoke();
         invocation
             .key(self.key("holds", flight_id))
@@ -445,7 +315,8 @@ impl<'a> SeatHolds<'a> {
 
     /// Seats (seat, booking) were released in Postgres: they are not sold
     /// any more, unless another booking has marked them since.
-    pub async fn mark_unsold(&self, flight_id: i64, seats: &[(String, i64)]) -> Result<(), ApiError> {
+    #[tracing::instrument(name = "redis.seat_holds.mark_unsold", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn mark_unsold(&self, flight_id: i64, seats: &[(String, i64)]) -> Result<(), StoreError> {
         let mut invocation = MARK_UNSOLD.prepare_invoke();
         invocation
             .key(self.key("sold", flight_id))
@@ -461,7 +332,8 @@ impl<'a> SeatHolds<'a> {
 
     /// Drops the copy of what Postgres sold (the flight's status changed,
     /// or Postgres refused a seat the copy showed free).
-    pub async fn forget_sold(&self, flight_id: i64) -> Result<(), ApiError> {
+    #[tracing::instrument(name = "redis.seat_holds.forget_sold", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn forget_sold(&self, flight_id: i64) -> Result<(), StoreError> {
         let mut conn = self.redis.connection().await?;
         let _: i64 = FORGET_SOLD
             .key(self.key("sold", flight_id))

@@ -3,7 +3,6 @@
 //! Read on first use, not during cold start, and cached per instance for
 //! `SECRETS_TTL_SECONDS` so that a rotation takes effect without a redeploy.
 
-use crate::ApiError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -23,16 +22,6 @@ pub enum SecretError {
     Unavailable { id: String, reason: String },
     #[error("secret {id} is not what it should hold: {reason}")]
     Malformed { id: String, reason: String },
-}
-
-impl From<SecretError> for ApiError {
-    fn from(error: SecretError) -> Self {
-        tracing::error!(error = %error, "secret");
-        match error {
-            SecretError::Unavailable { .. } => ApiError::unavailable("secrets", "Secrets Manager"),
-            SecretError::Malformed { .. } => ApiError::internal(error),
-        }
-    }
 }
 
 impl SecretStore {
@@ -57,6 +46,7 @@ impl SecretStore {
 
     /// Reads the secret again, whatever the cache holds (after the value
     /// was refused, e.g. a rotated password).
+    #[tracing::instrument(name = "secretsmanager.get_secret_value", level = "debug", skip_all, fields(secret_id = id))]
     pub async fn fetch(&self, id: &str) -> Result<Arc<str>, SecretError> {
         let unavailable = |reason: String| SecretError::Unavailable { id: id.to_string(), reason };
         let client = self.client().await;

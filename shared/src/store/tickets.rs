@@ -1,6 +1,6 @@
 //! Tickets and invoices in Postgres.
 
-use crate::ApiError;
+use super::StoreError;
 use chrono::{DateTime, Datelike, Utc};
 use deadpool_postgres::{Pool, Transaction};
 
@@ -41,7 +41,8 @@ const ACCOUNTING_CODE: &str = "589";
 
 /// Issues one ticket per passenger per leg for the booking's live seats,
 /// in leg then passenger order. Already issued tickets are left alone.
-pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, ApiError> {
+#[tracing::instrument(name = "postgres.tickets.issue", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, StoreError> {
     let issued = tx
         .execute(
             &format!(
@@ -58,18 +59,21 @@ pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, ApiErro
 }
 
 /// The booking's tickets as the transaction sees them.
-pub async fn of_booking_in(tx: &Transaction<'_>, booking_id: i64) -> Result<Vec<TicketRow>, ApiError> {
+#[tracing::instrument(name = "postgres.tickets.of_booking_in", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn of_booking_in(tx: &Transaction<'_>, booking_id: i64) -> Result<Vec<TicketRow>, StoreError> {
     let rows = tx
         .query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE booking_id = $1 ORDER BY id"), &[&booking_id])
         .await?;
     Ok(rows.iter().map(ticket_from_row).collect())
 }
 
-pub async fn count_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, ApiError> {
+#[tracing::instrument(name = "postgres.tickets.count_for_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn count_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, StoreError> {
     Ok(tx.query_one("SELECT count(*) FROM tickets WHERE booking_id = $1", &[&booking_id]).await?.get(0))
 }
 
-pub async fn void_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, ApiError> {
+#[tracing::instrument(name = "postgres.tickets.void_for_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn void_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, StoreError> {
     Ok(tx
         .execute(
             "UPDATE tickets SET status = 'VOID', voided_at = now() WHERE booking_id = $1 AND status = 'ISSUED'",
@@ -80,7 +84,8 @@ pub async fn void_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<u
 
 /// The next number of the year's gap-free series. The series row stays
 /// locked until the transaction ends; a rollback returns the number.
-pub async fn next_invoice_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> Result<(i32, i32, String), ApiError> {
+#[tracing::instrument(name = "postgres.tickets.next_invoice_number", level = "debug", skip_all)]
+pub async fn next_invoice_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> Result<(i32, i32, String), StoreError> {
     let year = at.year();
     let row = tx
         .query_one(
@@ -94,12 +99,13 @@ pub async fn next_invoice_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> Res
     Ok((year, sequence, format!("FB/{year}/{sequence:06}")))
 }
 
+#[tracing::instrument(name = "postgres.tickets.insert_invoice", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn insert_invoice(
     tx: &Transaction<'_>,
     booking_id: i64,
     (year, sequence, number): &(i32, i32, String),
     document: &serde_json::Value,
-) -> Result<(), ApiError> {
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO invoices (booking_id, invoice_number, year, sequence, document) VALUES ($1, $2, $3, $4, $5)",
         &[&booking_id, number, year, sequence, document],
@@ -117,14 +123,16 @@ impl<'a> PgTickets<'a> {
         PgTickets { pool }
     }
 
-    pub async fn find(&self, ticket_id: i64) -> Result<Option<TicketRow>, ApiError> {
+    #[tracing::instrument(name = "postgres.tickets.find", level = "debug", skip_all, fields(ticket_id = ticket_id))]
+    pub async fn find(&self, ticket_id: i64) -> Result<Option<TicketRow>, StoreError> {
         let client = self.pool.get().await?;
         let row =
             client.query_opt(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE id = $1"), &[&ticket_id]).await?;
         Ok(row.as_ref().map(ticket_from_row))
     }
 
-    pub async fn of_booking(&self, booking_id: i64) -> Result<Vec<TicketRow>, ApiError> {
+    #[tracing::instrument(name = "postgres.tickets.of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
+    pub async fn of_booking(&self, booking_id: i64) -> Result<Vec<TicketRow>, StoreError> {
         let client = self.pool.get().await?;
         let rows = client
             .query(&format!("SELECT {TICKET_COLUMNS} FROM tickets WHERE booking_id = $1 ORDER BY id"), &[&booking_id])
@@ -133,7 +141,8 @@ impl<'a> PgTickets<'a> {
     }
 
     /// (invoice number, issued at) of the booking's invoice.
-    pub async fn invoice_of_booking(&self, booking_id: i64) -> Result<Option<(String, DateTime<Utc>)>, ApiError> {
+    #[tracing::instrument(name = "postgres.tickets.invoice_of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
+    pub async fn invoice_of_booking(&self, booking_id: i64) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
         let client = self.pool.get().await?;
         let row = client
             .query_opt("SELECT invoice_number, issued_at FROM invoices WHERE booking_id = $1", &[&booking_id])
@@ -141,7 +150,8 @@ impl<'a> PgTickets<'a> {
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
 
-    pub async fn cashback_of_booking(&self, booking_id: i64) -> Result<i64, ApiError> {
+    #[tracing::instrument(name = "postgres.tickets.cashback_of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
+    pub async fn cashback_of_booking(&self, booking_id: i64) -> Result<i64, StoreError> {
         let client = self.pool.get().await?;
         let row = client
             .query_one(
@@ -152,7 +162,8 @@ impl<'a> PgTickets<'a> {
         Ok(row.get(0))
     }
 
-    pub async fn discount_code_of_booking(&self, booking_id: i64) -> Result<Option<String>, ApiError> {
+    #[tracing::instrument(name = "postgres.tickets.discount_code_of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
+    pub async fn discount_code_of_booking(&self, booking_id: i64) -> Result<Option<String>, StoreError> {
         let client = self.pool.get().await?;
         let row = client.query_opt("SELECT code FROM booking_discounts WHERE booking_id = $1", &[&booking_id]).await?;
         Ok(row.map(|r| r.get(0)))

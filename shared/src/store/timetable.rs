@@ -10,12 +10,12 @@
 //! different revision drops the whole copy; a flight no longer sellable is
 //! marked and the search runs again, so a result never shows one.
 
+use super::StoreError;
 use crate::domain::seating::Cabin;
 use crate::domain::timetable::{
     utc_day, DayTable, Network, NewFlight, ScheduledFlight, TimetableView, SECONDS_PER_DAY,
 };
 use crate::store::flights::{read_directory, Directory};
-use crate::ApiError;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use futures::{pin_mut, TryStreamExt};
@@ -86,7 +86,7 @@ impl Timetable {
     }
 
     /// The given UTC days (loading what is missing) and the airports.
-    pub async fn snapshot(&self, pool: &Pool, days: &[i64]) -> Result<Snapshot, ApiError> {
+    pub async fn snapshot(&self, pool: &Pool, days: &[i64]) -> Result<Snapshot, StoreError> {
         if let Some(snapshot) = self.current(days) {
             return Ok(snapshot);
         }
@@ -135,7 +135,8 @@ impl Timetable {
                 }
             }
         }
-        self.current(days).ok_or_else(|| ApiError::unavailable("postgres", "the schedule kept changing while loading"))
+        self.current(days)
+            .ok_or_else(|| StoreError::unavailable("postgres", "the schedule kept changing while loading"))
     }
 
     fn read<T>(&self, f: impl FnOnce(&Loaded) -> T) -> Option<T> {
@@ -153,6 +154,7 @@ impl Timetable {
     /// Reads the current revision and, for each flight, whether it can
     /// still be sold in `cabin` to `passengers`; records the answers in the
     /// flights (their seats left become exact as of now).
+    #[tracing::instrument(name = "postgres.timetable.check", level = "debug", skip_all, fields(revision = snapshot.revision, flights = flights.len()))]
     pub async fn check(
         &self,
         pool: &Pool,
@@ -160,7 +162,7 @@ impl Timetable {
         flights: &[&ScheduledFlight],
         cabin: Cabin,
         passengers: i32,
-    ) -> Result<SaleCheck, ApiError> {
+    ) -> Result<SaleCheck, StoreError> {
         let ids: Vec<i64> = flights.iter().map(|f| f.id).collect();
         let client = pool.get().await?;
         let statement = client
@@ -203,7 +205,8 @@ impl Timetable {
 
 /// Airports and airlines with the revision they belong to, read in one
 /// snapshot.
-async fn load_network(pool: &Pool) -> Result<(i64, Directory, Network), ApiError> {
+#[tracing::instrument(name = "postgres.timetable.load_network", level = "debug", skip_all)]
+async fn load_network(pool: &Pool) -> Result<(i64, Directory, Network), StoreError> {
     let mut client = pool.get().await?;
     let tx = client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await?;
     let revision: i64 = tx.query_one("SELECT revision FROM schedule_revision", &[]).await?.get(0);
@@ -226,8 +229,9 @@ async fn load_network(pool: &Pool) -> Result<(i64, Directory, Network), ApiError
 
 /// One UTC day of scheduled departures, with the revision it was read at
 /// (both in one snapshot).
-async fn load_day(pool: &Pool, network: &Network, day: i64) -> Result<(i64, DayTable), ApiError> {
-    let from = DateTime::<Utc>::from_timestamp(day * SECONDS_PER_DAY, 0).ok_or_else(|| ApiError::internal("day"))?;
+#[tracing::instrument(name = "postgres.timetable.load_day", level = "debug", skip_all, fields(day = day))]
+async fn load_day(pool: &Pool, network: &Network, day: i64) -> Result<(i64, DayTable), StoreError> {
+    let from = DateTime::<Utc>::from_timestamp(day * SECONDS_PER_DAY, 0).ok_or_else(|| StoreError::internal("day"))?;
     let until = from + chrono::Duration::days(1);
     let mut client = pool.get().await?;
     let tx = client.build_transaction().isolation_level(IsolationLevel::RepeatableRead).read_only(true).start().await?;

@@ -159,26 +159,33 @@ fn verified_config(roots: RootCertStore) -> ClientConfig {
 }
 
 fn chain_only_config(roots: RootCertStore) -> Result<ClientConfig, String> {
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
+    let chain = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider())
         .build()
         .map_err(|e| format!("cannot build the certificate verifier: {e}"))?;
-    Ok(builder().dangerous().with_custom_certificate_verifier(Arc::new(ChainOnly { inner })).with_no_client_auth())
+    Ok(libpq_config(LibpqVerifier { chain: Some(chain), provider: provider() }))
 }
 
 fn unverified_config() -> ClientConfig {
-    builder()
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Unverified { provider: provider() }))
-        .with_no_client_auth()
+    libpq_config(LibpqVerifier { chain: None, provider: provider() })
 }
 
-/// `verify-ca`: the chain must lead to a trusted root; the name is not checked.
+fn libpq_config(verifier: LibpqVerifier) -> ClientConfig {
+    builder().dangerous().with_custom_certificate_verifier(Arc::new(verifier)).with_no_client_auth()
+}
+
+/// libpq's checks short of `verify-full` (which is rustls' own verifier):
+/// the handshake's signatures are always verified; the certificate is
+/// checked only as far as the mode asks.
 #[derive(Debug)]
-struct ChainOnly {
-    inner: Arc<WebPkiServerVerifier>,
+struct LibpqVerifier {
+    /// `verify-ca`: the chain must lead to a trusted root; the name is not
+    /// checked. `None` for `prefer` / `require`: encrypted, not
+    /// authenticated, exactly as libpq.
+    chain: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
 }
 
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for LibpqVerifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -187,7 +194,8 @@ impl ServerCertVerifier for ChainOnly {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+        let Some(chain) = &self.chain else { return Ok(ServerCertVerified::assertion()) };
+        match chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
             Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::NotValidForName | rustls::CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
@@ -195,46 +203,8 @@ impl ServerCertVerifier for ChainOnly {
         }
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
-    }
-}
-
-/// `prefer` / `require`: encrypted, not authenticated, exactly as libpq.
-#[derive(Debug)]
-struct Unverified {
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for Unverified {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
+    // The signature checks are WebPkiServerVerifier's own: the provider's
+    // algorithms, the same provider the chain verifier was built with.
 
     fn verify_tls12_signature(
         &self,

@@ -1,7 +1,7 @@
 //! User accounts in Postgres.
 
+use super::StoreError;
 use crate::auth::tokens::Role;
-use crate::ApiError;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use std::future::Future;
@@ -27,13 +27,13 @@ pub enum CreateUserError {
     #[error("an account with this email already exists")]
     EmailTaken,
     #[error(transparent)]
-    Store(#[from] ApiError),
+    Store(#[from] StoreError),
 }
 
 pub trait UserStore: Send + Sync {
     fn create_customer(&self, new: NewUser<'_>) -> impl Future<Output = Result<User, CreateUserError>> + Send;
-    fn find_by_email(&self, email: &str) -> impl Future<Output = Result<Option<User>, ApiError>> + Send;
-    fn find_by_id(&self, id: i64) -> impl Future<Output = Result<Option<User>, ApiError>> + Send;
+    fn find_by_email(&self, email: &str) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
+    fn find_by_id(&self, id: i64) -> impl Future<Output = Result<Option<User>, StoreError>> + Send;
 }
 
 pub struct PgUsers<'a> {
@@ -47,7 +47,8 @@ impl<'a> PgUsers<'a> {
 
     /// Creates the admin, or resets its password and role. Admin ids come
     /// from their own sequence so customers keep ids 1, 2, 3… on a fresh stack.
-    pub async fn upsert_admin(&self, new: NewUser<'_>) -> Result<User, ApiError> {
+    #[tracing::instrument(name = "postgres.users.upsert_admin", level = "debug", skip_all)]
+    pub async fn upsert_admin(&self, new: NewUser<'_>) -> Result<User, StoreError> {
         let client = self.pool.get().await?;
         let row = client
             .query_one(
@@ -65,21 +66,22 @@ impl<'a> PgUsers<'a> {
 
 const USER_COLUMNS: &str = "id, name, email, role, password_hash, created_at";
 
-fn user_from_row(row: &tokio_postgres::Row) -> Result<User, ApiError> {
+fn user_from_row(row: &tokio_postgres::Row) -> Result<User, StoreError> {
     let role: String = row.get("role");
     Ok(User {
         id: row.get("id"),
         name: row.get("name"),
         email: row.get("email"),
-        role: Role::parse(&role).ok_or_else(|| ApiError::internal(format!("unknown role {role:?} in users")))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::internal(format!("unknown role {role:?} in users")))?,
         password_hash: row.get("password_hash"),
         created_at: row.get("created_at"),
     })
 }
 
 impl UserStore for PgUsers<'_> {
+    #[tracing::instrument(name = "postgres.users.create_customer", level = "debug", skip_all)]
     async fn create_customer(&self, new: NewUser<'_>) -> Result<User, CreateUserError> {
-        let client = self.pool.get().await.map_err(ApiError::from)?;
+        let client = self.pool.get().await.map_err(StoreError::from)?;
         let inserted = client
             .query_opt(
                 &format!(
@@ -89,20 +91,22 @@ impl UserStore for PgUsers<'_> {
                 &[&new.name, &new.email, &new.password_hash],
             )
             .await
-            .map_err(ApiError::from)?;
+            .map_err(StoreError::from)?;
         match inserted {
             Some(row) => Ok(user_from_row(&row)?),
             None => Err(CreateUserError::EmailTaken),
         }
     }
 
-    async fn find_by_email(&self, email: &str) -> Result<Option<User>, ApiError> {
+    #[tracing::instrument(name = "postgres.users.find_by_email", level = "debug", skip_all)]
+    async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         let client = self.pool.get().await?;
         let row = client.query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1"), &[&email]).await?;
         row.as_ref().map(user_from_row).transpose()
     }
 
-    async fn find_by_id(&self, id: i64) -> Result<Option<User>, ApiError> {
+    #[tracing::instrument(name = "postgres.users.find_by_id", level = "debug", skip_all, fields(user_id = id))]
+    async fn find_by_id(&self, id: i64) -> Result<Option<User>, StoreError> {
         let client = self.pool.get().await?;
         let row = client.query_opt(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"), &[&id]).await?;
         row.as_ref().map(user_from_row).transpose()

@@ -79,7 +79,7 @@ pub async fn expire_unpaid_bookings(svc: &Services) -> Result<usize, ApiError> {
         (serde_json::to_value(&notification).unwrap_or_default(), format!("booking-expired:{booking}"))
     };
     let (released, outgoing) = PgBookings::new(&svc.db).expire_due(announce).await?;
-    outgoing.send(svc).await;
+    outgoing.send(&svc.outbox()).await;
     let mut per_user: BTreeMap<i64, Vec<ReleasedSeat>> = BTreeMap::new();
     let mut bookings = HashSet::new();
     for (user, seat) in released {
@@ -136,6 +136,6 @@ pub async fn cancel_paid(
     notifications::enqueue(&mut outgoing, &tx, &notification).await?;
     tx.commit().await?;
     drop(client);
-    outgoing.send(svc).await;
+    outgoing.send(&svc.outbox()).await;
     Ok((released, refund))
 }

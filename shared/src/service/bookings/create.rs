@@ -269,6 +269,6 @@ async fn booking_refused(svc: &Services, error: CreateBookingError) -> ApiError 
             svc.flights.forget(id);
             ApiError::conflict(ErrorCode::PriceChanged, format!("a fare of flight {id} changed; search again"))
         }
-        CreateBookingError::Store(e) => e,
+        CreateBookingError::Store(e) => e.into(),
     }
 }

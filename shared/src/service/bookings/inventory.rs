@@ -171,7 +171,7 @@ impl SeatLedger for LiveSeats<'_> {
     }
 
     async fn holders(&self, flight_id: i64, seats: &[String]) -> Result<Vec<Option<i64>>, ApiError> {
-        self.svc.seat_holds().holders(flight_id, seats).await
+        Ok(self.svc.seat_holds().holders(flight_id, seats).await?)
     }
 
     async fn hold(
@@ -185,7 +185,8 @@ impl SeatLedger for LiveSeats<'_> {
     }
 
     async fn release(&self, flight_id: i64, user_id: i64, seats: &[String]) -> Result<(), ApiError> {
-        self.svc.seat_holds().release(flight_id, user_id, seats).await.map(|_| ())
+        self.svc.seat_holds().release(flight_id, user_id, seats).await?;
+        Ok(())
     }
 }
 
