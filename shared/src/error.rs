@@ -176,6 +176,16 @@ impl From<StoreError> for ApiError {
 // Services that run SQL or Redis commands of their own (a transaction they
 // drive) get the same mapping through `StoreError`.
 
+impl From<crate::domain::accounts::InvalidAccountInput> for ApiError {
+    fn from(e: crate::domain::accounts::InvalidAccountInput) -> Self {
+        use crate::domain::accounts::InvalidAccountInput;
+        match e {
+            InvalidAccountInput::Field { field, reason } => Self::invalid_field(field, reason),
+            InvalidAccountInput::WeakPassword(_) => Self::bad_request(ErrorCode::WeakPassword, e.to_string()),
+        }
+    }
+}
+
 impl From<tokio_postgres::Error> for ApiError {
     fn from(e: tokio_postgres::Error) -> Self {
         StoreError::from(e).into()
@@ -224,6 +234,17 @@ impl From<notification_log::ListError> for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_account_input_is_a_400_with_its_code() {
+        use crate::domain::accounts::{check_password_policy, normalize_email};
+        let weak = ApiError::from(check_password_policy("password", "x@example.com").unwrap_err());
+        assert_eq!((weak.status(), weak.code()), (StatusCode::BAD_REQUEST, "WEAK_PASSWORD"));
+        assert!(weak.public_detail().starts_with("password: "), "{}", weak.public_detail());
+        let email = ApiError::from(normalize_email("nope").unwrap_err());
+        assert_eq!((email.status(), email.code()), (StatusCode::BAD_REQUEST, "INVALID_FIELD"));
+        assert!(email.public_detail().starts_with("email: "), "{}", email.public_detail());
+    }
 
     #[test]
     fn statuses_and_codes() {

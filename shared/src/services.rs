@@ -2,7 +2,6 @@
 //! handler) and reused across invocations. Nothing here touches the network
 //! at construction: connections open on first use, keeping cold starts short.
 
-use crate::auth::caller::Caller;
 use crate::auth::tokens::TokenService;
 use crate::config::Config;
 use crate::store::aws::{AwsClients, LazyAws};
@@ -102,14 +101,6 @@ impl Services {
         }
     }
 
-    /// The caller, from the request's bearer token (verified with the keys
-    /// Secrets Manager holds now, read again after their TTL).
-    pub async fn caller(&self, req: &Request) -> Result<Caller, ApiError> {
-        let token = crate::http::auth::bearer_token(req)?;
-        let claims = self.tokens.verify_current(token, &self.secrets).await?;
-        crate::http::auth::caller_of(claims)
-    }
-
     /// Before signing or publishing keys: the keys as Secrets Manager holds them now.
     pub async fn current_keys(&self) -> Result<&TokenService, ApiError> {
         self.tokens.refresh(&self.secrets).await?;
@@ -120,18 +111,6 @@ impl Services {
     /// yields a 503 problem instead of a dropped connection.
     pub fn deadline(&self) -> Duration {
         self.config.dependency_timeout * 2
-    }
-
-    /// Runs a route handler with request id, deadline and error rendering.
-    pub async fn serve<Fut>(
-        &self,
-        req: Request,
-        handler: impl FnOnce(Request) -> Fut,
-    ) -> Result<Response<Body>, lambda_http::Error>
-    where
-        Fut: Future<Output = Result<Response<Body>, ApiError>>,
-    {
-        crate::http::serve(req, self.deadline(), handler).await
     }
 }
 

@@ -7,10 +7,10 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::domain::accounts::normalize_name;
 use shared::domain::seating::Cabin;
+use shared::http::idempotency::idempotent;
 use shared::http::views::bookings::BookingBody;
 use shared::http::{self, json_body, Id, StatusCode};
 use shared::service::bookings::{create_booking, CreateBooking, LegRequest};
-use shared::service::idempotency::idempotent;
 use shared::{ApiError, Services};
 
 /// A price as the original sends it (rupees) or as money in minor units.
@@ -97,7 +97,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let body: CreateBody = json_body(&req)?;
         caller.ensure_self(body.user_id.map(|id| id.0))?;
         let request = to_request(body)?;
-        idempotent(svc, &req, &caller, "bookings-create", || async {
+        idempotent(svc.idempotency_store(), &req, &caller, "bookings-create", || async {
             let booking = create_booking(svc, &caller, request).await?;
             Ok(http::json_with_status(StatusCode::CREATED, &BookingBody::new(&booking)))
         })

@@ -6,9 +6,9 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::Value;
 use shared::domain::payment::PaymentMethod;
+use shared::http::idempotency::idempotent;
 use shared::http::views::bookings::PaymentBody;
 use shared::http::{self, json_body, Id};
-use shared::service::idempotency::idempotent;
 use shared::service::payments::{pay, PayRequest};
 use shared::{ApiError, Services};
 
@@ -76,13 +76,13 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         };
         let idempotency_key = req
             .headers()
-            .get(shared::service::idempotency::HEADER)
+            .get(shared::http::idempotency::HEADER)
             .and_then(|v| v.to_str().ok())
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty());
         let method = payment_method(&body)?;
         let request = PayRequest { booking_id: body.booking_id.0, expected_amount, method, idempotency_key };
-        idempotent(svc, &req, &caller, "payments-pay", || async {
+        idempotent(svc.idempotency_store(), &req, &caller, "payments-pay", || async {
             let receipt = pay(svc, &caller, request).await?;
             Ok(http::json(&PaymentBody::new(&receipt)))
         })

@@ -3,8 +3,8 @@
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
+use shared::http::idempotency::idempotent;
 use shared::http::{self, json_body, views::tickets::BookingTicketsBody, Id};
-use shared::service::idempotency::idempotent;
 use shared::service::tickets::generate;
 use shared::{ApiError, Services};
 
@@ -24,7 +24,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
             .booking_id
             .or(body.booking_id_snake)
             .ok_or_else(|| ApiError::invalid_field("bookingId", "is required (booking_id in the original form)"))?;
-        idempotent(svc, &req, &caller, "tickets-generate", || async {
+        idempotent(svc.idempotency_store(), &req, &caller, "tickets-generate", || async {
             let tickets = generate(svc, &caller, booking_id).await?;
             Ok(http::json(&BookingTicketsBody::from(&tickets)))
         })

@@ -33,7 +33,10 @@ pub struct Claims {
 
 impl Claims {
     pub fn user_id(&self) -> Result<i64, ApiError> {
-        crate::http::request::parse_id(&self.sub)
+        Some(self.sub.as_str())
+            .filter(|sub| !sub.is_empty() && sub.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|sub| sub.parse::<i64>().ok())
+            .filter(|id| *id > 0)
             .ok_or_else(|| ApiError::Unauthorized("token subject is not a user id".into()))
     }
 }

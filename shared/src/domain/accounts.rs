@@ -1,8 +1,6 @@
 //! Accounts: what an account is (as anyone but its password sees it) and
 //! the rules for its fields: email, display name, password policy.
 
-use crate::ApiError;
-use crate::ErrorCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -117,11 +115,25 @@ const COMMON_PASSWORDS: &[&str] = &[
     "jordan23",
 ];
 
+/// Why an account's input is refused (the HTTP layer makes it a `400`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidAccountInput {
+    #[error("{field}: {reason}")]
+    Field { field: &'static str, reason: String },
+    /// The password breaks the policy; the text says how.
+    #[error("password: {0}")]
+    WeakPassword(String),
+}
+
+fn invalid_field(field: &'static str, reason: impl Into<String>) -> InvalidAccountInput {
+    InvalidAccountInput::Field { field, reason: reason.into() }
+}
+
 /// Trims and lower-cases an email and checks its shape. Deliverability is
 /// not checked (no network); the shape check stops obvious typos and junk.
-pub fn normalize_email(raw: &str) -> Result<String, ApiError> {
+pub fn normalize_email(raw: &str) -> Result<String, InvalidAccountInput> {
     let email = raw.trim().to_lowercase();
-    let invalid = |reason: &str| ApiError::invalid_field("email", reason);
+    let invalid = |reason: &str| invalid_field("email", reason);
     if email.is_empty() {
         return Err(invalid("is required"));
     }
@@ -151,22 +163,22 @@ pub fn normalize_email(raw: &str) -> Result<String, ApiError> {
 }
 
 /// A display name: trimmed, 1–100 characters, no control characters.
-pub fn normalize_name(raw: &str) -> Result<String, ApiError> {
+pub fn normalize_name(raw: &str) -> Result<String, InvalidAccountInput> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(ApiError::invalid_field("name", "is required"));
+        return Err(invalid_field("name", "is required"));
     }
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(ApiError::invalid_field("name", format!("must be at most {MAX_NAME_CHARS} characters")));
+        return Err(invalid_field("name", format!("must be at most {MAX_NAME_CHARS} characters")));
     }
     if name.chars().any(char::is_control) {
-        return Err(ApiError::invalid_field("name", "must not contain control characters"));
+        return Err(invalid_field("name", "must not contain control characters"));
     }
     Ok(name.to_string())
 }
 
-pub fn check_password_policy(password: &str, email: &str) -> Result<(), ApiError> {
-    let weak = |reason: String| ApiError::bad_request(ErrorCode::WeakPassword, format!("password: {reason}"));
+pub fn check_password_policy(password: &str, email: &str) -> Result<(), InvalidAccountInput> {
+    let weak = InvalidAccountInput::WeakPassword;
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
         return Err(weak(format!("must be at least {MIN_PASSWORD_CHARS} characters")));
@@ -237,7 +249,7 @@ mod tests {
             ("x".repeat(129).as_str(), "long"),
         ] {
             let err = check_password_policy(bad, "johnny@example.com").unwrap_err();
-            assert_eq!(err.code(), "WEAK_PASSWORD", "{why}");
+            assert!(matches!(err, InvalidAccountInput::WeakPassword(_)), "{why}: {err:?}");
         }
     }
 }

@@ -3,12 +3,14 @@
 
 pub mod auth;
 pub mod body;
+pub mod idempotency;
 pub mod problem;
 pub mod request;
 pub mod response;
 pub mod search_cursor;
 pub mod search_page;
 pub mod search_request;
+mod services;
 pub mod views;
 
 pub use ::http::{header, HeaderValue, StatusCode};

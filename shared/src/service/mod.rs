@@ -4,7 +4,6 @@
 pub mod bookings;
 pub mod discounts;
 pub mod flights;
-pub mod idempotency;
 pub mod notifications;
 pub mod payments;
 pub mod search;

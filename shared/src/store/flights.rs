@@ -113,17 +113,6 @@ pub struct FlightFacts {
     pub plan: Arc<SeatPlan>,
     /// Per cabin, in cabin order.
     pub fares: Vec<FareRow>,
-    /// Each seat's JSON for the seat map, built on first use and shared by
-    /// every flight of the same seat plan (the price goes in per flight).
-    pub seat_fragments: Arc<std::sync::OnceLock<Vec<SeatFragment>>>,
-}
-
-/// A seat's JSON for the seat map around its price: what comes before the
-/// price, and what follows it up to the value of its state.
-#[derive(Debug)]
-pub struct SeatFragment {
-    pub before_price: String,
-    pub after_price: String,
 }
 
 impl FlightFacts {
@@ -141,10 +130,11 @@ pub struct FlightCatalog {
     plans: RwLock<HashMap<String, CatalogPlan>>,
 }
 
+/// One seat plan per aircraft type, shared by its flights (the seat map's
+/// renderer keys its pre-rendered seats by it).
 #[derive(Clone)]
 struct CatalogPlan {
     plan: Arc<SeatPlan>,
-    seat_fragments: Arc<std::sync::OnceLock<Vec<SeatFragment>>>,
 }
 
 const FACTS_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(600);
@@ -163,23 +153,15 @@ impl FlightCatalog {
         let plan = match cached_plan {
             Some(cached) if cached.plan.layout == record.layout => cached,
             _ => {
-                let plan = CatalogPlan {
-                    plan: Arc::new(SeatPlan::new(record.layout.clone())),
-                    seat_fragments: Default::default(),
-                };
+                let plan = CatalogPlan { plan: Arc::new(SeatPlan::new(record.layout.clone())) };
                 self.plans.write().unwrap_or_else(|e| e.into_inner()).insert(record.leg.aircraft.clone(), plan.clone());
                 plan
             }
         };
         let mut fares = record.fares;
         fares.sort_by_key(|f| f.cabin);
-        let facts = Arc::new(FlightFacts {
-            leg: record.leg,
-            aircraft_name: record.aircraft_name,
-            plan: plan.plan,
-            fares,
-            seat_fragments: plan.seat_fragments,
-        });
+        let facts =
+            Arc::new(FlightFacts { leg: record.leg, aircraft_name: record.aircraft_name, plan: plan.plan, fares });
         let mut flights = self.flights.write().unwrap_or_else(|e| e.into_inner());
         if flights.len() >= FACTS_MAX_FLIGHTS {
             flights.clear();

@@ -1,7 +1,7 @@
 //! User accounts in Postgres.
 
 use super::StoreError;
-use crate::auth::tokens::Role;
+use crate::domain::accounts::Role;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use std::future::Future;

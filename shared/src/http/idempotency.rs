@@ -4,9 +4,9 @@
 //! is still running is `409`. Keys are scoped to the route and the caller.
 
 use crate::http::{problem, Caller, RequestMeta};
-use crate::store::idempotency::Claim;
+use crate::store::idempotency::{Claim, IdempotencyStore};
+use crate::ApiError;
 use crate::ErrorCode;
-use crate::{ApiError, Services};
 use lambda_http::{Body, Request, Response};
 use sha2::{Digest, Sha256};
 use std::future::Future;
@@ -43,8 +43,9 @@ fn response_text(response: &Response<Body>) -> String {
     }
 }
 
+/// Runs `run` once per `Idempotency-Key` (records in `store`).
 pub async fn idempotent<Fut>(
-    svc: &Services,
+    store: IdempotencyStore<'_>,
     req: &Request,
     caller: &Caller,
     scope: &str,
@@ -68,7 +69,6 @@ where
             )
         })?;
     let record_key = format!("{scope}:{}:{key}", caller.user_id);
-    let store = svc.idempotency_store();
     match store.claim(&record_key, &request_hash(req)).await? {
         Claim::Acquired => {}
         Claim::Replay { status, body, content_type } => {
