@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration as TimeDelta, Utc};
 use local_stack::registry::{http_handler, sqs_handler};
 use serde_json::{json, Value};
 use shared::auth::tokens::Role;
-use shared::service::notifications::{deliver, Channel, Notification};
+use shared::service::notifications::{deliver, Channel, Notification, NotificationKind};
 use shared::store::notification_log::{DeliveredNotification, NotificationLog};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -64,7 +64,7 @@ fn failed_ids(response: &SqsBatchResponse) -> Vec<String> {
 }
 
 fn message_for(user_id: i64, text: &str, created_at: DateTime<Utc>) -> Notification {
-    let mut notification = Notification::new(user_id, "MESSAGE", "Message from FlightBook", text);
+    let mut notification = Notification::new(user_id, NotificationKind::Message, "Message from FlightBook", text);
     notification.created_at = created_at;
     notification
 }

@@ -2,6 +2,7 @@
 //! due; after payment (the order the original walkthrough uses) it is granted
 //! as cashback: a mock refund of the discount to the original payment.
 
+use super::notifications::NotificationKind;
 use super::notifications::{self, Notification};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
@@ -120,7 +121,7 @@ pub async fn apply_discount(
         discounts::record(&tx, booking_id, &code, caller.user_id, amount, "CASHBACK").await?;
         let notification = Notification::new(
             caller.user_id,
-            "REFUND",
+            NotificationKind::Refund,
             format!("Cashback for {}", booking.pnr),
             format!("{} cashback ({code}) is on its way to your original payment method.", money(amount).formatted()),
         );

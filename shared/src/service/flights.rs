@@ -1,6 +1,7 @@
 //! One flight's details, cancellation by an admin, and the departure sweep.
 
 use super::notifications::Notification;
+use super::notifications::NotificationKind;
 use crate::auth::caller::Caller;
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
@@ -180,7 +181,7 @@ async fn notify_affected(svc: &Services, flights: &PgFlights<'_>, flight_id: i64
     for (booking_id, user_id, pnr) in &affected {
         let notification = Notification::new(
             *user_id,
-            "FLIGHT_CANCELLED",
+            NotificationKind::FlightCancelled,
             format!("Flight cancelled on booking {pnr}"),
             format!("A flight on booking {pnr} was cancelled by the airline. Cancel the booking for a full refund, or contact us to rebook."),
         );

@@ -30,6 +30,32 @@ impl Channel {
     }
 }
 
+/// What a notification is about; on the wire and in the log as its
+/// UPPER_SNAKE name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotificationKind {
+    BookingConfirmed,
+    TicketIssued,
+    BookingExpired,
+    FlightCancelled,
+    Refund,
+    Message,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::BookingConfirmed => "BOOKING_CONFIRMED",
+            NotificationKind::TicketIssued => "TICKET_ISSUED",
+            NotificationKind::BookingExpired => "BOOKING_EXPIRED",
+            NotificationKind::FlightCancelled => "FLIGHT_CANCELLED",
+            NotificationKind::Refund => "REFUND",
+            NotificationKind::Message => "MESSAGE",
+        }
+    }
+}
+
 /// The message on the topic (raw delivery: the queue body is this JSON).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -37,20 +63,19 @@ pub struct Notification {
     pub notification_id: String,
     pub user_id: i64,
     pub channel: Channel,
-    /// BOOKING_CONFIRMED, TICKET_ISSUED, BOOKING_EXPIRED, FLIGHT_CANCELLED, REFUND, MESSAGE.
-    pub kind: String,
+    pub kind: NotificationKind,
     pub subject: String,
     pub message: String,
     pub created_at: DateTime<Utc>,
 }
 
 impl Notification {
-    pub fn new(user_id: i64, kind: &str, subject: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(user_id: i64, kind: NotificationKind, subject: impl Into<String>, message: impl Into<String>) -> Self {
         Notification {
             notification_id: uuid::Uuid::new_v4().to_string(),
             user_id,
             channel: Channel::Email,
-            kind: kind.to_string(),
+            kind,
             subject: subject.into(),
             message: message.into(),
             created_at: Utc::now(),
@@ -133,7 +158,7 @@ pub async fn send_message(
     if PgUsers::new(&svc.db).find_by_id(user_id).await?.is_none() {
         return Err(ApiError::not_found(format!("user {user_id} does not exist")));
     }
-    let mut notification = Notification::new(user_id, "MESSAGE", MESSAGE_SUBJECT, message);
+    let mut notification = Notification::new(user_id, NotificationKind::Message, MESSAGE_SUBJECT, message);
     notification.channel = channel.unwrap_or(Channel::Email);
     publish(svc, &notification).await?;
     Ok(notification)
@@ -205,7 +230,7 @@ pub async fn deliver(svc: &Services, notification: &Notification) -> Result<bool
         notification_id: notification.notification_id.clone(),
         user_id: notification.user_id,
         channel: notification.channel.as_str().to_string(),
-        kind: notification.kind.clone(),
+        kind: notification.kind.as_str().to_string(),
         subject: notification.subject.clone(),
         message: notification.message.clone(),
         rendered_body,

@@ -4,6 +4,7 @@
 //! the outbox is drained right after the commit (and every minute).
 
 use super::bookings::{details, BookingDetails};
+use super::notifications::NotificationKind;
 use super::notifications::{self, Notification};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
@@ -190,7 +191,7 @@ pub async fn pay(svc: &Services, caller: &Caller, request: PayRequest) -> Result
                 .await?;
             let notification = Notification::new(
                 booking.user_id,
-                "BOOKING_CONFIRMED",
+                NotificationKind::BookingConfirmed,
                 format!("Booking {} confirmed", booking.pnr),
                 format!("We received {} for booking {}. Your e-tickets follow shortly.", due.formatted(), booking.pnr),
             );

@@ -3,6 +3,7 @@
 //! `tickets-generate` racing each other issue one set of tickets; the unique
 //! (booking, passenger, leg) constraint is the final guard.
 
+use super::notifications::NotificationKind;
 use super::notifications::{self, Notification};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
@@ -65,7 +66,7 @@ pub async fn issue_tickets(svc: &Services, booking_id: i64) -> Result<IssueOutco
         .await?;
     let notification = Notification::new(
         booking.user_id,
-        "TICKET_ISSUED",
+        NotificationKind::TicketIssued,
         format!("E-tickets for {}", booking.pnr),
         format!(
             "Your e-tickets for booking {} are issued: {}. Invoice {}.",

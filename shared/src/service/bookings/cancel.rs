@@ -8,6 +8,7 @@ use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::service::flights::invalidate_searches;
+use crate::service::notifications::NotificationKind;
 use crate::service::notifications::{self, Notification};
 use crate::store::bookings::{release_seats, CancelOutcome, PgBookings, ReleasedSeat};
 use crate::store::outbox::Outgoing;
@@ -72,7 +73,7 @@ pub async fn expire_unpaid_bookings(svc: &Services) -> Result<usize, ApiError> {
     let announce = |booking: i64, user: i64, pnr: &str| {
         let notification = Notification::new(
             user,
-            "BOOKING_EXPIRED",
+            NotificationKind::BookingExpired,
             format!("Booking {pnr} expired"),
             format!("Booking {pnr} was not paid in time and has expired; its seats are released."),
         );
@@ -124,7 +125,7 @@ pub async fn cancel_paid(
     let money = Money::new(refund, &booking.currency);
     let notification = Notification::new(
         booking.user_id,
-        "REFUND",
+        NotificationKind::Refund,
         format!("Booking {} cancelled", booking.pnr),
         format!(
             "Booking {} is cancelled and its tickets voided. {} is refunded to your original payment method.",
