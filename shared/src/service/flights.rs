@@ -3,6 +3,7 @@
 use super::notifications::Notification;
 use super::notifications::NotificationKind;
 use crate::auth::caller::Caller;
+use crate::domain::flight::{is_bookable, FlightStatus};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 use crate::store::flights::{Airport, CancelOutcome, FlightRecord, PgFlights};
@@ -82,7 +83,8 @@ async fn flight_details(svc: &Services, record: FlightRecord) -> Result<FlightDe
             .ok_or_else(|| ApiError::internal(format!("unknown airport {code}")))
     };
     let (origin, destination) = (airport(&leg.origin)?, airport(&leg.destination)?);
-    let sellable = record.status == "SCHEDULED" && leg.departs_at > chrono::Utc::now();
+    let sellable =
+        FlightStatus::parse(&record.status).is_some_and(|status| is_bookable(status, leg.departs_at, Utc::now()));
     let fares = record
         .fares
         .iter()

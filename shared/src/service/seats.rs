@@ -7,6 +7,7 @@
 
 use crate::auth::caller::Caller;
 use crate::domain::booking::{normalise_seats, MAX_PASSENGERS};
+use crate::domain::flight::{is_bookable, FlightStatus};
 use crate::domain::money::Money;
 use crate::domain::seating::{Cabin, Seat, SeatPlan};
 use crate::store::bookings::PgBookings;
@@ -24,8 +25,9 @@ pub async fn facts_or_404(svc: &Services, flight_id: i64) -> Result<Arc<FlightFa
         .ok_or_else(|| ApiError::not_found(format!("flight {flight_id} does not exist")))
 }
 
+/// Past its departure time (whatever its status says yet): `domain::flight`'s rule.
 pub fn has_departed(facts: &FlightFacts) -> bool {
-    facts.leg.departs_at <= Utc::now()
+    !is_bookable(FlightStatus::Scheduled, facts.leg.departs_at, Utc::now())
 }
 
 /// `409 FLIGHT_NOT_BOOKABLE` naming why (a status, or `DEPARTED`).
@@ -110,8 +112,9 @@ impl SeatMap {
 pub async fn seat_map(svc: &Services, caller: &Caller, flight_id: i64) -> Result<SeatMap, ApiError> {
     let facts = facts_or_404(svc, flight_id).await?;
     let state = seat_state(svc, flight_id).await?;
-    let status = state.status.unwrap_or_else(|| "SCHEDULED".to_string());
-    let sellable = status == "SCHEDULED" && !has_departed(&facts);
+    let status = state.status.unwrap_or_else(|| FlightStatus::Scheduled.as_str().to_string());
+    let sellable =
+        FlightStatus::parse(&status).is_some_and(|known| is_bookable(known, facts.leg.departs_at, Utc::now()));
     let plan_seats: &[Seat] = facts.plan.seats();
     let seats: Vec<SeatStatus> = plan_seats
         .iter()
@@ -244,7 +247,7 @@ pub async fn lock_seats(svc: &Services, caller: &Caller, flight_id: i64, raw: &[
     let facts = facts_or_404(svc, flight_id).await?;
     let seats = seats_on_aircraft(&facts, raw)?;
     if has_departed(&facts) {
-        return Err(not_bookable(flight_id, "DEPARTED"));
+        return Err(not_bookable(flight_id, FlightStatus::Departed.as_str()));
     }
     let cap = svc.config.seat_hold_max_per_flight;
     let hold_id = new_hold_id(flight_id);
