@@ -189,7 +189,7 @@ pub fn new_hold_id(flight_id: i64) -> String {
 /// refused (taken, over the cap): the caller decides what that means.
 pub async fn hold_seats(
     svc: &Services,
-    caller: &Caller,
+    user_id: i64,
     flight_id: i64,
     hold_id: &str,
     seats: &[String],
@@ -199,7 +199,7 @@ pub async fn hold_seats(
     // Each round loads what Postgres sold since; under a burst of sales on
     // one flight the copy can move again in between.
     for _ in 0..8 {
-        match holds.hold(flight_id, caller.user_id, hold_id, seats, svc.config.seat_hold_ttl, cap).await? {
+        match holds.hold(flight_id, user_id, hold_id, seats, svc.config.seat_hold_ttl, cap).await? {
             HoldOutcome::Held { expires_at_ms } => {
                 let expires = DateTime::from_timestamp_millis(expires_at_ms).unwrap_or_else(Utc::now);
                 return Ok(Ok(expires));
@@ -251,7 +251,7 @@ pub async fn lock_seats(svc: &Services, caller: &Caller, flight_id: i64, raw: &[
     }
     let cap = svc.config.seat_hold_max_per_flight;
     let hold_id = new_hold_id(flight_id);
-    let expires_at = match hold_seats(svc, caller, flight_id, &hold_id, &seats, cap).await? {
+    let expires_at = match hold_seats(svc, caller.user_id, flight_id, &hold_id, &seats, cap).await? {
         Ok(expires_at) => expires_at,
         Err(refused) => return Err(hold_refused(flight_id, refused, cap)),
     };

@@ -126,7 +126,7 @@ pub async fn create_booking(
     let flights = bookable_flights(svc, &request.legs).await?;
     let passengers = passenger_names(svc, caller, request.passengers, count).await?;
 
-    let ledger = LiveSeats { svc, caller };
+    let ledger = LiveSeats { svc };
     let cap = svc.config.seat_hold_max_per_flight.max(count);
     let mut held: Vec<HeldSeats> = Vec::new();
     let written = async {

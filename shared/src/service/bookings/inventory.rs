@@ -7,7 +7,6 @@
 //! Redis in front of Postgres; the unit tests below use an in-memory ledger
 //! whose seats are taken by a racer between the read and the hold.
 
-use crate::auth::caller::Caller;
 use crate::domain::booking::assign_seats;
 use crate::domain::flight::FlightStatus;
 use crate::domain::seating::{Cabin, SeatNumber, SeatPlan};
@@ -162,7 +161,6 @@ pub async fn give_back(ledger: &impl SeatLedger, user_id: i64, held: &[HeldSeats
 /// The live ledger: Redis holds in front of what Postgres sold.
 pub struct LiveSeats<'a> {
     pub svc: &'a Services,
-    pub caller: &'a Caller,
 }
 
 impl SeatLedger for LiveSeats<'_> {
@@ -176,12 +174,12 @@ impl SeatLedger for LiveSeats<'_> {
 
     async fn hold(
         &self,
-        _user_id: i64,
+        user_id: i64,
         flight_id: i64,
         seats: &[String],
         cap: usize,
     ) -> Result<Result<(), HoldOutcome>, ApiError> {
-        Ok(hold_seats(self.svc, self.caller, flight_id, &new_hold_id(flight_id), seats, cap).await?.map(|_| ()))
+        Ok(hold_seats(self.svc, user_id, flight_id, &new_hold_id(flight_id), seats, cap).await?.map(|_| ()))
     }
 
     async fn release(&self, flight_id: i64, user_id: i64, seats: &[String]) -> Result<(), ApiError> {
