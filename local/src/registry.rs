@@ -17,6 +17,7 @@ pub fn http_handler(package: &str) -> Option<HttpHandler> {
         "auth-me" => |s, r| Box::pin(auth_me::handle(s, r)),
         "flights-search" => |s, r| Box::pin(flights_search::handle(s, r)),
         "flights-get" => |s, r| Box::pin(flights_get::handle(s, r)),
+        "flights-calendar" => |s, r| Box::pin(flights_calendar::handle(s, r)),
         "flights-cancel" => |s, r| Box::pin(flights_cancel::handle(s, r)),
         "seats-list" => |s, r| Box::pin(seats_list::handle(s, r)),
         "seats-lock" => |s, r| Box::pin(seats_lock::handle(s, r)),

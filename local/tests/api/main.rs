@@ -4,6 +4,7 @@
 mod auth;
 mod booking_inputs;
 mod bookings;
+mod calendar;
 mod data_path;
 mod faults;
 mod flights;
@@ -17,4 +18,5 @@ mod secrets;
 mod security;
 mod seed;
 mod support;
+mod trips;
 mod walkthrough;

@@ -11,3 +11,4 @@ pub mod money;
 pub mod payment;
 pub mod seating;
 pub mod timetable;
+pub mod travellers;

@@ -5,12 +5,14 @@
 //! and the response around it.
 
 use super::search_cursor;
-use crate::domain::itinerary::Itinerary;
+use crate::domain::invoice::gst_included;
+use crate::domain::itinerary::{Itinerary, Trip};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 use crate::domain::timetable::{AirportId, Fare, ScheduledFlight};
+use crate::domain::travellers::{PassengerType, Travellers, TypeFare};
 use crate::service::search::{
-    RenderedItineraries, RenderedSearchPage, SearchPage, SearchPageFormat, SearchQuery, SearchRequest,
+    RenderedItineraries, RenderedSearchPage, SearchPage, SearchPageFormat, SearchQuery, SearchRequest, TripKind,
 };
 use crate::store::flights::Airport;
 use crate::store::timetable::Snapshot;
@@ -33,16 +35,30 @@ impl SearchPageFormat for SearchPageJson {
         request: &SearchRequest,
     ) -> Result<RenderedItineraries, ApiError> {
         let query = &request.query;
-        let renderer = Renderer { snapshot, cabin: query.cabin };
+        let renderer = Renderer { snapshot, cabin: query.cabin, travellers: query.travellers };
         let mut items = Vec::with_capacity(found.len());
         let mut flat = Vec::with_capacity(found.len());
         for itinerary in found {
-            items.push(renderer.itinerary(itinerary, query.passengers)?);
+            items.push(renderer.itinerary(itinerary)?);
             flat.push(match itinerary.legs.as_slice() {
                 [leg] => renderer.flat(leg)?,
                 _ => String::new(),
             });
         }
+        Ok(RenderedItineraries { items, flat })
+    }
+
+    fn trips<'a>(
+        &self,
+        found: &[Trip<'a>],
+        snapshot: &'a Snapshot,
+        request: &SearchRequest,
+    ) -> Result<RenderedItineraries, ApiError> {
+        let query = &request.query;
+        let renderer = Renderer { snapshot, cabin: query.cabin, travellers: query.travellers };
+        let items = found.iter().map(|trip| renderer.trip(trip)).collect::<Result<Vec<_>, _>>()?;
+        // The original's flat list of direct flights has no place for a trip.
+        let flat = vec![String::new(); items.len()];
         Ok(RenderedItineraries { items, flat })
     }
 
@@ -83,17 +99,39 @@ pub fn response(page: RenderedSearchPage) -> Response<Body> {
     response
 }
 
-/// The query as the page echoes it.
+/// The query as the page echoes it: the original's fields, the party, and
+/// the return date or the slices of a round trip or multi-city search.
 fn query_json(query: &SearchQuery) -> Value {
-    json!({
-        "source": query.origin,
-        "destination": query.destination,
-        "date": query.date.to_string(),
-        "passengers": query.passengers,
+    let first = query.first();
+    let t = &query.travellers;
+    let mut echo = json!({
+        "source": first.origin,
+        "destination": first.destination,
+        "date": first.date.to_string(),
+        "passengers": query.seats(),
+        "adults": t.adults,
+        "children": t.children,
+        "infants": t.infants,
         "maxStops": query.max_stops,
         "cabin": query.cabin,
         "sort": query.sort.as_str(),
-    })
+    });
+    match query.kind {
+        TripKind::OneWay => {}
+        TripKind::RoundTrip => echo["returnDate"] = json!(query.slices[1].date.to_string()),
+        TripKind::MultiCity => {
+            echo["slices"] = query
+                .slices
+                .iter()
+                .map(|s| json!({"source": s.origin, "destination": s.destination, "date": s.date.to_string()}))
+                .collect();
+        }
+    }
+    echo
+}
+
+fn currency(code: &[u8; 3]) -> &str {
+    std::str::from_utf8(code).unwrap_or("XXX")
 }
 
 fn local(unix_seconds: i64, tz: Tz) -> String {
@@ -160,8 +198,69 @@ struct ItineraryHead<'a> {
     total_duration_minutes: i64,
     price: MoneyJson<'a>,
     price_per_passenger: MoneyJson<'a>,
+    price_breakdown: Vec<TypeFareJson<'a>>,
     passengers: i32,
     cabin: Cabin,
+    seats_left: i32,
+}
+
+/// One passenger type's part of a price: per passenger, the fare without
+/// its taxes and fees, those, and the fare; then for all of that type.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TypeFareJson<'a> {
+    #[serde(rename = "type")]
+    kind: PassengerType,
+    count: u8,
+    base_fare: MoneyJson<'a>,
+    taxes_and_fees: MoneyJson<'a>,
+    fare: MoneyJson<'a>,
+    total: MoneyJson<'a>,
+}
+
+impl<'a> TypeFareJson<'a> {
+    fn new(line: &TypeFare, currency: &'a str) -> Self {
+        TypeFareJson {
+            kind: line.kind,
+            count: line.count,
+            base_fare: MoneyJson::new(line.base, currency),
+            taxes_and_fees: MoneyJson::new(line.taxes, currency),
+            fare: MoneyJson::new(line.fare, currency),
+            total: MoneyJson::new(line.total(), currency),
+        }
+    }
+}
+
+/// A trip of several slices: its price for the party and its slices.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TripHead<'a> {
+    id: String,
+    departure_time: String,
+    arrival_time: String,
+    /// The slices' durations summed (the days between them are not travel).
+    total_duration_minutes: i64,
+    price: MoneyJson<'a>,
+    price_per_passenger: MoneyJson<'a>,
+    price_breakdown: Vec<TypeFareJson<'a>>,
+    passengers: i32,
+    cabin: Cabin,
+    seats_left: i32,
+}
+
+/// One slice of a trip: the fields a one-way itinerary has, but for the
+/// party's price, and where it goes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SliceHead<'a> {
+    id: String,
+    origin: AirportJson<'a>,
+    destination: AirportJson<'a>,
+    stops: usize,
+    departure_time: String,
+    arrival_time: String,
+    total_duration_minutes: i64,
+    price_per_passenger: MoneyJson<'a>,
     seats_left: i32,
 }
 
@@ -192,6 +291,7 @@ struct FlatFlightJson<'a> {
 struct Renderer<'a> {
     snapshot: &'a Snapshot,
     cabin: Cabin,
+    travellers: Travellers,
 }
 
 impl<'a> Renderer<'a> {
@@ -243,24 +343,65 @@ impl<'a> Renderer<'a> {
         Ok(slot.get().expect("just set"))
     }
 
-    fn itinerary(&self, itinerary: &Itinerary<'a>, passengers: i32) -> Result<String, ApiError> {
+    /// The party's price per passenger type for slices whose adult fares
+    /// sum to `adult_fare`: the GST inside is that of the part of the fare
+    /// for slices embarking in India, at the cabin's rate.
+    fn breakdown<'c>(
+        &self,
+        slices: &[&Itinerary<'a>],
+        adult_fare: i64,
+        currency: &'c str,
+    ) -> Result<Vec<TypeFareJson<'c>>, ApiError> {
+        let mut taxed = 0;
+        for slice in slices {
+            if self.airport(slice.legs[0].origin)?.country == "IN" {
+                taxed += slice.price_per_passenger;
+            }
+        }
+        let cabin = self.cabin;
+        let tax_of = |fare: i64| {
+            if adult_fare == 0 {
+                return 0;
+            }
+            let part = ((i128::from(fare) * i128::from(taxed) * 2 + i128::from(adult_fare))
+                / (2 * i128::from(adult_fare))) as i64;
+            gst_included(part, cabin)
+        };
+        Ok(self.travellers.breakdown(adult_fare, tax_of).iter().map(|line| TypeFareJson::new(line, currency)).collect())
+    }
+
+    fn seats_left(&self, itinerary: &Itinerary<'a>) -> i32 {
+        itinerary.legs.iter().map(|l| l.seats_left(self.cabin)).min().unwrap_or(0)
+    }
+
+    fn itinerary(&self, itinerary: &Itinerary<'a>) -> Result<String, ApiError> {
         let (first, last) = (itinerary.legs[0], itinerary.legs[itinerary.legs.len() - 1]);
-        let currency = std::str::from_utf8(&itinerary.currency).unwrap_or("XXX");
+        let currency = currency(&itinerary.currency);
+        let adult_fare = itinerary.price_per_passenger;
         let head = ItineraryHead {
             id: itinerary.id(),
             stops: itinerary.stops(),
             departure_time: local(first.departs_at, self.airport(first.origin)?.time_zone),
             arrival_time: local(last.arrives_at, self.airport(last.destination)?.time_zone),
             total_duration_minutes: itinerary.duration_minutes(),
-            price: MoneyJson::new(itinerary.price_per_passenger * i64::from(passengers), currency),
-            price_per_passenger: MoneyJson::new(itinerary.price_per_passenger, currency),
-            passengers,
+            price: MoneyJson::new(self.travellers.total(adult_fare), currency),
+            price_per_passenger: MoneyJson::new(adult_fare, currency),
+            price_breakdown: self.breakdown(&[itinerary], adult_fare, currency)?,
+            passengers: self.travellers.seated(),
             cabin: self.cabin,
-            seats_left: itinerary.legs.iter().map(|l| l.seats_left(self.cabin)).min().unwrap_or(0),
+            seats_left: self.seats_left(itinerary),
         };
         let mut text = serde_json::to_string(&head).map_err(ApiError::internal)?;
         text.pop();
-        text.push_str(r#","legs":["#);
+        text.push(',');
+        self.legs_and_layovers(itinerary, &mut text)?;
+        text.push('}');
+        Ok(text)
+    }
+
+    /// `"legs":[…],"layovers":[…]` of an itinerary or a slice.
+    fn legs_and_layovers(&self, itinerary: &Itinerary<'a>, text: &mut String) -> Result<(), ApiError> {
+        text.push_str(r#""legs":["#);
         for (i, leg) in itinerary.legs.iter().enumerate() {
             if i > 0 {
                 text.push(',');
@@ -274,7 +415,54 @@ impl<'a> Renderer<'a> {
             .collect::<Result<Vec<_>, ApiError>>()?;
         text.push_str(r#"],"layovers":"#);
         text.push_str(&serde_json::to_string(&layovers).map_err(ApiError::internal)?);
-        text.push('}');
+        Ok(())
+    }
+
+    fn trip(&self, trip: &Trip<'a>) -> Result<String, ApiError> {
+        let (first, last) = (&trip.slices[0], &trip.slices[trip.slices.len() - 1]);
+        let currency = currency(&first.currency);
+        let adult_fare = trip.price_per_passenger();
+        let slices: Vec<&Itinerary<'a>> = trip.slices.iter().collect();
+        let head = TripHead {
+            id: trip.id(),
+            departure_time: local(first.departs_at(), self.airport(first.legs[0].origin)?.time_zone),
+            arrival_time: local(last.arrives_at(), self.airport(last.legs[last.legs.len() - 1].destination)?.time_zone),
+            total_duration_minutes: trip.duration_secs() / 60,
+            price: MoneyJson::new(self.travellers.total(adult_fare), currency),
+            price_per_passenger: MoneyJson::new(adult_fare, currency),
+            price_breakdown: self.breakdown(&slices, adult_fare, currency)?,
+            passengers: self.travellers.seated(),
+            cabin: self.cabin,
+            seats_left: trip.slices.iter().map(|s| self.seats_left(s)).min().unwrap_or(0),
+        };
+        let mut text = serde_json::to_string(&head).map_err(ApiError::internal)?;
+        text.pop();
+        text.push_str(r#","slices":["#);
+        for (i, slice) in trip.slices.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            let (from, to) = (slice.legs[0], slice.legs[slice.legs.len() - 1]);
+            let (origin, destination) = (self.airport(from.origin)?, self.airport(to.destination)?);
+            let head = SliceHead {
+                id: slice.id(),
+                origin: origin.into(),
+                destination: destination.into(),
+                stops: slice.stops(),
+                departure_time: local(from.departs_at, origin.time_zone),
+                arrival_time: local(to.arrives_at, destination.time_zone),
+                total_duration_minutes: slice.duration_minutes(),
+                price_per_passenger: MoneyJson::new(slice.price_per_passenger, currency),
+                seats_left: self.seats_left(slice),
+            };
+            let mut part = serde_json::to_string(&head).map_err(ApiError::internal)?;
+            part.pop();
+            part.push(',');
+            self.legs_and_layovers(slice, &mut part)?;
+            part.push('}');
+            text.push_str(&part);
+        }
+        text.push_str("]}");
         Ok(text)
     }
 

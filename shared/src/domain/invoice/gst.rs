@@ -86,6 +86,11 @@ pub fn gst_rate_percent(cabin: Cabin) -> u32 {
     }
 }
 
+/// The GST inside a GST-inclusive fare of `cabin` charged in India.
+pub fn gst_included(inclusive: i64, cabin: Cabin) -> i64 {
+    inclusive - taxable_value(inclusive, gst_rate_percent(cabin))
+}
+
 /// The place of supply of a journey embarking at `origin` (IATA) in `origin_country`
 /// (ISO 3166-1 alpha-2), and how GST applies there.
 pub(super) fn place_of_supply(origin: &str, origin_country: &str) -> (PlaceOfSupply, GstTreatment) {

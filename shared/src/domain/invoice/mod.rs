@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::seating::Cabin;
 
-pub use gst::{airport_state, gst_rate_percent, INDIAN_AIRPORTS};
+pub use gst::{airport_state, gst_included, gst_rate_percent, INDIAN_AIRPORTS};
 pub use pdf::render_pdf;
 pub use words::amount_in_words;
 

@@ -16,9 +16,11 @@ mod branch_and_bound;
 mod ranking;
 #[cfg(test)]
 mod tests;
+pub mod trips;
 
 pub use branch_and_bound::{connects, search};
-pub use ranking::SortOrder;
+pub use ranking::{best_score, SortOrder, BEST_MINOR_UNITS_PER_HOUR};
+pub use trips::{combine, slice_order, Combined, SliceList, Trip};
 
 use super::seating::Cabin;
 use super::timetable::{AirportId, ScheduledFlight};

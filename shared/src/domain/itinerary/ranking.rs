@@ -13,6 +13,20 @@ pub enum SortOrder {
     Price,
     Duration,
     Departure,
+    /// Price and total travel time weighed together: the price plus
+    /// [`BEST_MINOR_UNITS_PER_HOUR`] for every hour from first departure to
+    /// last arrival, so a cheap trip with a 20-hour layover no longer tops a
+    /// slightly dearer direct flight.
+    Best,
+}
+
+/// What an hour of travel time is worth in `sort=best`: ₹400 (in minor
+/// units, of whatever currency the fares are in).
+pub const BEST_MINOR_UNITS_PER_HOUR: i64 = 40_000;
+
+/// `sort=best`'s score of a price and a duration in seconds.
+pub fn best_score(price: i64, duration_secs: i64) -> i64 {
+    price + duration_secs * BEST_MINOR_UNITS_PER_HOUR / 3600
 }
 
 impl SortOrder {
@@ -21,6 +35,7 @@ impl SortOrder {
             "price" | "cheapest" => Some(SortOrder::Price),
             "duration" | "fastest" => Some(SortOrder::Duration),
             "departure" | "earliest" => Some(SortOrder::Departure),
+            "best" | "recommended" => Some(SortOrder::Best),
             _ => None,
         }
     }
@@ -30,15 +45,19 @@ impl SortOrder {
             SortOrder::Price => "price",
             SortOrder::Duration => "duration",
             SortOrder::Departure => "departure",
+            SortOrder::Best => "best",
         }
     }
 
     /// The two leading sort keys of (price per passenger, departure, arrival).
+    /// Both are non-decreasing in price and in arrival, so a lower bound of
+    /// each gives a lower bound of the rank.
     pub(super) fn rank(self, price: i64, departs: i64, arrives: i64) -> (i64, i64) {
         match self {
             SortOrder::Price => (price, arrives - departs),
             SortOrder::Duration => (arrives - departs, price),
             SortOrder::Departure => (departs, price),
+            SortOrder::Best => (best_score(price, arrives - departs), price),
         }
     }
 
@@ -47,7 +66,7 @@ impl SortOrder {
     pub(super) fn key(self, price: i64, departs: i64, arrives: i64, ids: [i64; 3]) -> Key {
         let (first, second) = self.rank(price, departs, arrives);
         let third = match self {
-            SortOrder::Price | SortOrder::Duration => departs,
+            SortOrder::Price | SortOrder::Duration | SortOrder::Best => departs,
             SortOrder::Departure => arrives - departs,
         };
         Key { first, second, third, ids }

@@ -250,7 +250,7 @@ fn pruned_search_equals_brute_force_on_random_networks() {
         let refs: Vec<&DayTable> = tables.iter().collect();
         let view = TimetableView::new(&net.network, &refs);
         let all: Vec<&ScheduledFlight> = tables.iter().flat_map(|t| t.flights()).collect();
-        for sort in [SortOrder::Price, SortOrder::Duration, SortOrder::Departure] {
+        for sort in [SortOrder::Price, SortOrder::Duration, SortOrder::Departure, SortOrder::Best] {
             for (max_stops, limit) in [(0, 5), (1, 3), (2, 4), (2, 300)] {
                 let input = SearchInput {
                     origin: net.network.airport("AAA").unwrap(),

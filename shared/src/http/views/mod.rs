@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod bookings;
+pub mod calendar;
 pub mod discounts;
 pub mod flights;
 pub mod notifications;

@@ -17,11 +17,14 @@
 //! `http::search_page`'s).
 
 mod cache;
+pub mod calendar;
 mod computation;
 mod parameters;
 mod rendering;
 
-pub use parameters::{SearchQuery, SearchRequest, DEFAULT_LIMIT, MAX_LIMIT};
+pub use parameters::{
+    SearchQuery, SearchRequest, SliceQuery, TripKind, DEFAULT_LIMIT, MAX_DAYS_AHEAD, MAX_LIMIT, MAX_SLICES, MIN_SLICES,
+};
 pub use rendering::{RenderedItineraries, RenderedSearchPage, SearchPage, SearchPageFormat};
 
 use crate::{ApiError, Services};
@@ -33,14 +36,14 @@ pub async fn search(
     format: &dyn SearchPageFormat,
 ) -> Result<RenderedSearchPage, ApiError> {
     let query = &request.query;
-    let directory = svc.directory.get(&svc.db, &[&query.origin, &query.destination]).await?;
-    let origin_tz = query.check_against(&directory)?;
+    let directory = svc.directory.get(&svc.db, &query.airports()).await?;
+    let zones = query.check_against(&directory)?;
 
     let miss = match cache::look_up(svc, request, format).await {
         cache::Lookup::Hit(page) => return Ok(page),
         cache::Lookup::Miss(miss) => miss,
     };
-    let result = computation::compute(svc, request, origin_tz, format).await;
+    let result = computation::compute(svc, request, &zones, format).await;
     cache::keep(svc, miss, &result).await;
     let found = result?.itineraries;
     let total = found.items.len();

@@ -1,9 +1,11 @@
 //! What a search asks for, already parsed (`http::search_request` reads it
-//! from the query string), its cache identity, and the checks that need the
-//! airport directory: the airports exist and the date is within sale.
+//! from the query string or a multi-city body), its cache identity, and the
+//! checks that need the airport directory: the airports exist and each date
+//! is within sale.
 
 use crate::domain::itinerary::SortOrder;
 use crate::domain::seating::Cabin;
+use crate::domain::travellers::Travellers;
 use crate::store::flights::Directory;
 use crate::{ApiError, ErrorCode};
 use chrono::{NaiveDate, Utc};
@@ -14,14 +16,34 @@ use sha2::{Digest, Sha256};
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
 /// How far ahead a search may look, in days from today at the origin.
-const MAX_DAYS_AHEAD: i64 = 365;
+pub const MAX_DAYS_AHEAD: i64 = 365;
+/// Slices of a multi-city search.
+pub const MIN_SLICES: usize = 2;
+pub const MAX_SLICES: usize = 5;
 
+/// The shape of a journey: it decides how the query is echoed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TripKind {
+    OneWay,
+    /// Out on `slices[0]`, back on `slices[1]` between the same airports.
+    RoundTrip,
+    MultiCity,
+}
+
+/// One origin–destination of a journey and the date it departs (at the origin).
 #[derive(Clone, Debug, PartialEq)]
-pub struct SearchQuery {
+pub struct SliceQuery {
     pub origin: String,
     pub destination: String,
     pub date: NaiveDate,
-    pub passengers: i32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchQuery {
+    pub kind: TripKind,
+    /// In travel order; one for a one-way search.
+    pub slices: Vec<SliceQuery>,
+    pub travellers: Travellers,
     pub max_stops: u8,
     pub cabin: Cabin,
     pub sort: SortOrder,
@@ -36,46 +58,108 @@ pub struct SearchRequest {
 }
 
 impl SearchQuery {
-    /// The cache identity of the query (pagination excluded).
+    /// A one-way search for adults only: the original request's shape.
+    pub fn one_way(origin: &str, destination: &str, date: NaiveDate, adults: u8) -> SearchQuery {
+        SearchQuery {
+            kind: TripKind::OneWay,
+            slices: vec![SliceQuery { origin: origin.into(), destination: destination.into(), date }],
+            travellers: Travellers::adults(adults),
+            max_stops: 1,
+            cabin: Cabin::Economy,
+            sort: SortOrder::Price,
+        }
+    }
+
+    pub fn first(&self) -> &SliceQuery {
+        &self.slices[0]
+    }
+
+    /// Seats the party takes on every flight.
+    pub fn seats(&self) -> i32 {
+        self.travellers.seated()
+    }
+
+    /// The cache identity of the query (pagination excluded). A one-way
+    /// search for adults keeps the identity it always had, so its cache
+    /// entries and cursors outlive this version.
     pub fn hash(&self) -> String {
-        let canonical = format!(
-            "v1|{}|{}|{}|{}|{}|{}|{}",
-            self.origin,
-            self.destination,
-            self.date,
-            self.passengers,
-            self.max_stops,
-            self.cabin,
-            self.sort.as_str()
-        );
+        let t = &self.travellers;
+        let canonical = match self.kind {
+            TripKind::OneWay if t.only_adults() => {
+                let s = self.first();
+                format!(
+                    "v1|{}|{}|{}|{}|{}|{}|{}",
+                    s.origin,
+                    s.destination,
+                    s.date,
+                    t.adults,
+                    self.max_stops,
+                    self.cabin,
+                    self.sort.as_str()
+                )
+            }
+            kind => {
+                let slices: Vec<String> =
+                    self.slices.iter().map(|s| format!("{}-{}-{}", s.origin, s.destination, s.date)).collect();
+                format!(
+                    "v2|{kind:?}|{}|{},{},{}|{}|{}|{}",
+                    slices.join(","),
+                    t.adults,
+                    t.children,
+                    t.infants,
+                    self.max_stops,
+                    self.cabin,
+                    self.sort.as_str()
+                )
+            }
+        };
         format!("{:x}", Sha256::digest(canonical.as_bytes()))[..24].to_string()
     }
 
-    /// Both airports are known and the date is from today to
-    /// [`MAX_DAYS_AHEAD`] ahead at the origin; returns the origin's zone.
-    pub(super) fn check_against(&self, directory: &Directory) -> Result<Tz, ApiError> {
-        for (name, code) in [("source", &self.origin), ("destination", &self.destination)] {
-            if !directory.airports.contains_key(code) {
+    /// The airports named, each once.
+    pub fn airports(&self) -> Vec<&str> {
+        let mut codes: Vec<&str> =
+            self.slices.iter().flat_map(|s| [s.origin.as_str(), s.destination.as_str()]).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+
+    /// Every airport is known and every date is from today to
+    /// [`MAX_DAYS_AHEAD`] ahead at its slice's origin; returns each slice's
+    /// origin zone.
+    pub(super) fn check_against(&self, directory: &Directory) -> Result<Vec<Tz>, ApiError> {
+        let field = |index: usize, name: &str| match self.kind {
+            TripKind::MultiCity => format!("slices[{index}].{name}"),
+            TripKind::RoundTrip if index == 1 && name == "date" => "returnDate".to_string(),
+            _ => name.to_string(),
+        };
+        let mut zones = Vec::with_capacity(self.slices.len());
+        for (index, slice) in self.slices.iter().enumerate() {
+            for (name, code) in [("source", &slice.origin), ("destination", &slice.destination)] {
+                if !directory.airports.contains_key(code) {
+                    return Err(ApiError::bad_request(
+                        ErrorCode::UnknownAirport,
+                        format!("{}: no airport with code {code}", field(index, name)),
+                    ));
+                }
+            }
+            let origin_tz = directory.airports[&slice.origin].time_zone;
+            let today = Utc::now().with_timezone(&origin_tz).date_naive();
+            if slice.date < today {
                 return Err(ApiError::bad_request(
-                    ErrorCode::UnknownAirport,
-                    format!("{name}: no airport with code {code}"),
+                    ErrorCode::DateInPast,
+                    format!("{}: {} is before today ({today}) at {}", field(index, "date"), slice.date, slice.origin),
                 ));
             }
+            if (slice.date - today).num_days() > MAX_DAYS_AHEAD {
+                return Err(ApiError::bad_request(
+                    ErrorCode::DateOutOfRange,
+                    format!("{}: at most {MAX_DAYS_AHEAD} days ahead", field(index, "date")),
+                ));
+            }
+            zones.push(origin_tz);
         }
-        let origin_tz = directory.airports[&self.origin].time_zone;
-        let today = Utc::now().with_timezone(&origin_tz).date_naive();
-        if self.date < today {
-            return Err(ApiError::bad_request(
-                ErrorCode::DateInPast,
-                format!("date: {} is before today ({today}) at {}", self.date, self.origin),
-            ));
-        }
-        if (self.date - today).num_days() > MAX_DAYS_AHEAD {
-            return Err(ApiError::bad_request(
-                ErrorCode::DateOutOfRange,
-                format!("date: at most {MAX_DAYS_AHEAD} days ahead"),
-            ));
-        }
-        Ok(origin_tz)
+        Ok(zones)
     }
 }

@@ -4,7 +4,7 @@
 //! hit is not written again, but never reads it.
 
 use super::SearchRequest;
-use crate::domain::itinerary::Itinerary;
+use crate::domain::itinerary::{Itinerary, Trip};
 use crate::store::timetable::Snapshot;
 use crate::ApiError;
 
@@ -14,6 +14,15 @@ pub trait SearchPageFormat: Sync {
     fn itineraries<'a>(
         &self,
         found: &[Itinerary<'a>],
+        snapshot: &'a Snapshot,
+        request: &SearchRequest,
+    ) -> Result<RenderedItineraries, ApiError>;
+
+    /// The trips a search of several slices found, each written as the
+    /// cache keeps it.
+    fn trips<'a>(
+        &self,
+        found: &[Trip<'a>],
         snapshot: &'a Snapshot,
         request: &SearchRequest,
     ) -> Result<RenderedItineraries, ApiError>;
