@@ -1,16 +1,21 @@
 //! `POST /api/bookings/create` and `POST /api/bookings`: the original
-//! `{userId, flightId, price, seats}` (seats = a count) or
-//! `{legs: [{flightId, seatNumbers}], passengers: [{name}]}`, honouring
-//! `Idempotency-Key`.
+//! `{userId, flightId, price, seats}` (seats = a count),
+//! `{legs: [{flightId, seatNumbers}], passengers: [{name}]}`, or an order of
+//! several slices `{slices: [{legs: [...]}], passengers: [{type, title,
+//! givenName, familyName, dateOfBirth, gender, infantOf, passport}]}`,
+//! honouring `Idempotency-Key`.
 
+use chrono::NaiveDate;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::domain::accounts::normalize_name;
+use shared::domain::passengers::{Gender, Passenger, Passport, Title};
 use shared::domain::seating::Cabin;
+use shared::domain::travellers::PassengerType;
 use shared::http::idempotency::idempotent;
 use shared::http::views::bookings::BookingBody;
 use shared::http::{self, json_body, Id, StatusCode};
-use shared::service::bookings::{create_booking, CreateBooking, LegRequest};
+use shared::service::bookings::{create_booking, CreateBooking, LegRequest, PassengersRequest};
 use shared::{ApiError, Services};
 
 /// A price as the original sends it (rupees) or as money in minor units.
@@ -37,8 +42,111 @@ struct LegBody {
 }
 
 #[derive(Deserialize)]
+struct SliceBody {
+    legs: Vec<LegBody>,
+}
+
+/// A passenger by name (the original shapes), or with type and details.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct PassengerBody {
-    name: String,
+    name: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    title: Option<String>,
+    given_name: Option<String>,
+    family_name: Option<String>,
+    date_of_birth: Option<String>,
+    gender: Option<String>,
+    /// The index in `passengers` (from 0) of the adult an infant sits on.
+    infant_of: Option<usize>,
+    passport: Option<PassportBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PassportBody {
+    number: String,
+    issuing_country: String,
+    nationality: String,
+    expires_on: String,
+}
+
+impl PassengerBody {
+    fn is_detailed(&self) -> bool {
+        self.kind.is_some() || self.given_name.is_some() || self.family_name.is_some() || self.date_of_birth.is_some()
+    }
+}
+
+fn date(field: &str, raw: &str) -> Result<NaiveDate, ApiError> {
+    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+        .map_err(|_| ApiError::invalid_field(field, format!("expected YYYY-MM-DD, got {raw:?}")))
+}
+
+fn detailed(index: usize, body: PassengerBody) -> Result<Passenger, ApiError> {
+    let field = |name: &str| format!("passengers[{index}].{name}");
+    let required = |value: Option<String>, name: &str| {
+        value.filter(|v| !v.trim().is_empty()).ok_or_else(|| ApiError::invalid_field(&field(name), "is required"))
+    };
+    let kind = match body.kind {
+        None => PassengerType::Adult,
+        Some(raw) => PassengerType::parse(&raw).ok_or_else(|| {
+            ApiError::invalid_field(&field("type"), format!("expected adult, child or infant, got {raw:?}"))
+        })?,
+    };
+    let title = body
+        .title
+        .map(|raw| {
+            Title::parse(&raw).ok_or_else(|| {
+                ApiError::invalid_field(&field("title"), format!("expected mr, mrs, ms, miss, mstr or dr, got {raw:?}"))
+            })
+        })
+        .transpose()?;
+    let gender = body
+        .gender
+        .map(|raw| Gender::parse(&raw).ok_or_else(|| ApiError::invalid_field(&field("gender"), "expected f, m or x")))
+        .transpose()?;
+    let passport = body
+        .passport
+        .map(|p| -> Result<Passport, ApiError> {
+            Ok(Passport {
+                number: p.number.trim().to_ascii_uppercase(),
+                issuing_country: p.issuing_country.trim().to_ascii_uppercase(),
+                nationality: p.nationality.trim().to_ascii_uppercase(),
+                expires_on: date(&field("passport.expiresOn"), &p.expires_on)?,
+            })
+        })
+        .transpose()?;
+    Ok(Passenger {
+        kind,
+        title,
+        given_name: required(body.given_name, "givenName")?,
+        family_name: required(body.family_name, "familyName")?,
+        date_of_birth: date(&field("dateOfBirth"), &required(body.date_of_birth, "dateOfBirth")?)?,
+        gender,
+        infant_of: body.infant_of,
+        passport,
+    })
+}
+
+fn passengers(list: Vec<PassengerBody>) -> Result<PassengersRequest, ApiError> {
+    if list.iter().any(PassengerBody::is_detailed) {
+        return list
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| detailed(i, p))
+            .collect::<Result<_, _>>()
+            .map(PassengersRequest::Detailed);
+    }
+    list.into_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let name =
+                p.name.ok_or_else(|| ApiError::invalid_field(&format!("passengers[{i}].name"), "is required"))?;
+            Ok(normalize_name(&name)?)
+        })
+        .collect::<Result<Vec<_>, ApiError>>()
+        .map(PassengersRequest::Names)
 }
 
 #[derive(Deserialize)]
@@ -50,6 +158,7 @@ struct CreateBody {
     seats: Option<SeatsField>,
     seat_numbers: Option<Vec<String>>,
     legs: Option<Vec<LegBody>>,
+    slices: Option<Vec<SliceBody>>,
     passengers: Option<Vec<PassengerBody>>,
     cabin: Option<String>,
 }
@@ -61,18 +170,23 @@ fn to_request(body: CreateBody) -> Result<CreateBooking, ApiError> {
         None => (None, None),
     };
     let seat_numbers = body.seat_numbers.or(listed).unwrap_or_default();
-    let legs = match (body.legs, body.flight_id) {
-        (Some(_), Some(_)) => return Err(ApiError::invalid_field("legs", "give either legs or flightId, not both")),
-        (Some(legs), None) => {
-            legs.into_iter().map(|l| LegRequest { flight_id: l.flight_id.0, seats: l.seat_numbers }).collect()
+    let leg = |slice: usize, l: LegBody| LegRequest { slice, flight_id: l.flight_id.0, seats: l.seat_numbers };
+    let legs = match (body.slices, body.legs, body.flight_id) {
+        (Some(slices), None, None) => {
+            if slices.is_empty() {
+                return Err(ApiError::invalid_field("slices", "give 1 to 5 slices"));
+            }
+            if let Some(empty) = slices.iter().position(|s| s.legs.is_empty()) {
+                return Err(ApiError::invalid_field(&format!("slices[{empty}].legs"), "give 1 to 3 legs"));
+            }
+            slices.into_iter().enumerate().flat_map(|(i, s)| s.legs.into_iter().map(move |l| leg(i, l))).collect()
         }
-        (None, Some(Id(flight_id))) => vec![LegRequest { flight_id, seats: seat_numbers }],
-        (None, None) => return Err(ApiError::invalid_field("flightId", "is required (or legs)")),
+        (None, Some(legs), None) => legs.into_iter().map(|l| leg(0, l)).collect(),
+        (None, None, Some(Id(flight_id))) => vec![LegRequest { slice: 0, flight_id, seats: seat_numbers }],
+        (None, None, None) => return Err(ApiError::invalid_field("flightId", "is required (or legs, or slices)")),
+        _ => return Err(ApiError::invalid_field("slices", "give one of slices, legs or flightId")),
     };
-    let passengers = body
-        .passengers
-        .map(|list| list.iter().map(|p| normalize_name(&p.name)).collect::<Result<Vec<_>, _>>())
-        .transpose()?;
+    let passengers = body.passengers.map(passengers).transpose()?;
     let cabin = body
         .cabin
         .map(|raw| Cabin::parse(&raw).ok_or_else(|| ApiError::invalid_field("cabin", format!("unknown cabin {raw:?}"))))

@@ -152,7 +152,7 @@ async fn unpaid_bookings_expire_once_and_free_their_seats() {
 
 #[tokio::test]
 async fn a_hold_left_over_a_sold_seat_does_not_block_its_holder() {
-    use shared::store::bookings::{NewBooking, NewSeat, PgBookings};
+    use shared::store::bookings::{NewBooking, NewSeat, PassengerRow, PgBookings};
     let (stack, _net, flight, token) = setup().await;
     // A booking cut short between its commit and its Redis update: the
     // caller holds 1A in Redis, Postgres sold it, Redis's copy of what is
@@ -163,15 +163,18 @@ async fn a_hold_left_over_a_sold_seat_does_not_block_its_holder() {
             user_id: 1,
             currency: "INR".into(),
             expires_at: chrono::Utc::now() + chrono::Duration::minutes(10),
-            passengers: vec!["Test Customer".into()],
+            passengers: vec![PassengerRow::named(1, "Test Customer".into())],
             seats: vec![NewSeat {
+                slice: 1,
                 leg: 1,
                 flight_id: flight,
                 seat: "1A".into(),
                 cabin: "ECONOMY".into(),
                 passenger_position: 1,
                 fare: 250000,
+                adult_fare: 250000,
             }],
+            laps: Vec::new(),
         })
         .await;
     assert!(committed.is_ok(), "the direct commit");

@@ -6,6 +6,7 @@ mod booking_inputs;
 mod bookings;
 mod calendar;
 mod data_path;
+mod family_bookings;
 mod faults;
 mod flights;
 mod gateway;

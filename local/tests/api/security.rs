@@ -733,7 +733,21 @@ async fn oversized_malformed_and_hostile_input_on_every_post_route_is_4xx_never_
                 json!({"userId": user, "flightId": flight, "seats": 1, "price": 1, "cabin": "ECONOMY",
                        "legs": [{"flightId": flight, "seatNumbers": ["3A"]}], "passengers": [{"name": "P One"}]}),
             ),
-            ("/api/bookings", json!({"userId": user, "flightId": flight, "seats": 1, "price": 1, "passengers": [{"name": "P"}]})),
+            (
+                "/api/bookings",
+                json!({"slices": [{"legs": [{"flightId": flight, "seatNumbers": ["4A"]}]}], "price": {"amount": 1},
+                       "passengers": [
+                           {"type": "adult", "title": "ms", "givenName": "Pia", "familyName": "One", "dateOfBirth": "1990-01-01",
+                            "gender": "f", "passport": {"number": "Z1234567", "issuingCountry": "IN", "nationality": "IN", "expiresOn": "2040-01-01"}},
+                           {"type": "infant", "givenName": "Ira", "familyName": "One", "dateOfBirth": "2026-01-01", "infantOf": 0}]}),
+            ),
+            (
+                "/api/flights/search",
+                json!({"slices": [{"source": "AAA", "destination": "DDD", "date": net.date},
+                                  {"source": "DDD", "destination": "AAA", "date": net.date}],
+                       "adults": 1, "children": 0, "infants": 0, "cabin": "ECONOMY", "maxStops": 1, "sort": "best",
+                       "limit": 5, "cursor": "x"}),
+            ),
             (
                 "/api/payments/pay",
                 json!({"bookingId": booking, "userId": user, "amount": 1,

@@ -4,12 +4,16 @@
 //! rules, and turns a [`PlanError`] into the client's problem.
 
 use super::booking::MAX_PASSENGERS;
+use super::passengers::leg_fares;
 use super::seating::{Cabin, SeatPlan};
+use super::travellers::PassengerType;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
-/// Most legs one booking may chain.
+/// Most legs one slice may chain.
 pub const MAX_LEGS: usize = 3;
+/// Most slices one order may hold (a round trip has two).
+pub const MAX_SLICES: usize = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanError {
@@ -17,6 +21,8 @@ pub enum PlanError {
     InvalidField(&'static str, String),
     /// Leg `to` does not leave from where leg `from` lands, after it lands.
     LegsDoNotConnect { from: i64, to: i64 },
+    /// Slice `slice` (0-based) leaves before the one before it lands.
+    SlicesOutOfOrder { slice: usize },
     /// The seat plan or fares of a flight do not cover a chosen seat (a bug
     /// or a schedule changed under us).
     Unpriceable(String),
@@ -32,10 +38,22 @@ pub struct RequestedLegs<'a> {
     pub count: Option<usize>,
 }
 
-/// The number of passengers (seats per leg) a request books.
+/// 1 to [`MAX_SLICES`] slices of 1 to [`MAX_LEGS`] legs each.
+pub fn check_slices(legs_per_slice: &[usize]) -> Result<(), PlanError> {
+    if legs_per_slice.is_empty() || legs_per_slice.len() > MAX_SLICES {
+        return Err(PlanError::InvalidField("slices", format!("give 1 to {MAX_SLICES} slices")));
+    }
+    if legs_per_slice.iter().any(|n| *n == 0 || *n > MAX_LEGS) {
+        let field = if legs_per_slice.len() == 1 { "legs" } else { "slices" };
+        return Err(PlanError::InvalidField(field, format!("give 1 to {MAX_LEGS} legs per slice")));
+    }
+    Ok(())
+}
+
+/// The number of seated passengers (seats per leg) a request books.
 pub fn passenger_count(request: &RequestedLegs<'_>) -> Result<usize, PlanError> {
-    if request.flight_ids.is_empty() || request.flight_ids.len() > MAX_LEGS {
-        return Err(PlanError::InvalidField("legs", format!("give 1 to {MAX_LEGS} legs")));
+    if request.flight_ids.is_empty() || request.flight_ids.len() > MAX_LEGS * MAX_SLICES {
+        return Err(PlanError::InvalidField("legs", format!("give 1 to {MAX_LEGS} legs per slice")));
     }
     let mut seen = HashSet::new();
     if !request.flight_ids.iter().all(|id| seen.insert(*id)) {
@@ -48,7 +66,8 @@ pub fn passenger_count(request: &RequestedLegs<'_>) -> Result<usize, PlanError> 
     let named = named.into_iter().next();
     let count = request.passenger_names.or(request.count).or(named).unwrap_or(0);
     if count == 0 || count > MAX_PASSENGERS {
-        return Err(PlanError::InvalidField("seats", format!("book 1 to {MAX_PASSENGERS} seats")));
+        let field = if request.passenger_names.is_some() { "passengers" } else { "seats" };
+        return Err(PlanError::InvalidField(field, format!("book 1 to {MAX_PASSENGERS} seats")));
     }
     match named {
         Some(named) if named != count => {
@@ -65,6 +84,18 @@ pub struct LegTimes<'a> {
     pub destination: &'a str,
     pub departs_at: DateTime<Utc>,
     pub arrives_at: DateTime<Utc>,
+}
+
+/// Each slice must leave after the previous one lands (from anywhere: an
+/// open jaw is a journey too).
+pub fn check_slice_order(slices: &[&[LegTimes<'_>]]) -> Result<(), PlanError> {
+    for (index, pair) in slices.windows(2).enumerate() {
+        let (landed, leaves) = (&pair[0][pair[0].len() - 1], &pair[1][0]);
+        if leaves.departs_at <= landed.arrives_at {
+            return Err(PlanError::SlicesOutOfOrder { slice: index + 1 });
+        }
+    }
+    Ok(())
 }
 
 /// Each leg must leave from where the previous one landed, after it landed.
@@ -134,6 +165,55 @@ pub fn total(seats: &[PricedSeat]) -> i64 {
     seats.iter().map(|s| s.fare).sum()
 }
 
+/// An infant's fare on one leg, on the lap of its adult (in the adult's cabin).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LapFare {
+    pub leg: i32,
+    pub flight_id: i64,
+    pub cabin: Cabin,
+    /// 1-based: the infant's and its adult's.
+    pub passenger_position: i32,
+    pub adult_position: i32,
+    pub fare: i64,
+}
+
+/// What each passenger pays: per priced seat (aligned with `seats`) what it
+/// costs its passenger, and the infants' lap fares. `seated[p - 1]` is the
+/// type of the passenger at position `p`; `infants` are (infant position,
+/// adult position). A seat's `fare` is the adult fare it is priced from.
+pub fn price_party(seats: &[PricedSeat], seated: &[PassengerType], infants: &[(i32, i32)]) -> (Vec<i64>, Vec<LapFare>) {
+    let of = |position: i32| -> Vec<usize> {
+        let mut mine: Vec<usize> = (0..seats.len()).filter(|i| seats[*i].passenger_position == position).collect();
+        mine.sort_by_key(|i| seats[*i].leg);
+        mine
+    };
+    let mut charged: Vec<i64> = seats.iter().map(|s| s.fare).collect();
+    for (index, kind) in seated.iter().enumerate() {
+        let mine = of(index as i32 + 1);
+        let adult: Vec<i64> = mine.iter().map(|i| seats[*i].fare).collect();
+        for (i, fare) in mine.iter().zip(leg_fares(*kind, &adult)) {
+            charged[*i] = fare;
+        }
+    }
+    let mut laps = Vec::new();
+    for (infant, adult_position) in infants {
+        let lap = of(*adult_position);
+        let adult: Vec<i64> = lap.iter().map(|i| seats[*i].fare).collect();
+        for (i, fare) in lap.iter().zip(leg_fares(PassengerType::Infant, &adult)) {
+            let seat = &seats[*i];
+            laps.push(LapFare {
+                leg: seat.leg,
+                flight_id: seat.flight_id,
+                cabin: seat.cabin,
+                passenger_position: *infant,
+                adult_position: *adult_position,
+                fare,
+            });
+        }
+    }
+    (charged, laps)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,7 +244,11 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_eq!(field(passenger_count(&request(&[], &[], None, Some(1)))), "legs");
-        assert_eq!(field(passenger_count(&request(&[1, 2, 3, 4], &[0; 4], None, Some(1)))), "legs");
+        assert_eq!(field(check_slices(&[4]).map(|_| 0)), "legs");
+        assert_eq!(field(check_slices(&[2, 4]).map(|_| 0)), "slices");
+        assert_eq!(field(check_slices(&[1; 6]).map(|_| 0)), "slices");
+        assert_eq!(field(check_slices(&[]).map(|_| 0)), "slices");
+        assert_eq!(check_slices(&[3, 3, 1, 2, 1]), Ok(()));
         assert_eq!(field(passenger_count(&request(&[1, 1], &[0, 0], None, Some(1)))), "legs");
         assert_eq!(field(passenger_count(&request(&[1, 2], &[1, 2], None, None))), "legs");
         assert_eq!(field(passenger_count(&request(&[1], &[0], None, None))), "seats");
@@ -192,6 +276,48 @@ mod tests {
             Err(PlanError::LegsDoNotConnect { from: 1, to: 2 }),
             "leaving as the first lands is no connection"
         );
+    }
+
+    #[test]
+    fn slices_follow_each_other_even_from_another_airport() {
+        let t0 = Utc::now();
+        let leg = |id, from, to, dep: i64, arr: i64| LegTimes {
+            flight_id: id,
+            origin: from,
+            destination: to,
+            departs_at: t0 + Duration::hours(dep),
+            arrives_at: t0 + Duration::hours(arr),
+        };
+        let out = [leg(1, "DEL", "GOI", 0, 2)];
+        let back = [leg(2, "BOM", "DEL", 48, 50)];
+        assert_eq!(check_slice_order(&[&out, &back]), Ok(()), "an open jaw");
+        let early = [leg(3, "GOI", "DEL", 1, 3)];
+        assert_eq!(check_slice_order(&[&out, &back, &early]), Err(PlanError::SlicesOutOfOrder { slice: 2 }));
+    }
+
+    #[test]
+    fn a_family_pays_by_type_and_the_infant_rides_in_its_adults_cabin() {
+        let seat = |leg, flight_id, position, fare| PricedSeat {
+            leg,
+            flight_id,
+            seat: format!("{position}A"),
+            cabin: Cabin::Economy,
+            passenger_position: position,
+            fare,
+        };
+        let seats: Vec<PricedSeat> = (1..=3).flat_map(|p| [seat(1, 10, p, 400_001), seat(2, 20, p, 200_000)]).collect();
+        let kinds = [PassengerType::Adult, PassengerType::Adult, PassengerType::Child];
+        let (charged, laps) = price_party(&seats, &kinds, &[(4, 1)]);
+        let paid =
+            |p: i32| seats.iter().zip(&charged).filter(|(s, _)| s.passenger_position == p).map(|(_, c)| c).sum::<i64>();
+        assert_eq!((paid(1), paid(2), paid(3)), (600_001, 600_001, 450_001));
+        assert_eq!(laps.iter().map(|l| l.fare).sum::<i64>(), 60_000);
+        assert_eq!(
+            laps.iter().map(|l| (l.leg, l.flight_id, l.passenger_position)).collect::<Vec<_>>(),
+            [(1, 10, 4), (2, 20, 4)]
+        );
+        let party = crate::domain::travellers::Travellers::new(2, 1, 1).unwrap();
+        assert_eq!(charged.iter().sum::<i64>() + 60_000, party.total(600_001), "the search's price");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod flight;
 pub mod invoice;
 pub mod itinerary;
 pub mod money;
+pub mod passengers;
 pub mod payment;
 pub mod seating;
 pub mod timetable;

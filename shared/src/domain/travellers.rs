@@ -10,16 +10,17 @@
 //! shows the GST inside them, as the invoice will.
 
 use super::booking::MAX_PASSENGERS;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A child's fare, in percent of the adult fare.
 pub const CHILD_PERCENT: i64 = 75;
 /// An infant's fare, in percent of the adult fare.
 pub const INFANT_PERCENT: i64 = 10;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PassengerType {
+    #[default]
     Adult,
     Child,
     Infant,

@@ -10,6 +10,7 @@ use crate::domain::booking::BookingStatus;
 use crate::domain::invoice::{compute_invoice, CashbackLine, Invoice, InvoiceInput, InvoiceLineInput};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
+use crate::domain::travellers::PassengerType;
 use crate::store::bookings::{BookingRecord, PgBookings};
 use crate::store::flights::PgFlights;
 use crate::store::outbox::Outgoing;
@@ -148,22 +149,20 @@ fn invoice_from(
     for ticket in tickets.iter().filter(|t| t.status == "ISSUED") {
         let flight =
             facts.flights.get(&ticket.flight_id).ok_or_else(|| ApiError::internal("ticket of another flight"))?;
-        let seat = record
-            .seats
-            .iter()
-            .find(|s| s.flight_id == ticket.flight_id && s.seat == ticket.seat)
-            .ok_or_else(|| ApiError::internal("ticket without its seat"))?;
+        let (cabin, fare) =
+            ticketed_fare(record, ticket).ok_or_else(|| ApiError::internal("ticket without its seat"))?;
         lines.push(InvoiceLineInput {
             passenger: passenger_name(record, ticket.passenger_position),
+            passenger_type: passenger_type(record, ticket.passenger_position),
             flight_number: flight.flight_number.clone(),
             origin: flight.origin.clone(),
             origin_country: flight.origin_country.clone(),
             destination: flight.destination.clone(),
             departure_date: flight.departure_date,
-            cabin: Cabin::parse(&seat.cabin).unwrap_or(Cabin::Economy),
+            cabin: Cabin::parse(cabin).unwrap_or(Cabin::Economy),
             seat: ticket.seat.clone(),
             ticket_number: ticket.ticket_number.clone(),
-            fare: seat.fare,
+            fare,
         });
     }
     Ok(compute_invoice(InvoiceInput {
@@ -180,8 +179,29 @@ fn invoice_from(
     }))
 }
 
+/// The cabin and fare a ticket was sold at: its seat's, or for an infant
+/// (seat `INF`) its lap fare on that leg.
+fn ticketed_fare<'a>(record: &'a BookingRecord, ticket: &TicketRow) -> Option<(&'a str, i64)> {
+    if ticket.seat == tickets::LAP_SEAT {
+        return record
+            .laps
+            .iter()
+            .find(|l| l.flight_id == ticket.flight_id && l.passenger_position == ticket.passenger_position)
+            .map(|l| (l.cabin.as_str(), l.fare));
+    }
+    record
+        .seats
+        .iter()
+        .find(|s| s.flight_id == ticket.flight_id && s.seat == ticket.seat)
+        .map(|s| (s.cabin.as_str(), s.fare))
+}
+
+fn passenger_type(record: &BookingRecord, position: i32) -> PassengerType {
+    record.passengers.iter().find(|p| p.position == position).map(|p| p.kind).unwrap_or_default()
+}
+
 fn passenger_name(record: &BookingRecord, position: i32) -> String {
-    record.passengers.iter().find(|(p, _)| *p == position).map(|(_, n)| n.clone()).unwrap_or_default()
+    record.passengers.iter().find(|p| p.position == position).map(|p| p.name.clone()).unwrap_or_default()
 }
 
 /// The booking's invoice as it stands now (cashback granted after issue included).
@@ -278,13 +298,28 @@ async fn ticket_details(
 ) -> Result<TicketDetails, ApiError> {
     let flights = PgFlights::new(&svc.db);
     let mut legs = Vec::new();
-    for seat in record.seats.iter().filter(|s| s.passenger_position == ticket.passenger_position) {
-        let flight = flights.find(seat.flight_id).await?.ok_or_else(|| ApiError::internal("flight vanished"))?;
+    // The passenger's seat on each leg, or for an infant its lap.
+    let position = ticket.passenger_position;
+    let mut travelled: Vec<(i32, i64, &str, &str, i64)> = record
+        .seats
+        .iter()
+        .filter(|s| s.passenger_position == position)
+        .map(|s| (s.leg, s.flight_id, s.seat.as_str(), s.cabin.as_str(), s.fare))
+        .collect();
+    travelled.extend(
+        record
+            .laps
+            .iter()
+            .filter(|l| l.passenger_position == position)
+            .map(|l| (l.leg, l.flight_id, tickets::LAP_SEAT, l.cabin.as_str(), l.fare)),
+    );
+    for (leg_number, flight_id, seat, cabin, fare) in travelled {
+        let flight = flights.find(flight_id).await?.ok_or_else(|| ApiError::internal("flight vanished"))?;
         let directory = svc.directory.get(&svc.db, &[&flight.leg.origin, &flight.leg.destination]).await?;
         let tz = |code: &str| directory.airports.get(code).map(|a| a.time_zone).unwrap_or(chrono_tz::UTC);
         let leg = flight.leg;
         legs.push(TicketLeg {
-            leg: seat.leg,
+            leg: leg_number,
             flight_id: leg.flight_id,
             airline_name: directory.airlines.get(&leg.airline_code).cloned(),
             airline_code: leg.airline_code,
@@ -293,18 +328,13 @@ async fn ticket_details(
             flight_number: leg.flight_number,
             origin: leg.origin,
             destination: leg.destination,
-            seat_number: seat.seat.clone(),
-            cabin: seat.cabin.clone(),
-            fare: Money::new(seat.fare, &record.currency),
-            this_ticket: seat.leg == ticket.leg,
+            seat_number: seat.to_string(),
+            cabin: cabin.to_string(),
+            fare: Money::new(fare, &record.currency),
+            this_ticket: leg_number == ticket.leg,
         });
     }
-    let fare = record
-        .seats
-        .iter()
-        .find(|s| s.flight_id == ticket.flight_id && s.seat == ticket.seat)
-        .map(|s| s.fare)
-        .unwrap_or_default();
+    let fare = ticketed_fare(record, ticket).map(|(_, fare)| fare).unwrap_or_default();
     Ok(TicketDetails {
         ticket_id: ticket.id,
         ticket_number: ticket.ticket_number.clone(),

@@ -7,30 +7,91 @@
 use super::pg_errors::{self, CheckConstraint, RaisedError, UniqueConstraint};
 use super::StoreError;
 use crate::domain::booking::{new_pnr, BookingStatus};
-use chrono::{DateTime, Utc};
+use crate::domain::travellers::PassengerType;
+use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Pool, Transaction};
 use std::collections::BTreeMap;
 
 #[derive(Clone, Debug)]
 pub struct NewSeat {
+    pub slice: i32,
     pub leg: i32,
     pub flight_id: i64,
     pub seat: String,
     pub cabin: String,
     pub passenger_position: i32,
     pub fare: i64,
+    /// The cabin's adult fare the seat was priced from (the fare check's).
+    pub adult_fare: i64,
 }
 
 pub struct NewBooking {
     pub user_id: i64,
     pub currency: String,
     pub expires_at: DateTime<Utc>,
-    pub passengers: Vec<String>,
+    /// Seated passengers first (positions 1..), then infants.
+    pub passengers: Vec<PassengerRow>,
     pub seats: Vec<NewSeat>,
+    pub laps: Vec<LapRow>,
+}
+
+/// A passenger of a booking. Bookings made with names only have an adult
+/// with a name and nothing else.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PassengerRow {
+    pub position: i32,
+    /// As printed on tickets.
+    pub name: String,
+    #[serde(rename = "passenger_type")]
+    pub kind: PassengerType,
+    pub title: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub gender: Option<String>,
+    pub infant_of: Option<i32>,
+    pub passport_number: Option<String>,
+    pub passport_issuing_country: Option<String>,
+    pub passport_nationality: Option<String>,
+    pub passport_expires_on: Option<NaiveDate>,
+}
+
+impl PassengerRow {
+    /// A passenger known by name only (the original request shapes).
+    pub fn named(position: i32, name: String) -> Self {
+        PassengerRow {
+            position,
+            name,
+            kind: PassengerType::Adult,
+            title: None,
+            given_name: None,
+            family_name: None,
+            date_of_birth: None,
+            gender: None,
+            infant_of: None,
+            passport_number: None,
+            passport_issuing_country: None,
+            passport_nationality: None,
+            passport_expires_on: None,
+        }
+    }
+}
+
+/// An infant's fare on one leg: it travels on its adult's lap, in the
+/// adult's cabin, with no seat of its own.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LapRow {
+    pub slice: i32,
+    pub leg: i32,
+    pub flight_id: i64,
+    pub cabin: String,
+    pub passenger_position: i32,
+    pub fare: i64,
 }
 
 #[derive(Clone, Debug)]
 pub struct SeatRow {
+    pub slice: i32,
     pub leg: i32,
     pub flight_id: i64,
     pub seat: String,
@@ -54,8 +115,9 @@ pub struct BookingRecord {
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
     pub cancelled_at: Option<DateTime<Utc>>,
-    pub passengers: Vec<(i32, String)>,
+    pub passengers: Vec<PassengerRow>,
     pub seats: Vec<SeatRow>,
+    pub laps: Vec<LapRow>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -159,16 +221,20 @@ impl<'a> PgBookings<'a> {
         let statement = client
             .prepare_cached(
                 "SELECT booking_id, created_at, full_flights
-                 FROM book_seats($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 FROM book_seats($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14::text::jsonb)",
             )
             .await?;
         let seats = &booking.seats;
+        let passengers = serde_json::to_string(&booking.passengers).map_err(StoreError::internal)?;
+        let laps = serde_json::to_string(&booking.laps).map_err(StoreError::internal)?;
+        let slices: Vec<i32> = seats.iter().map(|s| s.slice).collect();
         let legs: Vec<i32> = seats.iter().map(|s| s.leg).collect();
         let flights: Vec<i64> = seats.iter().map(|s| s.flight_id).collect();
         let numbers: Vec<&str> = seats.iter().map(|s| s.seat.as_str()).collect();
         let cabins: Vec<&str> = seats.iter().map(|s| s.cabin.as_str()).collect();
         let positions: Vec<i32> = seats.iter().map(|s| s.passenger_position).collect();
         let fares: Vec<i64> = seats.iter().map(|s| s.fare).collect();
+        let adult_fares: Vec<i64> = seats.iter().map(|s| s.adult_fare).collect();
         // A PNR is random: on the rare collision, draw another.
         for _ in 0..5 {
             let pnr = new_pnr();
@@ -180,13 +246,16 @@ impl<'a> PgBookings<'a> {
                         &pnr,
                         &booking.currency,
                         &booking.expires_at,
-                        &booking.passengers,
+                        &passengers,
+                        &slices,
                         &legs,
                         &flights,
                         &numbers,
                         &cabins,
                         &positions,
                         &fares,
+                        &adult_fares,
+                        &laps,
                     ],
                 )
                 .await;
@@ -237,36 +306,55 @@ impl<'a> PgBookings<'a> {
     pub async fn find(&self, id: i64) -> Result<Option<BookingRecord>, StoreError> {
         let client = self.pool.get().await?;
         let booking_sql = format!("SELECT {BOOKING_COLUMNS} FROM bookings WHERE id = $1");
-        let (booking, passengers, seats) = tokio::try_join!(
+        let (booking, passengers, seats, laps) = tokio::try_join!(
             client.prepare_cached(&booking_sql),
             client.prepare_cached(
-                "SELECT position, name FROM booking_passengers WHERE booking_id = $1 ORDER BY position"
+                "SELECT position, name, passenger_type, title, given_name, family_name, date_of_birth, gender,
+                        infant_of, passport_number, passport_issuing_country, passport_nationality, passport_expires_on
+                 FROM booking_passengers WHERE booking_id = $1 ORDER BY position"
             ),
             client.prepare_cached(
-                "SELECT leg, flight_id, seat, cabin, passenger_position, fare, live FROM booking_seats
+                "SELECT slice, leg, flight_id, seat, cabin, passenger_position, fare, live FROM booking_seats
                  WHERE booking_id = $1 ORDER BY leg, passenger_position, seat",
+            ),
+            client.prepare_cached(
+                "SELECT slice, leg, flight_id, cabin, passenger_position, fare FROM booking_lap_fares
+                 WHERE booking_id = $1 ORDER BY leg, passenger_position",
             ),
         )?;
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];
-        // Pipelined: the three reads go out together.
-        let (row, passengers, seats) = tokio::try_join!(
+        // Pipelined: the four reads go out together.
+        let (row, passengers, seats, laps) = tokio::try_join!(
             client.query_opt(&booking, &params),
             client.query(&passengers, &params),
-            client.query(&seats, &params)
+            client.query(&seats, &params),
+            client.query(&laps, &params)
         )?;
         let Some(row) = row else { return Ok(None) };
         let mut record = record_from_row(&row)?;
-        record.passengers = passengers.iter().map(|r| (r.get(0), r.get(1))).collect();
+        record.passengers = passengers.iter().map(passenger_from_row).collect::<Result<_, _>>()?;
         record.seats = seats
             .iter()
             .map(|r| SeatRow {
-                leg: r.get(0),
-                flight_id: r.get(1),
-                seat: r.get(2),
+                slice: r.get(0),
+                leg: r.get(1),
+                flight_id: r.get(2),
+                seat: r.get(3),
+                cabin: r.get(4),
+                passenger_position: r.get(5),
+                fare: r.get(6),
+                live: r.get(7),
+            })
+            .collect();
+        record.laps = laps
+            .iter()
+            .map(|r| LapRow {
+                slice: r.get(0),
+                leg: r.get(1),
+                flight_id: r.get(2),
                 cabin: r.get(3),
                 passenger_position: r.get(4),
                 fare: r.get(5),
-                live: r.get(6),
             })
             .collect();
         Ok(Some(record))
@@ -399,5 +487,26 @@ fn record_from_row(row: &tokio_postgres::Row) -> Result<BookingRecord, StoreErro
         cancelled_at: row.get("cancelled_at"),
         passengers: Vec::new(),
         seats: Vec::new(),
+        laps: Vec::new(),
+    })
+}
+
+fn passenger_from_row(r: &tokio_postgres::Row) -> Result<PassengerRow, StoreError> {
+    let kind: String = r.get(2);
+    Ok(PassengerRow {
+        position: r.get(0),
+        name: r.get(1),
+        kind: PassengerType::parse(&kind)
+            .ok_or_else(|| StoreError::internal(format!("unknown passenger type {kind}")))?,
+        title: r.get(3),
+        given_name: r.get(4),
+        family_name: r.get(5),
+        date_of_birth: r.get(6),
+        gender: r.get(7),
+        infant_of: r.get(8),
+        passport_number: r.get(9),
+        passport_issuing_country: r.get(10),
+        passport_nationality: r.get(11),
+        passport_expires_on: r.get(12),
     })
 }

@@ -3,8 +3,9 @@
 //! entry deleted before every call) and cached; seat holds/s with 64 concurrent clients
 //! (random seats, and everyone on the same 10 seats); booking creations/s with 16 clients.
 
-use crate::context::{delete_keys, Ctx, Flight, PASSWORD};
-use crate::requests::{body_text, handler, lambda_request, lock_body, search_cache_keys, search_path};
+use crate::cache_latency::{self, Measured};
+use crate::context::{Ctx, Flight, PASSWORD};
+use crate::requests::{handler, lambda_request, lock_body, search_cache_keys, search_path};
 use crate::stats::{round, Samples};
 use anyhow::{anyhow, bail};
 use futures::future::join_all;
@@ -22,8 +23,11 @@ pub async fn measure(ctx: &mut Ctx) -> anyhow::Result<Value> {
     let verify = token_verification(ctx);
     let hashing = password_hashing().await?;
     let search = if ctx.wants("search") { inproc_search(ctx).await? } else { json!([]) };
+    let trips = if ctx.wants("trips") { crate::trips::measure(ctx).await? } else { json!([]) };
     let writes = if ctx.wants("writes") { inproc_writes(ctx).await? } else { json!({}) };
-    Ok(json!({"tokenVerification": verify, "passwordHash": hashing, "search": search, "writes": writes}))
+    Ok(
+        json!({"tokenVerification": verify, "passwordHash": hashing, "search": search, "trips": trips, "writes": writes}),
+    )
 }
 
 struct InprocResult {
@@ -158,79 +162,37 @@ async fn inproc_search(ctx: &mut Ctx) -> anyhow::Result<Value> {
     for (origin, destination, max_stops) in cases {
         let path = search_path(origin, destination, ctx.tomorrow, max_stops, 1, "price");
         let keys = search_cache_keys(&ctx.svc, &path);
+        let svc = ctx.svc.clone();
         let call = || {
             let request = lambda_request("GET", "/api/flights/search", &path, &[], Some(&token), None);
-            handle(&ctx.svc, request)
+            handle(&svc, request)
         };
-        // Warm the instance (airport directory, the days of the timetable
-        // it reads, connections) as a warm Lambda would be; the first call
-        // misses the cache and shows what a cold instance pays.
-        delete_keys(&mut ctx.redis, &keys).await?;
-        let t = Instant::now();
-        let first = call().await.map_err(|e| anyhow!("{e}"))?;
-        let first_ms = t.elapsed().as_secs_f64() * 1000.0;
-        if first.status() != 200 {
-            eprintln!(
-                "[bench] in-process search {origin}→{destination} maxStops={max_stops}: {} after {first_ms:.0} ms",
-                first.status()
-            );
-            out.push(json!({
-                "origin": origin, "destination": destination, "maxStops": max_stops, "date": ctx.tomorrow.to_string(),
-                "status": first.status().as_u16(), "firstCallMs": round(first_ms, 1),
-                "error": serde_json::from_str::<Value>(body_text(first.body())).unwrap_or(Value::Null)["code"],
-            }));
-            continue;
-        }
-        let parsed: Value = serde_json::from_str(body_text(first.body()))?;
-        let total = parsed["total"].as_u64().unwrap_or(0);
-
-        // At least 20 calls (more while under 6 s), never past 30 s.
-        let mut uncached = Samples::default();
-        let mut misses = 0;
-        let started = Instant::now();
-        for i in 0..400 {
-            let spent = started.elapsed();
-            if (i >= 20 && spent > Duration::from_secs(6)) || spent > Duration::from_secs(30) {
-                break;
+        let head = json!({"origin": origin, "destination": destination, "maxStops": max_stops, "date": ctx.tomorrow.to_string()});
+        match cache_latency::measure(&mut ctx.redis, &keys, call).await? {
+            Measured::Refused(status, first_ms, body) => {
+                eprintln!("[bench] in-process search {origin}→{destination} maxStops={max_stops}: {status} after {first_ms:.0} ms");
+                let mut entry = head;
+                entry["status"] = json!(status);
+                entry["firstCallMs"] = round(first_ms, 1);
+                entry["error"] = body["code"].clone();
+                out.push(entry);
             }
-            delete_keys(&mut ctx.redis, &keys).await?;
-            let t = Instant::now();
-            let response = call().await.map_err(|e| anyhow!("{e}"))?;
-            uncached.push(t.elapsed());
-            if response.headers().get("x-cache").is_some_and(|v| v == "MISS") && response.status() == 200 {
-                misses += 1;
+            Measured::Done(figures) => {
+                let total = figures.first["total"].as_u64().unwrap_or(0);
+                eprintln!(
+                    "[bench] in-process search {origin}→{destination} maxStops={max_stops}: first call {:.0} ms, {total} itineraries; uncached p50 {:.2} ms p99 {:.2} ms ({}/{} misses); cached p50 {:.3} ms p99 {:.3} ms ({}/{} hits)",
+                    figures.first_ms, figures.uncached.p50_ms, figures.uncached.p99_ms, figures.misses, figures.uncached.count,
+                    figures.cached.p50_ms, figures.cached.p99_ms, figures.hits, figures.cached.count
+                );
+                let mut entry = head;
+                for (k, v) in figures.to_json().as_object().expect("an object") {
+                    entry[k] = v.clone();
+                }
+                entry["status"] = json!(200);
+                entry["itineraries"] = json!(total);
+                out.push(entry);
             }
         }
-        let uncached_count = uncached.len();
-        let uncached_summary = uncached.summary();
-
-        let _ = call().await; // stored again: from here on every call is a hit
-        let mut cached = Samples::default();
-        let mut hits = 0;
-        let budget = Instant::now() + Duration::from_secs(3);
-        for i in 0..5000 {
-            if i >= 500 && Instant::now() > budget {
-                break;
-            }
-            let t = Instant::now();
-            let response = call().await.map_err(|e| anyhow!("{e}"))?;
-            cached.push(t.elapsed());
-            if response.headers().get("x-cache").is_some_and(|v| v == "HIT") {
-                hits += 1;
-            }
-        }
-        let cached_count = cached.len();
-        let cached_summary = cached.summary();
-        eprintln!(
-            "[bench] in-process search {origin}→{destination} maxStops={max_stops}: first call {first_ms:.0} ms, {total} itineraries; uncached p50 {:.2} ms p99 {:.2} ms ({misses}/{uncached_count} misses); cached p50 {:.3} ms p99 {:.3} ms ({hits}/{cached_count} hits)",
-            uncached_summary.p50_ms, uncached_summary.p99_ms, cached_summary.p50_ms, cached_summary.p99_ms
-        );
-        out.push(json!({
-            "origin": origin, "destination": destination, "maxStops": max_stops, "date": ctx.tomorrow.to_string(),
-            "status": 200, "itineraries": total, "firstCallMs": round(first_ms, 1),
-            "uncached": {"latency": uncached_summary.to_json(), "misses": misses},
-            "cached": {"latency": cached_summary.to_json(), "hits": hits},
-        }));
     }
     Ok(json!(out))
 }

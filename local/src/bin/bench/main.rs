@@ -24,6 +24,7 @@
 //! (`sizes`, `ceilings`, `in_process`, `through_gateway` with `flow`,
 //! `memory`); `context` holds what they share.
 
+mod cache_latency;
 mod ceilings;
 mod context;
 mod cpu;
@@ -37,6 +38,7 @@ mod requests;
 mod sizes;
 mod stats;
 mod through_gateway;
+mod trips;
 mod wrk;
 
 use anyhow::Context;

@@ -151,6 +151,22 @@ pub fn targets(results: &Value) -> Value {
         "",
     ));
     out.push(target("cached search p99, in-process (worst case)", worst(None, "cached"), "ms", 1.0, false, ""));
+    let trips = results["inProcess"]["trips"].as_array().cloned().unwrap_or_default();
+    let worst_trip = |kind: &str, which: &str| -> Option<f64> {
+        trips
+            .iter()
+            .filter(|t| t["kind"] == kind)
+            .filter_map(|t| t[which]["latency"]["p99Ms"].as_f64())
+            .reduce(f64::max)
+    };
+    for (name, kind, which, goal) in [
+        ("uncached round-trip search p99, in-process, busy pairs", "roundTrip", "uncached", 30.0),
+        ("uncached multi-city search (3 slices) p99, in-process", "multiCity", "uncached", 40.0),
+        ("uncached 31-day fare calendar p99, in-process", "calendar", "uncached", 50.0),
+        ("cached 31-day fare calendar p99, in-process", "calendar", "cached", 1.0),
+    ] {
+        out.push(target(name, worst_trip(kind, which), "ms", goal, false, ""));
+    }
     let holds = f(&results["inProcess"]["writes"]["holds"]["perSec"]);
     let evalsha = f(&results["ceilings"]["redis"]["evalshaHold"]["requestsPerSec"]);
     out.push(target(
@@ -451,6 +467,34 @@ pub fn markdown(r: &Value) -> String {
                 num(&s["cached"]["latency"]["p99Ms"], 3),
                 s["cached"]["latency"]["count"],
                 s["cached"]["hits"],
+            ));
+        }
+    }
+    if let Some(trips) = r["inProcess"]["trips"].as_array().filter(|t| !t.is_empty()) {
+        md.push_str("\n| journey | found | uncached p50 ms | p99 ms | max ms | calls (misses) | cached p50 ms | p99 ms | calls (hits) |\n|---|---|---|---|---|---|---|---|---|\n");
+        for t in trips {
+            if t["status"].as_u64() != Some(200) {
+                md.push_str(&format!(
+                    "| {} | answered {} ({}) | – | – | – | – | – | – | – |\n",
+                    t["what"].as_str().unwrap_or(""),
+                    t["status"],
+                    t["error"].as_str().unwrap_or("")
+                ));
+                continue;
+            }
+            md.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} ({}) | {} | {} | {} ({}) |\n",
+                t["what"].as_str().unwrap_or(""),
+                t["found"],
+                num(&t["uncached"]["latency"]["p50Ms"], 2),
+                num(&t["uncached"]["latency"]["p99Ms"], 2),
+                num(&t["uncached"]["latency"]["maxMs"], 2),
+                t["uncached"]["latency"]["count"],
+                t["uncached"]["misses"],
+                num(&t["cached"]["latency"]["p50Ms"], 3),
+                num(&t["cached"]["latency"]["p99Ms"], 3),
+                t["cached"]["latency"]["count"],
+                t["cached"]["hits"],
             ));
         }
     }

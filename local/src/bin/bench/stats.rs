@@ -23,10 +23,6 @@ impl Samples {
         self.micros.extend(other.micros);
     }
 
-    pub fn len(&self) -> usize {
-        self.micros.len()
-    }
-
     pub fn summary(&mut self) -> Summary {
         self.micros.sort_unstable();
         let n = self.micros.len();

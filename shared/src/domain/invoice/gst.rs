@@ -133,23 +133,7 @@ pub(super) fn taxable_value(inclusive: i64, rate_percent: u32) -> i64 {
     ((i128::from(inclusive) * 200 + divisor) / (2 * divisor)) as i64
 }
 
-/// Splits `amount` over `weights` in proportion, largest remainder first (ties to the earlier
-/// weight), so the parts add up to `amount` exactly. `0 <= amount <= sum(weights)`.
-pub(super) fn apportion(amount: i64, weights: &[i64]) -> Vec<i64> {
-    let total_weight: i128 = weights.iter().map(|w| i128::from(*w)).sum();
-    if amount == 0 || total_weight == 0 {
-        return vec![0; weights.len()];
-    }
-    let exact: Vec<i128> = weights.iter().map(|w| i128::from(amount) * i128::from(*w)).collect();
-    let mut parts: Vec<i64> = exact.iter().map(|e| (e / total_weight) as i64).collect();
-    let leftover = amount - parts.iter().sum::<i64>();
-    let mut by_remainder: Vec<usize> = (0..weights.len()).collect();
-    by_remainder.sort_by_key(|i| std::cmp::Reverse(exact[*i] % total_weight));
-    for i in by_remainder.into_iter().take(leftover as usize) {
-        parts[i] += 1;
-    }
-    parts
-}
+pub(super) use crate::domain::money::apportion;
 
 #[cfg(test)]
 mod tests {

@@ -29,6 +29,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::seating::Cabin;
+use super::travellers::PassengerType;
 
 pub use gst::{airport_state, gst_included, gst_rate_percent, INDIAN_AIRPORTS};
 pub use pdf::render_pdf;
@@ -51,6 +52,7 @@ pub const OUTSIDE_SCOPE_NOTE: &str = "Outside the scope of GST";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvoiceLineInput {
     pub passenger: String,
+    pub passenger_type: PassengerType,
     pub flight_number: String,
     /// IATA code of the airport where the passenger embarks.
     pub origin: String,
@@ -133,6 +135,9 @@ pub struct Buyer {
 #[serde(rename_all = "camelCase")]
 pub struct InvoiceLine {
     pub passenger: String,
+    /// Invoices issued before passenger types read as adults.
+    #[serde(default)]
+    pub passenger_type: PassengerType,
     pub flight_number: String,
     pub origin: String,
     pub destination: String,
@@ -278,6 +283,7 @@ fn invoice_line(input: InvoiceLineInput, fare: i64, discount: i64) -> InvoiceLin
     let (cgst, sgst, igst) = gst::split_tax(tax, treatment);
     InvoiceLine {
         passenger: input.passenger,
+        passenger_type: input.passenger_type,
         flight_number: input.flight_number,
         origin: input.origin.trim().to_ascii_uppercase(),
         destination: input.destination.trim().to_ascii_uppercase(),

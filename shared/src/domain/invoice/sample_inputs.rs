@@ -19,6 +19,7 @@ pub(super) fn line(
 ) -> InvoiceLineInput {
     let (origin, origin_country, destination) = route;
     InvoiceLineInput {
+        passenger_type: crate::domain::travellers::PassengerType::Adult,
         passenger: passenger.to_string(),
         flight_number: "AI 101".to_string(),
         origin: origin.to_string(),

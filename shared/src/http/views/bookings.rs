@@ -4,8 +4,10 @@
 
 use super::MoneyBody;
 use crate::domain::flight::FlightStatus;
+use crate::domain::travellers::PassengerType;
 use crate::service::bookings::{BookedLeg, BookingDetails, BookingPage, CancelledBooking};
 use crate::service::payments::PaymentReceipt;
+use crate::store::bookings::PassengerRow;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -36,6 +38,7 @@ pub struct BookingBody<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LegBody<'a> {
+    pub slice: i32,
     pub leg: i32,
     pub flight_id: i64,
     pub flight_number: &'a str,
@@ -45,6 +48,16 @@ pub struct LegBody<'a> {
     pub arrival_time: String,
     pub flight_status: Option<FlightStatus>,
     pub seats: Vec<BookedSeatBody<'a>>,
+    /// Infants travelling on a lap on this leg, with their fares.
+    pub infants: Vec<LapBody>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LapBody {
+    pub passenger: i32,
+    pub on_lap_of: Option<i32>,
+    pub fare: MoneyBody,
 }
 
 #[derive(Serialize)]
@@ -57,10 +70,64 @@ pub struct BookedSeatBody<'a> {
     pub active: bool,
 }
 
+/// A passenger: position and ticket name always; type, details and the
+/// passport (its number masked) when they were given.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PassengerBody<'a> {
     pub position: i32,
     pub name: &'a str,
+    #[serde(rename = "type")]
+    pub kind: PassengerType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gender: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub infant_of: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passport: Option<PassportBody<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PassportBody<'a> {
+    /// The last four characters, the rest masked.
+    pub number: String,
+    pub issuing_country: Option<&'a str>,
+    pub nationality: Option<&'a str>,
+    pub expires_on: Option<String>,
+}
+
+impl<'a> From<&'a PassengerRow> for PassengerBody<'a> {
+    fn from(p: &'a PassengerRow) -> Self {
+        PassengerBody {
+            position: p.position,
+            name: &p.name,
+            kind: p.kind,
+            title: p.title.as_deref(),
+            given_name: p.given_name.as_deref(),
+            family_name: p.family_name.as_deref(),
+            date_of_birth: p.date_of_birth.map(|d| d.to_string()),
+            gender: p.gender.as_deref(),
+            infant_of: p.infant_of,
+            passport: p.passport_number.as_deref().map(|number| {
+                let shown = number.len().saturating_sub(4);
+                PassportBody {
+                    number: format!("{}{}", "*".repeat(shown), &number[shown..]),
+                    issuing_country: p.passport_issuing_country.as_deref(),
+                    nationality: p.passport_nationality.as_deref(),
+                    expires_on: p.passport_expires_on.map(|d| d.to_string()),
+                }
+            }),
+        }
+    }
 }
 
 impl<'a> BookingBody<'a> {
@@ -78,12 +145,8 @@ impl<'a> BookingBody<'a> {
             seats: seat_numbers.len(),
             seat_numbers,
             price: record.total_amount as f64 / 100.0,
-            legs: details.legs.iter().map(|leg| LegBody::new(leg, &record.currency)).collect(),
-            passengers: record
-                .passengers
-                .iter()
-                .map(|(position, name)| PassengerBody { position: *position, name })
-                .collect(),
+            legs: details.legs.iter().map(|leg| LegBody::new(leg, &record.currency, &record.passengers)).collect(),
+            passengers: record.passengers.iter().map(PassengerBody::from).collect(),
             total_amount: money(record.total_amount),
             discount: money(record.discount_amount),
             amount_due: money(record.amount_due),
@@ -96,8 +159,9 @@ impl<'a> BookingBody<'a> {
 }
 
 impl<'a> LegBody<'a> {
-    fn new(leg: &'a BookedLeg, currency: &str) -> Self {
+    fn new(leg: &'a BookedLeg, currency: &str, passengers: &[PassengerRow]) -> Self {
         LegBody {
+            slice: leg.slice,
             leg: leg.leg,
             flight_id: leg.flight_id,
             flight_number: &leg.flight_number,
@@ -115,6 +179,15 @@ impl<'a> LegBody<'a> {
                     passenger: s.passenger_position,
                     fare: MoneyBody::new(s.fare, currency),
                     active: s.live,
+                })
+                .collect(),
+            infants: leg
+                .laps
+                .iter()
+                .map(|l| LapBody {
+                    passenger: l.passenger_position,
+                    on_lap_of: passengers.iter().find(|p| p.position == l.passenger_position).and_then(|p| p.infant_of),
+                    fare: MoneyBody::new(l.fare, currency),
                 })
                 .collect(),
         }

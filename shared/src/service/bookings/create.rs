@@ -1,25 +1,32 @@
-//! Creating a booking: the request's shape and the legs' connections are
-//! checked by the booking plan (`domain::booking_plan`), the seats are held
-//! by the seat inventory (`inventory`), the price is the server's, and the
-//! booking is written in one Postgres transaction. Redis holds are the fast
-//! path; the transaction's unique index is the final guard. What this
-//! request newly held is given back on any failure after it was held.
+//! Creating a booking: the request's shape, the legs' connections, the
+//! slices' order and the passengers are checked by the booking plan
+//! (`domain::booking_plan`, `domain::passengers`), the seats are held by the
+//! seat inventory (`inventory`), the price is the server's (each passenger
+//! type's share of the adult fares), and the booking is written in one
+//! Postgres transaction. Redis holds are the fast path; the transaction's
+//! unique index is the final guard. What this request newly held is given
+//! back on any failure after it was held.
 
 use super::inventory::{give_back, hold_for_booking, HeldSeats, LiveSeats, SeatRequest};
 use super::{details_with, BookingDetails};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::booking_plan::{
-    check_connections, passenger_count, price_seats, total, LegSeats, LegTimes, PlanError, PricedSeat, RequestedLegs,
+    check_connections, check_slice_order, check_slices, passenger_count, price_party, price_seats, LegSeats, LegTimes,
+    PlanError, PricedSeat, RequestedLegs,
 };
 use crate::domain::flight::FlightStatus;
 use crate::domain::money::Money;
+use crate::domain::passengers::{check_passengers, ticket_name, Journey, Passenger};
 use crate::domain::seating::Cabin;
+use crate::domain::travellers::PassengerType;
 use crate::service::flights::invalidate_searches;
 use crate::service::seats::{
     facts_or_404, has_departed, not_bookable, seat_state, seat_unavailable, seats_on_aircraft,
 };
-use crate::store::bookings::{BookingRecord, CreateBookingError, NewBooking, NewSeat, PgBookings, SeatRow};
+use crate::store::bookings::{
+    BookingRecord, CreateBookingError, LapRow, NewBooking, NewSeat, PassengerRow, PgBookings, SeatRow,
+};
 use crate::store::flights::FlightFacts;
 use crate::store::users::{PgUsers, UserStore};
 use crate::ErrorCode;
@@ -29,16 +36,26 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub struct LegRequest {
+    /// 0-based: the slice of the order the leg belongs to.
+    pub slice: usize,
     pub flight_id: i64,
     /// Empty: use the caller's held seats, assigning more if needed.
     pub seats: Vec<String>,
 }
 
+/// Who travels: names only (every one an adult, the original shapes), or
+/// passengers with their type, details and documents.
+pub enum PassengersRequest {
+    Names(Vec<String>),
+    Detailed(Vec<Passenger>),
+}
+
 pub struct CreateBooking {
+    /// In order, slice by slice.
     pub legs: Vec<LegRequest>,
     /// The original specification's `seats: 2`: how many seats per leg.
     pub count: Option<usize>,
-    pub passengers: Option<Vec<String>>,
+    pub passengers: Option<PassengersRequest>,
     pub cabin: Option<Cabin>,
     /// What the client believes the total is, in minor units.
     pub expected_total: Option<i64>,
@@ -50,6 +67,10 @@ fn plan_error(error: PlanError) -> ApiError {
         PlanError::LegsDoNotConnect { from, to } => ApiError::unprocessable(
             ErrorCode::LegsDoNotConnect,
             format!("flight {to} does not continue from flight {from}"),
+        ),
+        PlanError::SlicesOutOfOrder { slice } => ApiError::invalid_field(
+            &format!("slices[{slice}]"),
+            format!("leaves before slices[{}] lands: slices are in travel order", slice - 1),
         ),
         PlanError::Unpriceable(reason) => ApiError::internal(reason),
     }
@@ -73,7 +94,8 @@ async fn passenger_names(
     Ok((1..=count).map(|i| if i == 1 { name.clone() } else { format!("{name} (guest {i})") }).collect())
 }
 
-/// The flights of the request, each still sellable, forming one journey.
+/// The flights of the request, each still sellable, each slice one
+/// journey, the slices in travel order.
 async fn bookable_flights(svc: &Services, legs: &[LegRequest]) -> Result<Vec<Arc<FlightFacts>>, ApiError> {
     let mut flights = Vec::new();
     for leg in legs {
@@ -105,8 +127,65 @@ async fn bookable_flights(svc: &Services, legs: &[LegRequest]) -> Result<Vec<Arc
             arrives_at: f.leg.arrives_at,
         })
         .collect();
-    check_connections(&times).map_err(plan_error)?;
+    let mut slices: Vec<&[LegTimes]> = Vec::new();
+    let mut start = 0;
+    for end in 1..=legs.len() {
+        if end == legs.len() || legs[end].slice != legs[start].slice {
+            slices.push(&times[start..end]);
+            start = end;
+        }
+    }
+    for slice in &slices {
+        check_connections(slice).map_err(plan_error)?;
+    }
+    check_slice_order(&slices).map_err(plan_error)?;
     Ok(flights)
+}
+
+/// Detailed passengers checked against the journey (ages on the day of the
+/// last flight, passports when it crosses a border) and put in booking
+/// order: seated passengers first, then infants naming their adult's
+/// position.
+async fn detailed_passengers(
+    svc: &Services,
+    flights: &[Arc<FlightFacts>],
+    list: Vec<Passenger>,
+) -> Result<Vec<PassengerRow>, ApiError> {
+    let codes: Vec<&str> = flights.iter().flat_map(|f| [f.leg.origin.as_str(), f.leg.destination.as_str()]).collect();
+    let directory = svc.directory.get(&svc.db, &codes).await?;
+    let country = |code: &str| directory.airports.get(code).map(|a| a.country.as_str());
+    let last = &flights[flights.len() - 1].leg;
+    let tz = directory.airports.get(&last.origin).map_or(chrono_tz::UTC, |a| a.time_zone);
+    let journey = Journey {
+        last_date: last.departs_at.with_timezone(&tz).date_naive(),
+        international: flights.iter().any(|f| country(&f.leg.origin) != country(&f.leg.destination)),
+    };
+    check_passengers(&list, &journey).map_err(|e| ApiError::invalid_field(&e.0, e.1))?;
+    let mut order: Vec<usize> = (0..list.len()).filter(|i| list[*i].kind.is_seated()).collect();
+    order.extend((0..list.len()).filter(|i| !list[*i].kind.is_seated()));
+    let position_of: HashMap<usize, i32> = order.iter().enumerate().map(|(pos, i)| (*i, pos as i32 + 1)).collect();
+    Ok(order
+        .iter()
+        .map(|i| {
+            let p = &list[*i];
+            let passport = p.passport.as_ref();
+            PassengerRow {
+                position: position_of[i],
+                name: ticket_name(p),
+                kind: p.kind,
+                title: p.title.map(|t| t.as_str().to_string()),
+                given_name: Some(p.given_name.trim().to_string()),
+                family_name: Some(p.family_name.trim().to_string()),
+                date_of_birth: Some(p.date_of_birth),
+                gender: p.gender.map(|g| g.as_str().to_string()),
+                infant_of: p.infant_of.map(|adult| position_of[&adult]),
+                passport_number: passport.map(|d| d.number.clone()),
+                passport_issuing_country: passport.map(|d| d.issuing_country.clone()),
+                passport_nationality: passport.map(|d| d.nationality.clone()),
+                passport_expires_on: passport.map(|d| d.expires_on),
+            }
+        })
+        .collect())
 }
 
 pub async fn create_booking(
@@ -114,17 +193,38 @@ pub async fn create_booking(
     caller: &Caller,
     request: CreateBooking,
 ) -> Result<BookingDetails, ApiError> {
+    let mut legs_per_slice: Vec<usize> = Vec::new();
+    for (index, leg) in request.legs.iter().enumerate() {
+        match leg.slice {
+            s if s + 1 == legs_per_slice.len() => *legs_per_slice.last_mut().expect("a slice") += 1,
+            s if s == legs_per_slice.len() => legs_per_slice.push(1),
+            _ => return Err(ApiError::internal(format!("leg {index} is out of its slice's order"))),
+        }
+    }
+    check_slices(&legs_per_slice).map_err(plan_error)?;
     let flight_ids: Vec<i64> = request.legs.iter().map(|l| l.flight_id).collect();
     let named_seats: Vec<usize> = request.legs.iter().map(|l| l.seats.len()).collect();
+    let seated = match &request.passengers {
+        Some(PassengersRequest::Names(names)) => Some(names.len()),
+        Some(PassengersRequest::Detailed(list)) => Some(list.iter().filter(|p| p.kind.is_seated()).count()),
+        None => None,
+    };
     let count = passenger_count(&RequestedLegs {
         flight_ids: &flight_ids,
         named_seats: &named_seats,
-        passenger_names: request.passengers.as_ref().map(Vec::len),
+        passenger_names: seated,
         count: request.count,
     })
     .map_err(plan_error)?;
     let flights = bookable_flights(svc, &request.legs).await?;
-    let passengers = passenger_names(svc, caller, request.passengers, count).await?;
+    let passengers: Vec<PassengerRow> = match request.passengers {
+        Some(PassengersRequest::Detailed(list)) => detailed_passengers(svc, &flights, list).await?,
+        Some(PassengersRequest::Names(names)) => named(names),
+        None => named(passenger_names(svc, caller, None, count).await?),
+    };
+    let kinds: Vec<PassengerType> = passengers.iter().filter(|p| p.kind.is_seated()).map(|p| p.kind).collect();
+    let infants: Vec<(i32, i32)> =
+        passengers.iter().filter_map(|p| p.infant_of.map(|adult| (p.position, adult))).collect();
 
     let ledger = LiveSeats { svc };
     let cap = svc.config.seat_hold_max_per_flight.max(count);
@@ -143,7 +243,8 @@ pub async fn create_booking(
             held.push(hold_for_booking(&ledger, caller.user_id, seats).await?);
         }
         let priced = priced_seats(&flights, &held)?;
-        let total = total(&priced);
+        let (charged, laps) = price_party(&priced, &kinds, &infants);
+        let total = charged.iter().sum::<i64>() + laps.iter().map(|l| l.fare).sum::<i64>();
         let currency = flights[0].fares.first().map(|f| f.currency.clone()).unwrap_or_else(|| "INR".into());
         if let Some(expected) = request.expected_total {
             if expected != total {
@@ -152,8 +253,20 @@ pub async fn create_booking(
         }
         let expires_at =
             Utc::now() + chrono::Duration::from_std(svc.config.seat_hold_ttl).map_err(ApiError::internal)?;
-        let seats = priced.into_iter().map(new_seat).collect();
-        let booking = NewBooking { user_id: caller.user_id, currency, expires_at, passengers, seats };
+        let slice_of = |leg: i32| request.legs[leg as usize - 1].slice as i32 + 1;
+        let seats = priced.into_iter().zip(charged).map(|(seat, fare)| new_seat(seat, fare, slice_of)).collect();
+        let laps = laps
+            .into_iter()
+            .map(|l| LapRow {
+                slice: slice_of(l.leg),
+                leg: l.leg,
+                flight_id: l.flight_id,
+                cabin: l.cabin.as_str().to_string(),
+                passenger_position: l.passenger_position,
+                fare: l.fare,
+            })
+            .collect();
+        let booking = NewBooking { user_id: caller.user_id, currency, expires_at, passengers, seats, laps };
         match PgBookings::new(&svc.db).create(&booking).await {
             Ok(created) => Ok((booking, created, total)),
             Err(e) => Err(booking_refused(svc, e).await),
@@ -190,11 +303,12 @@ pub async fn create_booking(
         created_at: created.created_at,
         paid_at: None,
         cancelled_at: None,
-        passengers: booking.passengers.into_iter().enumerate().map(|(i, n)| (i as i32 + 1, n)).collect(),
+        passengers: booking.passengers,
         seats: booking
             .seats
             .into_iter()
             .map(|s| SeatRow {
+                slice: s.slice,
                 leg: s.leg,
                 flight_id: s.flight_id,
                 seat: s.seat,
@@ -204,9 +318,14 @@ pub async fn create_booking(
                 live: true,
             })
             .collect(),
+        laps: booking.laps,
     };
     let scheduled: HashMap<i64, FlightStatus> = held.iter().map(|l| (l.flight_id, FlightStatus::Scheduled)).collect();
     details_with(svc, record, &scheduled).await
+}
+
+fn named(names: Vec<String>) -> Vec<PassengerRow> {
+    names.into_iter().enumerate().map(|(i, name)| PassengerRow::named(i as i32 + 1, name)).collect()
 }
 
 /// Each held seat with its cabin and the server's fare.
@@ -227,14 +346,18 @@ fn priced_seats(flights: &[Arc<FlightFacts>], held: &[HeldSeats]) -> Result<Vec<
     price_seats(&legs).map_err(plan_error)
 }
 
-fn new_seat(seat: PricedSeat) -> NewSeat {
+/// A priced seat as written: what its passenger pays (`fare`) beside the
+/// cabin's adult fare it was priced from.
+fn new_seat(seat: PricedSeat, fare: i64, slice_of: impl Fn(i32) -> i32) -> NewSeat {
     NewSeat {
+        slice: slice_of(seat.leg),
         leg: seat.leg,
         flight_id: seat.flight_id,
         seat: seat.seat,
         cabin: seat.cabin.as_str().to_string(),
         passenger_position: seat.passenger_position,
-        fare: seat.fare,
+        fare,
+        adult_fare: seat.fare,
     }
 }
 

@@ -9,11 +9,11 @@ mod create;
 pub mod inventory;
 
 pub use cancel::{cancel_booking, cancel_paid, expire_unpaid_bookings, CancelledBooking};
-pub use create::{create_booking, CreateBooking, LegRequest};
+pub use create::{create_booking, CreateBooking, LegRequest, PassengersRequest};
 
 use crate::auth::caller::Caller;
 use crate::domain::flight::FlightStatus;
-use crate::store::bookings::{BookingRecord, PgBookings, SeatRow};
+use crate::store::bookings::{BookingRecord, LapRow, PgBookings, SeatRow};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -31,6 +31,8 @@ pub struct BookingDetails {
 
 #[derive(Debug, Clone)]
 pub struct BookedLeg {
+    /// 1-based: the slice of the order.
+    pub slice: i32,
     pub leg: i32,
     pub flight_id: i64,
     pub flight_number: String,
@@ -40,6 +42,8 @@ pub struct BookedLeg {
     pub arrives_local: DateTime<FixedOffset>,
     pub flight_status: Option<FlightStatus>,
     pub seats: Vec<SeatRow>,
+    /// Infants on laps on this leg.
+    pub laps: Vec<LapRow>,
 }
 
 /// One page of the caller's bookings, newest first.
@@ -78,6 +82,8 @@ pub(crate) async fn details_with(
         let directory = svc.directory.get(&svc.db, &[&flight.origin, &flight.destination]).await?;
         let tz = |code: &str| directory.airports.get(code).map(|a| a.time_zone).unwrap_or(chrono_tz::UTC);
         legs.push(BookedLeg {
+            slice: seats[0].slice,
+            laps: record.laps.iter().filter(|l| l.leg == leg).cloned().collect(),
             leg,
             flight_id,
             flight_number: flight.flight_number.clone(),

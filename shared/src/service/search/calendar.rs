@@ -45,7 +45,8 @@ impl CalendarQuery {
         })
     }
 
-    fn hash(&self) -> String {
+    /// The cache identity of the calendar.
+    pub fn hash(&self) -> String {
         let t = &self.travellers;
         let canonical = format!(
             "cal1|{}|{}|{}|{}|{},{},{}|{}|{}",
