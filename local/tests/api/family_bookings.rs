@@ -231,3 +231,49 @@ async fn racing_round_trips_are_all_or_nothing_and_never_oversell() {
         .get(0);
     assert_eq!(live, i64::from(sold_out + sold_back));
 }
+
+#[tokio::test]
+async fn a_ticket_covers_a_slice_with_a_coupon_for_each_of_its_legs() {
+    let stack = TestStack::new().await;
+    let net = Network::new(&stack).await;
+    let (_, token) = customer(&stack, "coupons@example.com").await;
+    let first = net.flight("XY1", "AAA", "BBB", 7 * 60, 60, 200000).await;
+    let second = net.flight("XY2", "BBB", "DDD", 9 * 60, 60, 150000).await;
+    let back = net.flight("XY3", "DDD", "AAA", 2 * 24 * 60, 120, 300000).await;
+    let passengers = json!([
+        {"givenName": "Meera", "familyName": "Iyer", "dateOfBirth": born(&net, 35)},
+        {"type": "infant", "givenName": "Kavi", "familyName": "Iyer", "dateOfBirth": born(&net, 1), "infantOf": 0}
+    ]);
+    let slices = json!([{"legs": [{"flightId": first}, {"flightId": second}]}, {"legs": [{"flightId": back}]}]);
+    let (status, booking) = create_booking(&stack, &token, json!({"slices": slices, "passengers": passengers})).await;
+    assert_eq!(status, 201, "{booking}");
+    let id = booking["id"].as_i64().unwrap();
+    let total = booking["totalAmount"]["amount"].as_i64().unwrap();
+    assert_eq!(total, 650000 + 65000, "the adult's fares and the infant's 10 %");
+    let req = request("POST", "/api/payments/pay", Some(json!({"bookingId": id})), Some(&token));
+    assert_eq!(payments_pay::handle(&stack.services, req).await.unwrap().status(), 200);
+    let generate = local_stack::registry::http_handler("tickets-generate").unwrap();
+    let (status, issued) =
+        call(generate, &stack, "POST", "/api/tickets/generate", &[], Some(json!({"bookingId": id})), &token).await;
+    assert_eq!(status, 200, "{issued}");
+    let tickets = issued["tickets"].as_array().unwrap();
+    assert_eq!(tickets.len(), 4, "two passengers, two slices: {issued}");
+    let outbound: Vec<&Value> = tickets.iter().filter(|t| t["flightId"] == first).collect();
+    assert_eq!(outbound.len(), 2, "the outbound ticket names the slice's first leg");
+    for ticket in &outbound {
+        let covered: Vec<i64> = ticket["legs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["thisTicket"] == true)
+            .map(|l| l["flightId"].as_i64().unwrap())
+            .collect();
+        assert_eq!(covered, [first, second], "one ticket, a coupon per leg: {ticket}");
+    }
+    let record = shared::store::bookings::PgBookings::new(&stack.services.db).find(id).await.unwrap().unwrap();
+    let invoice = shared::service::tickets::current_invoice(&stack.services, &record).await.unwrap().unwrap();
+    assert_eq!(invoice.lines.len(), 6, "a line per passenger per leg");
+    assert_eq!(invoice.invoice_total, total);
+    let numbers: std::collections::BTreeSet<&str> = invoice.lines.iter().map(|l| l.ticket_number.as_str()).collect();
+    assert_eq!(numbers.len(), 4);
+}

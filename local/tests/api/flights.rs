@@ -213,7 +213,7 @@ async fn a_result_computed_before_an_invalidation_is_never_cached() {
     let (before, _) = cache.lookup("somehash", 0, 10).await.unwrap();
     cache.invalidate_flight(42).await.unwrap();
     let ids = std::collections::BTreeSet::from([42]);
-    let meta = shared::store::search_cache::ResultMeta { total: 0, first_departure: None };
+    let meta = shared::store::search_cache::ResultMeta { total: 0, first_departure: None, facets: String::new() };
     let stored = cache.store("somehash", before, &meta, &[], &[], &ids).await.unwrap();
     assert!(!stored, "a stale epoch must not write");
     let (now, page) = cache.lookup("somehash", 0, 10).await.unwrap();

@@ -285,3 +285,126 @@ async fn bad_round_trips_and_parties_are_400s_naming_the_field() {
     assert_eq!((status, body["code"].as_str()), (400, Some("DATE_OUT_OF_RANGE")), "{body}");
     assert!(body["detail"].as_str().unwrap().starts_with("returnDate"), "{body}");
 }
+
+/// Local minutes after midnight of a local RFC 3339 time.
+fn minute_of_day(time: &Value) -> i64 {
+    let t = chrono::DateTime::parse_from_rfc3339(time.as_str().unwrap()).unwrap();
+    i64::from(chrono::Timelike::hour(&t)) * 60 + i64::from(chrono::Timelike::minute(&t))
+}
+
+fn legs_of(offer: &Value) -> Vec<Value> {
+    match offer["slices"].as_array() {
+        Some(slices) => slices.iter().flat_map(|s| s["legs"].as_array().unwrap().clone()).collect(),
+        None => offer["legs"].as_array().unwrap().clone(),
+    }
+}
+
+fn slices_of(offer: &Value) -> Vec<Value> {
+    offer["slices"].as_array().cloned().unwrap_or_else(|| vec![offer.clone()])
+}
+
+#[tokio::test]
+async fn filters_keep_exactly_the_offers_that_pass_and_facets_describe_them_all() {
+    let (stack, net, token) = setup().await;
+    net.db.batch_execute("INSERT INTO airlines (code, name) VALUES ('AB', 'Alpha Bravo Air')").await.unwrap();
+    let mut n = 0;
+    for (from, to) in [("AAA", "DDD"), ("AAA", "BBB"), ("BBB", "DDD"), ("DDD", "AAA"), ("DDD", "CCC"), ("CCC", "AAA")] {
+        for k in 0..6i64 {
+            n += 1;
+            let departs = 4 * 60 + (k * 173 + n * 61) % 1100;
+            let fare = 100000 + (k * 7919 + n * 131) % 17 * 5000;
+            let id = net.flight(&format!("XY{}", 300 + n), from, to, departs, 45 + (k * 41) % 120, fare).await;
+            if (k + n) % 3 == 0 {
+                net.db.execute("UPDATE flights SET airline_code = 'AB' WHERE id = $1", &[&id]).await.unwrap();
+            }
+        }
+    }
+    let one_way = format!("source=AAA&destination=DDD&date={}&maxStops=1&sort=price&adults=2&infants=1", net.date);
+    let round = format!("{one_way}&returnDate={}", net.date);
+    let all_one_way = all_pages(&stack, &token, &one_way).await;
+    let all_round = all_pages(&stack, &token, &round).await;
+    assert!(all_one_way.len() > 10 && all_round.len() > 10, "{} {}", all_one_way.len(), all_round.len());
+    let (_, unfiltered, _) = search(&stack, &token, &format!("{one_way}&limit=1")).await;
+
+    type Pass = Box<dyn Fn(&Value) -> bool>;
+    let cases: Vec<(&str, String, Pass)> = vec![
+        (
+            "airlines",
+            "airlines=ab".into(),
+            Box::new(|o: &Value| legs_of(o).iter().all(|l| l["airline"]["code"] == "AB")),
+        ),
+        (
+            "layovers",
+            "maxLayoverMinutes=90".into(),
+            Box::new(|o: &Value| {
+                slices_of(o).iter().all(|s| {
+                    s["layovers"].as_array().unwrap().iter().all(|l| l["durationMinutes"].as_i64().unwrap() <= 90)
+                })
+            }),
+        ),
+        (
+            "duration",
+            "maxDurationMinutes=200".into(),
+            Box::new(|o: &Value| slices_of(o).iter().all(|s| s["totalDurationMinutes"].as_i64().unwrap() <= 200)),
+        ),
+        ("price", "maxPrice=700000".into(), Box::new(|o: &Value| o["price"]["amount"].as_i64().unwrap() <= 700000)),
+        (
+            "departure window",
+            "departureWindow=09:00-15:00".into(),
+            Box::new(|o: &Value| (540..900).contains(&minute_of_day(&slices_of(o)[0]["departureTime"]))),
+        ),
+        (
+            "arrival window",
+            "arrivalWindow=12:00-24:00".into(),
+            Box::new(|o: &Value| minute_of_day(&slices_of(o)[0]["arrivalTime"]) >= 720),
+        ),
+    ];
+    for (what, filter, pass) in &cases {
+        let got = all_pages(&stack, &token, &format!("{one_way}&{filter}")).await;
+        let expected: Vec<&Value> = all_one_way.iter().filter(|o| pass(o)).collect();
+        let ids = |list: Vec<&Value>| list.iter().map(|o| o["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(ids(got.iter().collect()), ids(expected), "one way, {what}");
+        let (_, page, _) = search(&stack, &token, &format!("{one_way}&{filter}&limit=1")).await;
+        assert_eq!(page["facets"], unfiltered["facets"], "{what}: facets describe the unfiltered result");
+    }
+    // Round trips: the same filters on both slices, a window on the return.
+    let round_price: Pass = Box::new(|o: &Value| o["price"]["amount"].as_i64().unwrap() <= 1_400_000);
+    for (what, filter, pass) in
+        [("airlines", "airlines=AB", cases[0].2.as_ref()), ("price", "maxPrice=1400000", round_price.as_ref())]
+    {
+        let got = all_pages(&stack, &token, &format!("{round}&{filter}")).await;
+        let expected: Vec<String> =
+            all_round.iter().filter(|o| pass(o)).map(|o| o["id"].as_str().unwrap().to_string()).collect();
+        let got: Vec<String> = got.iter().map(|o| o["id"].as_str().unwrap().to_string()).collect();
+        assert_eq!(got, expected, "round trip, {what}");
+    }
+    let back_window = all_pages(&stack, &token, &format!("{round}&returnDepartureWindow=18:00-24:00")).await;
+    let expected: Vec<&Value> =
+        all_round.iter().filter(|o| minute_of_day(&o["slices"][1]["departureTime"]) >= 18 * 60).collect();
+    assert_eq!(back_window.len(), expected.len());
+    assert!(back_window.iter().zip(expected).all(|(a, b)| a["id"] == b["id"]));
+
+    // The facets, counted over the unfiltered result.
+    let facets = &unfiltered["facets"];
+    let airlines: Vec<&str> =
+        facets["airlines"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
+    assert!(airlines.contains(&"AB") && airlines.contains(&"XY"), "{facets}");
+    for airline in facets["airlines"].as_array().unwrap() {
+        let code = airline["code"].as_str().unwrap();
+        let with: Vec<&Value> =
+            all_one_way.iter().filter(|o| legs_of(o).iter().any(|l| l["airline"]["code"] == code)).collect();
+        assert_eq!(airline["count"].as_u64().unwrap() as usize, with.len(), "{code}");
+        assert_eq!(airline["cheapest"]["amount"], with[0]["price"]["amount"], "{code}: cheapest first in price order");
+    }
+    for stops in facets["stops"].as_array().unwrap() {
+        let with: Vec<&Value> = all_one_way.iter().filter(|o| o["stops"] == stops["stops"]).collect();
+        assert_eq!(stops["count"].as_u64().unwrap() as usize, with.len());
+        assert_eq!(stops["cheapest"]["amount"], with[0]["price"]["amount"]);
+    }
+    assert_eq!(facets["price"]["min"]["amount"], all_one_way[0]["price"]["amount"]);
+    assert_eq!(facets["price"]["max"]["amount"], all_one_way[all_one_way.len() - 1]["price"]["amount"]);
+    let buckets = facets["departureTimes"][0]["buckets"].as_array().unwrap();
+    assert_eq!(buckets.iter().map(|b| b["count"].as_u64().unwrap() as usize).sum::<usize>(), all_one_way.len());
+    let morning = all_one_way.iter().filter(|o| (360..720).contains(&minute_of_day(&o["departureTime"]))).count();
+    assert_eq!(buckets[1]["count"].as_u64().unwrap() as usize, morning);
+}

@@ -8,6 +8,7 @@ pub mod problem;
 pub mod request;
 pub mod response;
 pub mod search_cursor;
+pub mod search_facets;
 pub mod search_page;
 pub mod search_request;
 mod services;

@@ -62,6 +62,15 @@ impl SearchPageFormat for SearchPageJson {
         Ok(RenderedItineraries { items, flat })
     }
 
+    fn facets<'a>(
+        &self,
+        offers: &[&[Itinerary<'a>]],
+        snapshot: &'a Snapshot,
+        request: &SearchRequest,
+    ) -> Result<String, ApiError> {
+        super::search_facets::write_facets(offers, snapshot, request)
+    }
+
     /// The page's itineraries and, for compatibility, the page's direct
     /// flights as the original's flat `flights` rows.
     fn page(&self, page: &SearchPage<'_>) -> String {
@@ -71,7 +80,7 @@ impl SearchPageFormat for SearchPageJson {
             None => Value::Null,
         };
         let query = query_json(&page.request.query).to_string();
-        let size = 160 + query.len() + items.iter().chain(flat).map(|i| i.len() + 1).sum::<usize>();
+        let size = 170 + query.len() + page.facets.len() + items.iter().chain(flat).map(|i| i.len() + 1).sum::<usize>();
         let mut body = String::with_capacity(size);
         let join = |body: &mut String, parts: &mut dyn Iterator<Item = &String>| {
             for (i, part) in parts.enumerate() {
@@ -86,7 +95,8 @@ impl SearchPageFormat for SearchPageJson {
         join(&mut body, &mut items.iter());
         body.push_str(r#"],"flights":["#);
         join(&mut body, &mut flat.iter().filter(|row| !row.is_empty()));
-        write!(body, r#"],"nextCursor":{next_cursor},"cached":{cached}}}"#).expect("string");
+        let facets = if page.facets.is_empty() { "null" } else { page.facets };
+        write!(body, r#"],"facets":{facets},"nextCursor":{next_cursor},"cached":{cached}}}"#).expect("string");
         body
     }
 }
@@ -116,14 +126,52 @@ fn query_json(query: &SearchQuery) -> Value {
         "cabin": query.cabin,
         "sort": query.sort.as_str(),
     });
+    let (first, f) = (query.first(), &query.filters);
+    for (key, window) in [("departureWindow", first.departure_window), ("arrivalWindow", first.arrival_window)] {
+        if let Some(window) = window {
+            echo[key] = json!(window.to_string());
+        }
+    }
+    if !f.airlines.is_empty() {
+        echo["airlines"] = json!(f.airlines);
+    }
+    for (key, value) in [
+        ("maxDurationMinutes", f.max_duration_minutes.map(i64::from)),
+        ("maxLayoverMinutes", f.max_layover_minutes.map(i64::from)),
+        ("maxPrice", f.max_price),
+    ] {
+        if let Some(value) = value {
+            echo[key] = json!(value);
+        }
+    }
     match query.kind {
         TripKind::OneWay => {}
-        TripKind::RoundTrip => echo["returnDate"] = json!(query.slices[1].date.to_string()),
+        TripKind::RoundTrip => {
+            let back = &query.slices[1];
+            echo["returnDate"] = json!(back.date.to_string());
+            for (key, window) in
+                [("returnDepartureWindow", back.departure_window), ("returnArrivalWindow", back.arrival_window)]
+            {
+                if let Some(window) = window {
+                    echo[key] = json!(window.to_string());
+                }
+            }
+        }
         TripKind::MultiCity => {
             echo["slices"] = query
                 .slices
                 .iter()
-                .map(|s| json!({"source": s.origin, "destination": s.destination, "date": s.date.to_string()}))
+                .map(|s| {
+                    let mut slice =
+                        json!({"source": s.origin, "destination": s.destination, "date": s.date.to_string()});
+                    for (key, window) in [("departureWindow", s.departure_window), ("arrivalWindow", s.arrival_window)]
+                    {
+                        if let Some(window) = window {
+                            slice[key] = json!(window.to_string());
+                        }
+                    }
+                    slice
+                })
                 .collect();
         }
     }

@@ -5,12 +5,12 @@
 //! the directory: known airports, each date's range.
 
 use super::search_cursor;
-use crate::domain::itinerary::SortOrder;
+use crate::domain::itinerary::{SortOrder, TimeWindow};
 use crate::domain::seating::Cabin;
 use crate::domain::travellers::Travellers;
 use crate::service::search::calendar::{CalendarQuery, MAX_CALENDAR_DAYS};
 use crate::service::search::{
-    SearchQuery, SearchRequest, SliceQuery, TripKind, DEFAULT_LIMIT, MAX_LIMIT, MAX_SLICES, MIN_SLICES,
+    SearchFilters, SearchQuery, SearchRequest, SliceQuery, TripKind, DEFAULT_LIMIT, MAX_LIMIT, MAX_SLICES, MIN_SLICES,
 };
 use crate::{ApiError, ErrorCode};
 use chrono::NaiveDate;
@@ -65,6 +65,57 @@ fn travellers(
     let infants = bounded("infants", infants, 0, 0, max)?;
     Travellers::new(adults as u8, children as u8, infants as u8)
         .map_err(|invalid| ApiError::invalid_field(invalid.0, invalid.1))
+}
+
+fn window(name: &str, raw: Option<&str>) -> Result<Option<TimeWindow>, ApiError> {
+    raw.map(|raw| {
+        TimeWindow::parse(raw).ok_or_else(|| {
+            ApiError::invalid_field(
+                name,
+                format!("expected HH:MM-HH:MM in local time, the end after the start, got {raw:?}"),
+            )
+        })
+    })
+    .transpose()
+}
+
+/// Most airlines a filter names.
+const MAX_AIRLINES: usize = 20;
+
+/// What narrows the result: `airlines` (comma-separated IATA codes),
+/// `maxDurationMinutes` and `maxLayoverMinutes`, `maxPrice` (the party's
+/// total in minor units).
+fn filters(
+    airlines: Option<&str>,
+    max_duration: Option<&str>,
+    max_layover: Option<&str>,
+    max_price: Option<&str>,
+) -> Result<SearchFilters, ApiError> {
+    let mut codes = Vec::new();
+    for raw in airlines.into_iter().flat_map(|list| list.split(',')) {
+        let code = raw.trim().to_ascii_uppercase();
+        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(ApiError::invalid_field(
+                "airlines",
+                format!("expected 2-character IATA airline codes, got {raw:?}"),
+            ));
+        }
+        codes.push(code);
+    }
+    codes.sort();
+    codes.dedup();
+    if codes.len() > MAX_AIRLINES {
+        return Err(ApiError::invalid_field("airlines", format!("at most {MAX_AIRLINES} airlines")));
+    }
+    let optional = |name: &str, raw: Option<&str>, min: i64, max: i64| -> Result<Option<i64>, ApiError> {
+        raw.map(|raw| bounded(name, Some(raw), 0, min, max)).transpose()
+    };
+    Ok(SearchFilters {
+        airlines: codes,
+        max_duration_minutes: optional("maxDurationMinutes", max_duration, 1, 4320)?.map(|m| m as u32),
+        max_layover_minutes: optional("maxLayoverMinutes", max_layover, 0, 1440)?.map(|m| m as u32),
+        max_price: optional("maxPrice", max_price, 0, 1_000_000_000_000)?,
+    })
 }
 
 /// Cabin, stops and order; `default_sort` when the request names none.
@@ -124,7 +175,12 @@ pub fn parse_search_request<'a>(param: impl Fn(&str) -> Option<&'a str>) -> Resu
         return Err(ApiError::invalid_field("destination", "must differ from source"));
     }
     let outbound = date("date", param("date"))?;
-    let mut slices = vec![SliceQuery { origin: origin.clone(), destination: destination.clone(), date: outbound }];
+    let mut slices = vec![SliceQuery {
+        departure_window: window("departureWindow", param("departureWindow"))?,
+        arrival_window: window("arrivalWindow", param("arrivalWindow"))?,
+        ..SliceQuery::new(&origin, &destination, outbound)
+    }];
+    let (back_departure, back_arrival) = (param("returnDepartureWindow"), param("returnArrivalWindow"));
     if let Some(raw) = param("returnDate") {
         let back = date("returnDate", Some(raw))?;
         if back < outbound {
@@ -133,11 +189,20 @@ pub fn parse_search_request<'a>(param: impl Fn(&str) -> Option<&'a str>) -> Resu
                 format!("{back} is before the outbound date {outbound}"),
             ));
         }
-        slices.push(SliceQuery { origin: destination, destination: origin, date: back });
+        slices.push(SliceQuery {
+            departure_window: window("returnDepartureWindow", back_departure)?,
+            arrival_window: window("returnArrivalWindow", back_arrival)?,
+            ..SliceQuery::new(&destination, &origin, back)
+        });
+    } else if back_departure.is_some() || back_arrival.is_some() {
+        let name = if back_departure.is_some() { "returnDepartureWindow" } else { "returnArrivalWindow" };
+        return Err(ApiError::invalid_field(name, "only with returnDate"));
     }
     let kind = if slices.len() == 2 { TripKind::RoundTrip } else { TripKind::OneWay };
     let travellers = travellers(param("passengers"), param("adults"), param("children"), param("infants"))?;
     let options = options(param("cabin"), param("maxStops"), param("sort"), default_sort(kind))?;
+    let filters =
+        filters(param("airlines"), param("maxDurationMinutes"), param("maxLayoverMinutes"), param("maxPrice"))?;
     let query = SearchQuery {
         kind,
         slices,
@@ -145,6 +210,7 @@ pub fn parse_search_request<'a>(param: impl Fn(&str) -> Option<&'a str>) -> Resu
         max_stops: options.max_stops,
         cabin: options.cabin,
         sort: options.sort,
+        filters,
     };
     page(query, param("limit"), param("cursor"))
 }
@@ -184,14 +250,29 @@ pub struct MultiCitySearch {
     pub sort: Option<Scalar>,
     pub limit: Option<Scalar>,
     pub cursor: Option<Scalar>,
+    pub airlines: Option<Airlines>,
+    pub max_duration_minutes: Option<Scalar>,
+    pub max_layover_minutes: Option<Scalar>,
+    pub max_price: Option<Scalar>,
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SliceBody {
     #[serde(alias = "origin")]
     pub source: Option<String>,
     pub destination: Option<String>,
     pub date: Option<String>,
+    pub departure_window: Option<String>,
+    pub arrival_window: Option<String>,
+}
+
+/// Airline codes as a list or as the query string's comma-separated text.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Airlines {
+    List(Vec<String>),
+    Text(String),
 }
 
 /// A number or a string, read as the query string's text would be, so both
@@ -227,6 +308,8 @@ pub fn parse_multi_city(body: &MultiCitySearch) -> Result<SearchRequest, ApiErro
             return Err(ApiError::invalid_field(&field("destination"), "must differ from source"));
         }
         let date = date(&field("date"), slice.date.as_deref())?;
+        let departure_window = window(&field("departureWindow"), slice.departure_window.as_deref())?;
+        let arrival_window = window(&field("arrivalWindow"), slice.arrival_window.as_deref())?;
         if let Some(previous) = slices.last() {
             if date < previous.date {
                 return Err(ApiError::invalid_field(
@@ -235,7 +318,7 @@ pub fn parse_multi_city(body: &MultiCitySearch) -> Result<SearchRequest, ApiErro
                 ));
             }
         }
-        slices.push(SliceQuery { origin, destination, date });
+        slices.push(SliceQuery { departure_window, arrival_window, ..SliceQuery::new(&origin, &destination, date) });
     }
     let text = |s: &Option<Scalar>| s.as_ref().map(Scalar::text);
     let (passengers, adults, children, infants) =
@@ -243,6 +326,13 @@ pub fn parse_multi_city(body: &MultiCitySearch) -> Result<SearchRequest, ApiErro
     let travellers = travellers(passengers.as_deref(), adults.as_deref(), children.as_deref(), infants.as_deref())?;
     let (cabin, max_stops, sort) = (text(&body.cabin), text(&body.max_stops), text(&body.sort));
     let options = options(cabin.as_deref(), max_stops.as_deref(), sort.as_deref(), default_sort(TripKind::MultiCity))?;
+    let airlines = body.airlines.as_ref().map(|a| match a {
+        Airlines::List(codes) => codes.join(","),
+        Airlines::Text(text) => text.clone(),
+    });
+    let (max_duration, max_layover, max_price) =
+        (text(&body.max_duration_minutes), text(&body.max_layover_minutes), text(&body.max_price));
+    let filters = filters(airlines.as_deref(), max_duration.as_deref(), max_layover.as_deref(), max_price.as_deref())?;
     let query = SearchQuery {
         kind: TripKind::MultiCity,
         slices,
@@ -250,6 +340,7 @@ pub fn parse_multi_city(body: &MultiCitySearch) -> Result<SearchRequest, ApiErro
         max_stops: options.max_stops,
         cabin: options.cabin,
         sort: options.sort,
+        filters,
     };
     let (limit, cursor) = (text(&body.limit), text(&body.cursor));
     page(query, limit.as_deref(), cursor.as_deref())
@@ -349,6 +440,13 @@ mod tests {
             (vec![("adults", "10")], "adults"),
             (vec![("children", "-1")], "children"),
             (vec![("passengers", "2"), ("adults", "3")], "adults"),
+            (vec![("airlines", "AI,XYZ")], "airlines"),
+            (vec![("maxDurationMinutes", "0")], "maxDurationMinutes"),
+            (vec![("maxLayoverMinutes", "2000")], "maxLayoverMinutes"),
+            (vec![("maxPrice", "-5")], "maxPrice"),
+            (vec![("departureWindow", "12:00-06:00")], "departureWindow"),
+            (vec![("arrivalWindow", "noon")], "arrivalWindow"),
+            (vec![("returnDepartureWindow", "06:00-12:00")], "returnDepartureWindow"),
         ] {
             let mut pairs = base.to_vec();
             pairs.extend(extra.iter().copied());

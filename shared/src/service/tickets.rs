@@ -147,23 +147,27 @@ fn invoice_from(
 ) -> Result<Invoice, ApiError> {
     let mut lines = Vec::new();
     for ticket in tickets.iter().filter(|t| t.status == "ISSUED") {
-        let flight =
-            facts.flights.get(&ticket.flight_id).ok_or_else(|| ApiError::internal("ticket of another flight"))?;
-        let (cabin, fare) =
-            ticketed_fare(record, ticket).ok_or_else(|| ApiError::internal("ticket without its seat"))?;
-        lines.push(InvoiceLineInput {
-            passenger: passenger_name(record, ticket.passenger_position),
-            passenger_type: passenger_type(record, ticket.passenger_position),
-            flight_number: flight.flight_number.clone(),
-            origin: flight.origin.clone(),
-            origin_country: flight.origin_country.clone(),
-            destination: flight.destination.clone(),
-            departure_date: flight.departure_date,
-            cabin: Cabin::parse(cabin).unwrap_or(Cabin::Economy),
-            seat: ticket.seat.clone(),
-            ticket_number: ticket.ticket_number.clone(),
-            fare,
-        });
+        let coupons = coupons(record, ticket);
+        if coupons.is_empty() {
+            return Err(ApiError::internal("ticket without its seat"));
+        }
+        for coupon in coupons {
+            let flight =
+                facts.flights.get(&coupon.flight_id).ok_or_else(|| ApiError::internal("ticket of another flight"))?;
+            lines.push(InvoiceLineInput {
+                passenger: passenger_name(record, ticket.passenger_position),
+                passenger_type: passenger_type(record, ticket.passenger_position),
+                flight_number: flight.flight_number.clone(),
+                origin: flight.origin.clone(),
+                origin_country: flight.origin_country.clone(),
+                destination: flight.destination.clone(),
+                departure_date: flight.departure_date,
+                cabin: Cabin::parse(coupon.cabin).unwrap_or(Cabin::Economy),
+                seat: coupon.seat.to_string(),
+                ticket_number: ticket.ticket_number.clone(),
+                fare: coupon.fare,
+            });
+        }
     }
     Ok(compute_invoice(InvoiceInput {
         invoice_number: invoice_number.to_string(),
@@ -179,21 +183,41 @@ fn invoice_from(
     }))
 }
 
-/// The cabin and fare a ticket was sold at: its seat's, or for an infant
-/// (seat `INF`) its lap fare on that leg.
-fn ticketed_fare<'a>(record: &'a BookingRecord, ticket: &TicketRow) -> Option<(&'a str, i64)> {
-    if ticket.seat == tickets::LAP_SEAT {
-        return record
-            .laps
-            .iter()
-            .find(|l| l.flight_id == ticket.flight_id && l.passenger_position == ticket.passenger_position)
-            .map(|l| (l.cabin.as_str(), l.fare));
-    }
-    record
+/// One flight of a ticket: a ticket is per passenger and slice, with a
+/// coupon for each leg of the slice.
+struct Coupon<'a> {
+    leg: i32,
+    flight_id: i64,
+    /// `INF` for an infant on a lap.
+    seat: &'a str,
+    cabin: &'a str,
+    fare: i64,
+}
+
+/// Every flight a passenger takes, in leg order, with its slice: seats, or
+/// an infant's laps.
+fn travelled(record: &BookingRecord, position: i32) -> Vec<(i32, Coupon<'_>)> {
+    let mut legs: Vec<(i32, Coupon)> = record
         .seats
         .iter()
-        .find(|s| s.flight_id == ticket.flight_id && s.seat == ticket.seat)
-        .map(|s| (s.cabin.as_str(), s.fare))
+        .filter(|s| s.passenger_position == position)
+        .map(|s| (s.slice, Coupon { leg: s.leg, flight_id: s.flight_id, seat: &s.seat, cabin: &s.cabin, fare: s.fare }))
+        .collect();
+    legs.extend(record.laps.iter().filter(|l| l.passenger_position == position).map(|l| {
+        (l.slice, Coupon { leg: l.leg, flight_id: l.flight_id, seat: tickets::LAP_SEAT, cabin: &l.cabin, fare: l.fare })
+    }));
+    legs.sort_by_key(|(_, c)| c.leg);
+    legs
+}
+
+/// The coupons of a ticket: its passenger's legs in the slice of the
+/// ticket's (first) leg.
+fn coupons<'a>(record: &'a BookingRecord, ticket: &TicketRow) -> Vec<Coupon<'a>> {
+    let legs = travelled(record, ticket.passenger_position);
+    let Some(slice) = legs.iter().find(|(_, c)| c.leg == ticket.leg).map(|(slice, _)| *slice) else {
+        return Vec::new();
+    };
+    legs.into_iter().filter(|(s, _)| *s == slice).map(|(_, c)| c).collect()
 }
 
 fn passenger_type(record: &BookingRecord, position: i32) -> PassengerType {
@@ -232,7 +256,7 @@ pub struct TicketLeg {
     pub seat_number: String,
     pub cabin: String,
     pub fare: Money,
-    /// The leg the ticket is for (a ticket is per passenger and leg).
+    /// A leg of the ticket's slice (a ticket is per passenger and slice).
     pub this_ticket: bool,
 }
 
@@ -298,28 +322,14 @@ async fn ticket_details(
 ) -> Result<TicketDetails, ApiError> {
     let flights = PgFlights::new(&svc.db);
     let mut legs = Vec::new();
-    // The passenger's seat on each leg, or for an infant its lap.
-    let position = ticket.passenger_position;
-    let mut travelled: Vec<(i32, i64, &str, &str, i64)> = record
-        .seats
-        .iter()
-        .filter(|s| s.passenger_position == position)
-        .map(|s| (s.leg, s.flight_id, s.seat.as_str(), s.cabin.as_str(), s.fare))
-        .collect();
-    travelled.extend(
-        record
-            .laps
-            .iter()
-            .filter(|l| l.passenger_position == position)
-            .map(|l| (l.leg, l.flight_id, tickets::LAP_SEAT, l.cabin.as_str(), l.fare)),
-    );
-    for (leg_number, flight_id, seat, cabin, fare) in travelled {
-        let flight = flights.find(flight_id).await?.ok_or_else(|| ApiError::internal("flight vanished"))?;
+    let mine: Vec<i32> = coupons(record, ticket).iter().map(|c| c.leg).collect();
+    for (_, coupon) in travelled(record, ticket.passenger_position) {
+        let flight = flights.find(coupon.flight_id).await?.ok_or_else(|| ApiError::internal("flight vanished"))?;
         let directory = svc.directory.get(&svc.db, &[&flight.leg.origin, &flight.leg.destination]).await?;
         let tz = |code: &str| directory.airports.get(code).map(|a| a.time_zone).unwrap_or(chrono_tz::UTC);
         let leg = flight.leg;
         legs.push(TicketLeg {
-            leg: leg_number,
+            leg: coupon.leg,
             flight_id: leg.flight_id,
             airline_name: directory.airlines.get(&leg.airline_code).cloned(),
             airline_code: leg.airline_code,
@@ -328,13 +338,13 @@ async fn ticket_details(
             flight_number: leg.flight_number,
             origin: leg.origin,
             destination: leg.destination,
-            seat_number: seat.to_string(),
-            cabin: cabin.to_string(),
-            fare: Money::new(fare, &record.currency),
-            this_ticket: leg_number == ticket.leg,
+            seat_number: coupon.seat.to_string(),
+            cabin: coupon.cabin.to_string(),
+            fare: Money::new(coupon.fare, &record.currency),
+            this_ticket: mine.contains(&coupon.leg),
         });
     }
-    let fare = ticketed_fare(record, ticket).map(|(_, fare)| fare).unwrap_or_default();
+    let fare = coupons(record, ticket).iter().map(|c| c.fare).sum();
     Ok(TicketDetails {
         ticket_id: ticket.id,
         ticket_number: ticket.ticket_number.clone(),

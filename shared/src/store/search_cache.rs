@@ -91,6 +91,8 @@ impl RecentPages {
 pub struct CachedPage {
     pub total: usize,
     pub first_departure: Option<i64>,
+    /// The result's written facets (empty for an entry without them).
+    pub facets: String,
     /// Unix milliseconds at which the Redis entry expires.
     pub expires_at_ms: i64,
     pub items: Vec<String>,
@@ -110,15 +112,24 @@ impl CachedPage {
 pub struct ResultMeta {
     pub total: usize,
     pub first_departure: Option<i64>,
+    /// The written facets of the result (opaque here).
+    pub facets: String,
 }
 
-fn meta_text(total: usize, first_departure: Option<i64>) -> String {
-    format!("{total}:{}", first_departure.map_or(String::new(), |t| t.to_string()))
+/// `<total>:<first departure>:<facets>`.
+fn meta_text(meta: &ResultMeta) -> String {
+    format!("{}:{}:{}", meta.total, meta.first_departure.map_or(String::new(), |t| t.to_string()), meta.facets)
 }
 
-fn parse_meta(text: &str) -> Option<(usize, Option<i64>)> {
-    let (total, first) = text.split_once(':')?;
-    Some((total.parse().ok()?, if first.is_empty() { None } else { Some(first.parse().ok()?) }))
+fn parse_meta(text: &str) -> Option<ResultMeta> {
+    let (total, rest) = text.split_once(':')?;
+    // Entries written before facets existed end after the departure.
+    let (first, facets) = rest.split_once(':').unwrap_or((rest, ""));
+    Some(ResultMeta {
+        total: total.parse().ok()?,
+        first_departure: if first.is_empty() { None } else { Some(first.parse().ok()?) },
+        facets: facets.to_string(),
+    })
 }
 
 pub struct SearchCache<'a> {
@@ -188,9 +199,14 @@ impl<'a> SearchCache<'a> {
         let now_ms = chrono::Utc::now().timestamp_millis();
         let page = match meta.as_deref().and_then(parse_meta) {
             // Every entry is stored with a TTL; one without is not trusted.
-            Some((total, first_departure)) if flat.len() == items.len() && ttl_ms > 0 => {
-                Some(CachedPage { total, first_departure, expires_at_ms: now_ms + ttl_ms, items, flat })
-            }
+            Some(meta) if flat.len() == items.len() && ttl_ms > 0 => Some(CachedPage {
+                total: meta.total,
+                first_departure: meta.first_departure,
+                facets: meta.facets,
+                expires_at_ms: now_ms + ttl_ms,
+                items,
+                flat,
+            }),
             _ => None,
         };
         Ok((self.started(epoch).await?, page))
@@ -216,12 +232,7 @@ impl<'a> SearchCache<'a> {
         for id in flight_ids {
             invocation.key(self.key(&format!("f:{id}")));
         }
-        invocation
-            .arg(epoch)
-            .arg(self.ttl.as_millis() as u64)
-            .arg(meta_text(meta.total, meta.first_departure))
-            .arg(query_hash)
-            .arg(items.len());
+        invocation.arg(epoch).arg(self.ttl.as_millis() as u64).arg(meta_text(meta)).arg(query_hash).arg(items.len());
         for item in items.iter().chain(flat) {
             invocation.arg(item);
         }

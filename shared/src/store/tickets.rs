@@ -42,23 +42,26 @@ const ACCOUNTING_CODE: &str = "589";
 /// The seat an infant's ticket shows: it travels on a lap.
 pub const LAP_SEAT: &str = "INF";
 
-/// Issues one ticket per passenger per leg for the booking's live seats and
-/// its infants' laps, in leg then passenger order. Already issued tickets
-/// are left alone.
+/// Issues one ticket per passenger per slice (infants on laps included),
+/// each row naming the slice's first leg, in slice then passenger order.
+/// Already issued tickets are left alone.
 #[tracing::instrument(name = "postgres.tickets.issue", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, StoreError> {
     let issued = tx
         .execute(
             &format!(
                 "INSERT INTO tickets (ticket_number, booking_id, passenger_position, leg, flight_id, seat)
-                 SELECT '{ACCOUNTING_CODE}' || lpad(nextval('ticket_serials')::text, 10, '0'), s.booking_id,
-                        s.passenger_position, s.leg, s.flight_id, s.seat
-                 FROM (SELECT booking_id, passenger_position, leg, flight_id, seat
-                       FROM booking_seats WHERE booking_id = $1 AND live
-                       UNION ALL
-                       SELECT booking_id, passenger_position, leg, flight_id, '{LAP_SEAT}'
-                       FROM booking_lap_fares WHERE booking_id = $1
-                       ORDER BY leg, passenger_position) s
+                 SELECT '{ACCOUNTING_CODE}' || lpad(nextval('ticket_serials')::text, 10, '0'), t.booking_id,
+                        t.passenger_position, t.leg, t.flight_id, t.seat
+                 FROM (SELECT * FROM (
+                           SELECT DISTINCT ON (passenger_position, slice) *
+                           FROM (SELECT booking_id, passenger_position, slice, leg, flight_id, seat
+                                 FROM booking_seats WHERE booking_id = $1 AND live
+                                 UNION ALL
+                                 SELECT booking_id, passenger_position, slice, leg, flight_id, '{LAP_SEAT}'
+                                 FROM booking_lap_fares WHERE booking_id = $1) travelled
+                           ORDER BY passenger_position, slice, leg) first_legs
+                       ORDER BY slice, passenger_position) t
                  ON CONFLICT ON CONSTRAINT tickets_once_per_passenger_leg DO NOTHING"
             ),
             &[&booking_id],

@@ -27,7 +27,14 @@ pub fn connects(view: &TimetableView<'_>, arriving: &ScheduledFlight, departing:
 pub fn search<'a>(view: &TimetableView<'a>, input: &SearchInput) -> Vec<Itinerary<'a>> {
     let network = view.network;
     let (origin, destination, cabin) = (input.origin, input.destination, input.cabin);
-    let sellable = |f: &ScheduledFlight| f.looks_sellable(cabin, input.passengers, input.now);
+    let filters = &input.filters;
+    let sellable = |f: &ScheduledFlight| f.looks_sellable(cabin, input.passengers, input.now) && filters.allows_leg(f);
+    let joins = |a: &ScheduledFlight, b: &ScheduledFlight| connects(view, a, b) && filters.allows_layover(a, b);
+    let offer = |best: &mut Best<'a>, legs: &[&'a ScheduledFlight]| {
+        if filters.admits(legs, cabin) {
+            best.offer(legs);
+        }
+    };
     let shortest_connection = |airport: AirportId| network.rules(airport).shortest_connection_secs();
     let mut best = Best::new(input.limit, input.sort, cabin);
 
@@ -53,7 +60,7 @@ pub fn search<'a>(view: &TimetableView<'a>, input: &SearchInput) -> Vec<Itinerar
 
     for f1 in &firsts {
         if f1.destination == destination {
-            best.offer(&[f1]);
+            offer(&mut best, &[f1]);
             continue;
         }
         let hub = f1.destination;
@@ -63,13 +70,13 @@ pub fn search<'a>(view: &TimetableView<'a>, input: &SearchInput) -> Vec<Itinerar
             departs: f1.departs_at,
             arrives: f1.arrives_at + shortest_connection(hub) + secs,
         };
-        if best.prunes(&bound) {
+        if best.prunes(&bound) || filters.rules_out(bound.price, bound.departs, bound.arrives) {
             continue;
         }
         let (from, until) = (f1.arrives_at + shortest_connection(hub), f1.arrives_at + MAX_LAYOVER_SECS + 1);
         for f2 in view.route_departures(hub, destination, from, until) {
-            if sellable(f2) && connects(view, f1, f2) {
-                best.offer(&[f1, f2]);
+            if sellable(f2) && joins(f1, f2) {
+                offer(&mut best, &[f1, f2]);
             }
         }
     }
@@ -108,6 +115,9 @@ pub fn search<'a>(view: &TimetableView<'a>, input: &SearchInput) -> Vec<Itinerar
                 // Sorted by bound: no later first leg can do better.
                 break;
             }
+            if filters.rules_out(bound.price, bound.departs, bound.arrives) {
+                continue;
+            }
             let hub = f1.destination;
             let (from, until) = (f1.arrives_at + shortest_connection(hub), f1.arrives_at + MAX_LAYOVER_SECS + 1);
             for route in view.routes_from(hub, from, until) {
@@ -126,11 +136,13 @@ pub fn search<'a>(view: &TimetableView<'a>, input: &SearchInput) -> Vec<Itinerar
                     departs: f1.departs_at,
                     arrives: f1.arrives_at + shortest_connection(hub) + route.route.min_secs + after_hub,
                 };
-                if best.prunes(&route_bound) {
+                if best.prunes(&route_bound)
+                    || filters.rules_out(route_bound.price, route_bound.departs, route_bound.arrives)
+                {
                     continue;
                 }
                 for f2 in route.departures(from, until) {
-                    if !sellable(f2) || !connects(view, f1, f2) {
+                    if !sellable(f2) || !joins(f1, f2) {
                         continue;
                     }
                     let bound = Bound {
@@ -138,14 +150,14 @@ pub fn search<'a>(view: &TimetableView<'a>, input: &SearchInput) -> Vec<Itinerar
                         departs: f1.departs_at,
                         arrives: f2.arrives_at + after_hub,
                     };
-                    if best.prunes(&bound) {
+                    if best.prunes(&bound) || filters.rules_out(bound.price, bound.departs, bound.arrives) {
                         continue;
                     }
                     let (from3, until3) =
                         (f2.arrives_at + shortest_connection(second_hub), f2.arrives_at + MAX_LAYOVER_SECS + 1);
                     for f3 in view.route_departures(second_hub, destination, from3, until3) {
-                        if sellable(f3) && connects(view, f2, f3) {
-                            best.offer(&[f1, f2, f3]);
+                        if sellable(f3) && joins(f2, f3) {
+                            offer(&mut best, &[f1, f2, f3]);
                         }
                     }
                 }

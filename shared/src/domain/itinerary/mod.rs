@@ -13,12 +13,14 @@
 //! one that cannot win. Pure: no I/O, the store provides the timetable.
 
 mod branch_and_bound;
+pub mod filters;
 mod ranking;
 #[cfg(test)]
 mod tests;
 pub mod trips;
 
 pub use branch_and_bound::{connects, search};
+pub use filters::{ArrivalWindow, Filters, TimeWindow};
 pub use ranking::{best_score, SortOrder, BEST_MINOR_UNITS_PER_HOUR};
 pub use trips::{combine, slice_order, Combined, SliceList, Trip};
 
@@ -42,6 +44,8 @@ pub struct SearchInput {
     pub sort: SortOrder,
     pub now: i64,
     pub limit: usize,
+    /// What the traveller narrowed the search to (none: everything).
+    pub filters: Filters,
 }
 
 #[derive(Clone, Debug)]

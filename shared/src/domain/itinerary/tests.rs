@@ -34,7 +34,7 @@ impl Net {
         self.flights.push(NewFlight {
             id,
             flight_number: format!("XY{id}"),
-            airline: "XY".into(),
+            airline: ["XY", "AB", "CD"][id as usize % 3].into(),
             aircraft: "A320".into(),
             origin,
             destination,
@@ -67,6 +67,7 @@ impl Net {
             sort,
             now: T0 - 60,
             limit: MAX_RESULTS,
+            filters: Filters::default(),
         };
         let found = search(&view, &input);
         assert!(view.missing_days().is_empty(), "{:?}", view.missing_days());
@@ -174,6 +175,7 @@ fn a_missing_day_is_reported() {
         sort: SortOrder::Price,
         now: T0 - 60,
         limit: 10,
+        filters: Filters::default(),
     };
     assert!(search(&view, &input).is_empty());
     // A one-hour first leg and up to 24 h on the ground reach two more days.
@@ -198,6 +200,16 @@ fn brute_force(view: &TimetableView<'_>, input: &SearchInput, all: &[&ScheduledF
             return;
         }
         let price: i64 = legs.iter().map(|l| l.fare(input.cabin).unwrap().amount).sum();
+        let f = &input.filters;
+        let (departs, arrives) = (legs[0].departs_at, legs[legs.len() - 1].arrives_at);
+        if f.airlines.as_ref().is_some_and(|ids| legs.iter().any(|l| !ids.contains(&l.airline)))
+            || f.max_layover_secs.is_some_and(|max| legs.windows(2).any(|p| p[1].departs_at - p[0].arrives_at > max))
+            || f.max_duration_secs.is_some_and(|max| arrives - departs > max)
+            || f.max_adult_fare.is_some_and(|max| price > max)
+            || f.arrival.as_ref().is_some_and(|window| !window(arrives))
+        {
+            return;
+        }
         let mut ids = [0; 3];
         for (slot, leg) in ids.iter_mut().zip(legs) {
             *slot = leg.id;
@@ -252,6 +264,23 @@ fn pruned_search_equals_brute_force_on_random_networks() {
         let all: Vec<&ScheduledFlight> = tables.iter().flat_map(|t| t.flights()).collect();
         for sort in [SortOrder::Price, SortOrder::Duration, SortOrder::Departure, SortOrder::Best] {
             for (max_stops, limit) in [(0, 5), (1, 3), (2, 4), (2, 300)] {
+                let filters = match round % 4 {
+                    0 => Filters::default(),
+                    1 => Filters {
+                        airlines: Some(vec![net.network.intern("XY"), net.network.intern("AB")]),
+                        ..Filters::default()
+                    },
+                    2 => Filters {
+                        max_layover_secs: Some(3 * 3600),
+                        max_duration_secs: Some(10 * 3600),
+                        ..Filters::default()
+                    },
+                    _ => Filters {
+                        max_adult_fare: Some(12_000),
+                        arrival: Some(std::sync::Arc::new(|t: i64| (t - T0).rem_euclid(86_400) >= 12 * 3600)),
+                        ..Filters::default()
+                    },
+                };
                 let input = SearchInput {
                     origin: net.network.airport("AAA").unwrap(),
                     destination: net.network.airport("DDD").unwrap(),
@@ -263,6 +292,7 @@ fn pruned_search_equals_brute_force_on_random_networks() {
                     sort,
                     now: T0 - 60,
                     limit,
+                    filters,
                 };
                 let got: Vec<String> = search(&view, &input).iter().map(Itinerary::id).collect();
                 assert_eq!(got, brute_force(&view, &input, &all), "round {round}, {sort:?}, {max_stops} stops");

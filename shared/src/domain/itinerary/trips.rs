@@ -102,12 +102,14 @@ pub struct Combined<'a> {
 }
 
 /// The best `limit` trips taking one itinerary from each list, where
-/// `follows(previous, next)` holds for consecutive slices.
+/// `follows(previous, next)` holds for consecutive slices and `admits`
+/// for the whole trip.
 pub fn combine<'a>(
     lists: &[SliceList<'a>],
     sort: SortOrder,
     limit: usize,
     follows: impl Fn(&Itinerary<'a>, &Itinerary<'a>) -> bool,
+    admits: impl Fn(&[&Itinerary<'a>]) -> bool,
 ) -> Combined<'a> {
     if limit == 0 || lists.is_empty() || lists.iter().any(|l| l.itineraries.is_empty()) {
         // An empty complete list has no trip; an empty truncated one cannot be.
@@ -149,7 +151,7 @@ pub fn combine<'a>(
             break;
         }
         let trip = tuple.iter().zip(lists).map(|(i, l)| &l.itineraries[*i]).collect::<Vec<_>>();
-        if trip.windows(2).all(|pair| follows(pair[0], pair[1])) {
+        if trip.windows(2).all(|pair| follows(pair[0], pair[1])) && admits(&trip) {
             found.push((tuple.clone(), key));
         }
         for s in 0..lists.len() {
@@ -247,11 +249,15 @@ mod tests {
                 let universes: Vec<Vec<Itinerary>> =
                     tables.iter().enumerate().map(|(s, t)| universe(t, slice_order(sort, s))).collect();
                 let limit = rng.gen_range(1..40);
+                // Every other round, a cap on the trip's price.
+                let cap = if round % 2 == 0 { i64::MAX } else { rng.gen_range(4..20) * 1000 };
+                let admits = |trip: &[&Itinerary]| trip.iter().map(|s| s.price_per_passenger).sum::<i64>() <= cap;
                 let mut expected: Vec<Trip> = Vec::new();
                 let mut tuple = vec![0; slices];
                 'all: loop {
                     let trip = Trip { slices: tuple.iter().zip(&universes).map(|(i, u)| u[*i].clone()).collect() };
-                    if trip.slices.windows(2).all(|p| follows(&p[0], &p[1])) {
+                    let chosen: Vec<&Itinerary> = trip.slices.iter().collect();
+                    if trip.slices.windows(2).all(|p| follows(&p[0], &p[1])) && admits(&chosen) {
                         expected.push(trip);
                     }
                     for s in 0..slices {
@@ -276,7 +282,7 @@ mod tests {
                             complete: *n >= u.len(),
                         })
                         .collect();
-                    let combined = combine(&lists, sort, limit, follows);
+                    let combined = combine(&lists, sort, limit, follows, admits);
                     if combined.grow.is_empty() {
                         break combined.trips;
                     }

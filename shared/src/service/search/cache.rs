@@ -85,7 +85,11 @@ pub(super) async fn keep(svc: &Services, miss: Miss, result: &Result<SearchResul
     let (cache, hash) = (svc.search_cache(), &miss.hash);
     if let Ok(result) = result {
         let found = &result.itineraries;
-        let meta = ResultMeta { total: found.items.len(), first_departure: result.first_departure };
+        let meta = ResultMeta {
+            total: found.items.len(),
+            first_departure: result.first_departure,
+            facets: result.facets.clone(),
+        };
         let stored = cache.store(hash, epoch, &meta, &found.items, &found.flat, &result.flight_ids);
         if let Err(e) = stored.await {
             tracing::warn!(error = %e, "could not store a search result");
@@ -102,5 +106,5 @@ fn cached_page(request: &SearchRequest, page: CachedPage, format: &dyn SearchPag
     if page.first_departure.is_some_and(|t| t <= Utc::now().timestamp()) {
         return None;
     }
-    Some(write_page(format, request, page.total, &page.items, &page.flat, true))
+    Some(write_page(format, request, page.total, (&page.items, &page.flat), &page.facets, true))
 }

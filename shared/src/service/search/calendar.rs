@@ -9,9 +9,9 @@
 //! it was computed, and dropped when any flight it shows is cancelled,
 //! departs or sells out.
 
-use super::computation::local_day;
+use super::narrowing::local_day;
 use super::parameters::MAX_DAYS_AHEAD;
-use crate::domain::itinerary::{self, Itinerary, SearchInput, SortOrder};
+use crate::domain::itinerary::{self, Filters, Itinerary, SearchInput, SortOrder};
 use crate::domain::seating::Cabin;
 use crate::domain::timetable::{utc_day, ScheduledFlight};
 use crate::domain::travellers::Travellers;
@@ -157,7 +157,11 @@ pub async fn fare_calendar(svc: &Services, query: CalendarQuery) -> Result<FareC
         let shown: Vec<&DayFare> = days.iter().filter_map(|d| d.cheapest.as_ref()).collect();
         let flight_ids: BTreeSet<i64> =
             shown.iter().flat_map(|f| f.itinerary_id.split('-').filter_map(|id| id.parse().ok())).collect();
-        let meta = ResultMeta { total: days.len(), first_departure: shown.iter().map(|f| f.departs_at).min() };
+        let meta = ResultMeta {
+            total: days.len(),
+            first_departure: shown.iter().map(|f| f.departs_at).min(),
+            facets: String::new(),
+        };
         let items: Vec<String> = days.iter().map(CalendarDay::encode).collect();
         let flat = vec![String::new(); items.len()];
         if let Err(e) = cache.store(&hash, epoch, &meta, &items, &flat, &flight_ids).await {
@@ -209,6 +213,7 @@ async fn compute(
                     sort: SortOrder::Price,
                     now,
                     limit: 1,
+                    filters: Filters::default(),
                 };
                 (*date, itinerary::search(&view, &input).into_iter().next())
             })

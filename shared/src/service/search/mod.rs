@@ -19,11 +19,13 @@
 mod cache;
 pub mod calendar;
 mod computation;
+mod narrowing;
 mod parameters;
 mod rendering;
 
 pub use parameters::{
-    SearchQuery, SearchRequest, SliceQuery, TripKind, DEFAULT_LIMIT, MAX_DAYS_AHEAD, MAX_LIMIT, MAX_SLICES, MIN_SLICES,
+    SearchFilters, SearchQuery, SearchRequest, SliceQuery, TripKind, DEFAULT_LIMIT, MAX_DAYS_AHEAD, MAX_LIMIT,
+    MAX_SLICES, MIN_SLICES,
 };
 pub use rendering::{RenderedItineraries, RenderedSearchPage, SearchPage, SearchPageFormat};
 
@@ -45,9 +47,11 @@ pub async fn search(
     };
     let result = computation::compute(svc, request, &zones, format).await;
     cache::keep(svc, miss, &result).await;
-    let found = result?.itineraries;
+    let result = result?;
+    let found = &result.itineraries;
     let total = found.items.len();
     let end = (request.offset + request.limit).min(total);
     let range = if request.offset < end { request.offset..end } else { 0..0 };
-    Ok(rendering::write_page(format, request, total, &found.items[range.clone()], &found.flat[range], false))
+    let page = (&found.items[range.clone()], &found.flat[range]);
+    Ok(rendering::write_page(format, request, total, page, &result.facets, false))
 }

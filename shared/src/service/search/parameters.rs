@@ -3,7 +3,7 @@
 //! checks that need the airport directory: the airports exist and each date
 //! is within sale.
 
-use crate::domain::itinerary::SortOrder;
+use crate::domain::itinerary::{SortOrder, TimeWindow};
 use crate::domain::seating::Cabin;
 use crate::domain::travellers::Travellers;
 use crate::store::flights::Directory;
@@ -30,12 +30,49 @@ pub enum TripKind {
     MultiCity,
 }
 
-/// One origin–destination of a journey and the date it departs (at the origin).
+/// One origin–destination of a journey and the date it departs (at the
+/// origin), with the parts of the day it may leave and land in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SliceQuery {
     pub origin: String,
     pub destination: String,
     pub date: NaiveDate,
+    /// At the origin, local time.
+    pub departure_window: Option<TimeWindow>,
+    /// At the destination, local time.
+    pub arrival_window: Option<TimeWindow>,
+}
+
+impl SliceQuery {
+    pub fn new(origin: &str, destination: &str, date: NaiveDate) -> SliceQuery {
+        SliceQuery {
+            origin: origin.into(),
+            destination: destination.into(),
+            date,
+            departure_window: None,
+            arrival_window: None,
+        }
+    }
+}
+
+/// What a traveller narrowed the whole search to (beyond stops and the
+/// slices' time windows). Facets are computed without them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SearchFilters {
+    /// IATA codes, sorted: every leg flown by one of them.
+    pub airlines: Vec<String>,
+    /// Each slice, first departure to last arrival.
+    pub max_duration_minutes: Option<u32>,
+    /// Each connection.
+    pub max_layover_minutes: Option<u32>,
+    /// The whole party, every slice, minor units.
+    pub max_price: Option<i64>,
+}
+
+impl SearchFilters {
+    pub fn is_empty(&self) -> bool {
+        self == &SearchFilters::default()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -47,6 +84,7 @@ pub struct SearchQuery {
     pub max_stops: u8,
     pub cabin: Cabin,
     pub sort: SortOrder,
+    pub filters: SearchFilters,
 }
 
 /// A query and the page of its result asked for.
@@ -62,11 +100,12 @@ impl SearchQuery {
     pub fn one_way(origin: &str, destination: &str, date: NaiveDate, adults: u8) -> SearchQuery {
         SearchQuery {
             kind: TripKind::OneWay,
-            slices: vec![SliceQuery { origin: origin.into(), destination: destination.into(), date }],
+            slices: vec![SliceQuery::new(origin, destination, date)],
             travellers: Travellers::adults(adults),
             max_stops: 1,
             cabin: Cabin::Economy,
             sort: SortOrder::Price,
+            filters: SearchFilters::default(),
         }
     }
 
@@ -79,13 +118,31 @@ impl SearchQuery {
         self.travellers.seated()
     }
 
+    /// Whether anything narrows the result beyond stops: facets are then
+    /// computed on the search without it.
+    pub fn is_filtered(&self) -> bool {
+        !self.filters.is_empty()
+            || self.slices.iter().any(|s| s.departure_window.is_some() || s.arrival_window.is_some())
+    }
+
+    /// The query without what narrows it: the result facets describe.
+    pub fn unfiltered(&self) -> SearchQuery {
+        let mut query = self.clone();
+        query.filters = SearchFilters::default();
+        for slice in &mut query.slices {
+            slice.departure_window = None;
+            slice.arrival_window = None;
+        }
+        query
+    }
+
     /// The cache identity of the query (pagination excluded). A one-way
-    /// search for adults keeps the identity it always had, so its cache
-    /// entries and cursors outlive this version.
+    /// search for adults without filters keeps the identity it always had,
+    /// so its cache entries and cursors outlive this version.
     pub fn hash(&self) -> String {
         let t = &self.travellers;
         let canonical = match self.kind {
-            TripKind::OneWay if t.only_adults() => {
+            TripKind::OneWay if t.only_adults() && !self.is_filtered() => {
                 let s = self.first();
                 format!(
                     "v1|{}|{}|{}|{}|{}|{}|{}",
@@ -99,17 +156,35 @@ impl SearchQuery {
                 )
             }
             kind => {
-                let slices: Vec<String> =
-                    self.slices.iter().map(|s| format!("{}-{}-{}", s.origin, s.destination, s.date)).collect();
+                let window = |w: &Option<TimeWindow>| w.map_or(String::new(), |w| w.to_string());
+                let slices: Vec<String> = self
+                    .slices
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{}-{}-{}-{}-{}",
+                            s.origin,
+                            s.destination,
+                            s.date,
+                            window(&s.departure_window),
+                            window(&s.arrival_window)
+                        )
+                    })
+                    .collect();
+                let f = &self.filters;
                 format!(
-                    "v2|{kind:?}|{}|{},{},{}|{}|{}|{}",
+                    "v3|{kind:?}|{}|{},{},{}|{}|{}|{}|{}|{:?}|{:?}|{:?}",
                     slices.join(","),
                     t.adults,
                     t.children,
                     t.infants,
                     self.max_stops,
                     self.cabin,
-                    self.sort.as_str()
+                    self.sort.as_str(),
+                    f.airlines.join(","),
+                    f.max_duration_minutes,
+                    f.max_layover_minutes,
+                    f.max_price
                 )
             }
         };
@@ -127,8 +202,8 @@ impl SearchQuery {
 
     /// Every airport is known and every date is from today to
     /// [`MAX_DAYS_AHEAD`] ahead at its slice's origin; returns each slice's
-    /// origin zone.
-    pub(super) fn check_against(&self, directory: &Directory) -> Result<Vec<Tz>, ApiError> {
+    /// origin and destination zones.
+    pub(super) fn check_against(&self, directory: &Directory) -> Result<Vec<(Tz, Tz)>, ApiError> {
         let field = |index: usize, name: &str| match self.kind {
             TripKind::MultiCity => format!("slices[{index}].{name}"),
             TripKind::RoundTrip if index == 1 && name == "date" => "returnDate".to_string(),
@@ -158,7 +233,7 @@ impl SearchQuery {
                     format!("{}: at most {MAX_DAYS_AHEAD} days ahead", field(index, "date")),
                 ));
             }
-            zones.push(origin_tz);
+            zones.push((origin_tz, directory.airports[&slice.destination].time_zone));
         }
         Ok(zones)
     }

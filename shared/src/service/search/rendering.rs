@@ -27,6 +27,15 @@ pub trait SearchPageFormat: Sync {
         request: &SearchRequest,
     ) -> Result<RenderedItineraries, ApiError>;
 
+    /// What the result holds, for narrowing it down: each offer's slices
+    /// (one for a one-way itinerary), written once and cached with it.
+    fn facets<'a>(
+        &self,
+        offers: &[&[Itinerary<'a>]],
+        snapshot: &'a Snapshot,
+        request: &SearchRequest,
+    ) -> Result<String, ApiError>;
+
     /// A page of written itineraries as the client receives it.
     fn page(&self, page: &SearchPage<'_>) -> String;
 }
@@ -47,6 +56,8 @@ pub struct SearchPage<'a> {
     /// The page's itineraries and their direct-flight rows, as the format wrote them.
     pub items: &'a [String],
     pub flat: &'a [String],
+    /// The written facets (empty: none were kept, an entry of an older version).
+    pub facets: &'a str,
     /// Answered from the cache rather than searched now.
     pub cached: bool,
 }
@@ -70,10 +81,10 @@ pub(super) fn write_page(
     format: &dyn SearchPageFormat,
     request: &SearchRequest,
     total: usize,
-    items: &[String],
-    flat: &[String],
+    (items, flat): (&[String], &[String]),
+    facets: &str,
     cached: bool,
 ) -> RenderedSearchPage {
-    let page = SearchPage { request, total, items, flat, cached };
+    let page = SearchPage { request, total, items, flat, facets, cached };
     RenderedSearchPage { body: format.page(&page), cached }
 }
