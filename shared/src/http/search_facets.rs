@@ -81,7 +81,7 @@ pub fn write_facets(
 ) -> Result<String, ApiError> {
     let query = &request.query;
     let network = &snapshot.network;
-    let mut airlines: BTreeMap<String, (usize, i64, String)> = BTreeMap::new();
+    let mut airlines: BTreeMap<u32, (usize, i64, String)> = BTreeMap::new();
     let mut stops: BTreeMap<usize, (usize, i64, String)> = BTreeMap::new();
     let mut price: Option<(i64, i64, String)> = None;
     let mut buckets = vec![[0usize; 4]; query.slices.len()];
@@ -95,12 +95,11 @@ pub fn write_facets(
     for offer in offers {
         let currency = std::str::from_utf8(&offer[0].currency).unwrap_or("XXX");
         let total = query.travellers.total(offer.iter().map(|s| s.price_per_passenger).sum());
-        let mut codes: Vec<String> =
-            offer.iter().flat_map(|s| s.legs.iter().map(|l| network.name(l.airline).to_string())).collect();
-        codes.sort();
-        codes.dedup();
-        for code in codes {
-            count(airlines.entry(code).or_insert((0, i64::MAX, String::new())), total, currency);
+        let mut ids: Vec<u32> = offer.iter().flat_map(|s| s.legs.iter().map(|l| l.airline)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            count(airlines.entry(id).or_insert((0, i64::MAX, String::new())), total, currency);
         }
         let most_stops = offer.iter().map(Itinerary::stops).max().unwrap_or(0);
         count(stops.entry(most_stops).or_insert((0, i64::MAX, String::new())), total, currency);
@@ -124,11 +123,14 @@ pub fn write_facets(
     }
     let mut airlines: Vec<AirlineFacet> = airlines
         .into_iter()
-        .map(|(code, (count, cheapest, currency))| AirlineFacet {
-            name: snapshot.directory.airlines.get(&code).cloned(),
-            code,
-            count,
-            cheapest: MoneyJson::new(cheapest, &currency),
+        .map(|(id, (count, cheapest, currency))| {
+            let code = network.name(id).to_string();
+            AirlineFacet {
+                name: snapshot.directory.airlines.get(&code).cloned(),
+                code,
+                count,
+                cheapest: MoneyJson::new(cheapest, &currency),
+            }
         })
         .collect();
     airlines.sort_by_key(|a| (a.cheapest.amount, a.code.clone()));
