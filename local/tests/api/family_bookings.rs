@@ -213,7 +213,9 @@ async fn racing_round_trips_are_all_or_nothing_and_never_oversell() {
         .unwrap()
         .get(0);
     let (sold_out, sold_back) = (seats_sold(&net, out).await, seats_sold(&net, back).await);
-    assert!(!round_trips.is_empty(), "some family flew");
+    // Who wins depends on the race (singles may take the return seats
+    // first); what is sold always adds up.
+    assert!(sold_back > 0, "the race sold seats");
     assert_eq!(sold_out, 2 * round_trips.len() as i32, "no outbound seat without its return");
     assert_eq!(sold_back, 2 * round_trips.len() as i32 + singles as i32);
     assert!(sold_out <= 4 && sold_back <= 4);
