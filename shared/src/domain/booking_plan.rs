@@ -256,16 +256,20 @@ mod tests {
         assert_eq!(field(passenger_count(&request(&[1], &[2], Some(3), None))), "seatNumbers");
     }
 
-    #[test]
-    fn legs_connect_where_and_after_the_previous_one_lands() {
-        let t0 = Utc::now();
-        let leg = |id, from, to, dep: i64, arr: i64| LegTimes {
+    /// A leg departing and arriving `dep` and `arr` hours from a fixed instant.
+    fn leg(id: i64, from: &'static str, to: &'static str, dep: i64, arr: i64) -> LegTimes<'static> {
+        let t0 = DateTime::<Utc>::from_timestamp(1_893_456_000, 0).unwrap();
+        LegTimes {
             flight_id: id,
             origin: from,
             destination: to,
             departs_at: t0 + Duration::hours(dep),
             arrives_at: t0 + Duration::hours(arr),
-        };
+        }
+    }
+
+    #[test]
+    fn legs_connect_where_and_after_the_previous_one_lands() {
         assert_eq!(check_connections(&[leg(1, "DEL", "BOM", 0, 2), leg(2, "BOM", "GOI", 3, 4)]), Ok(()));
         assert_eq!(
             check_connections(&[leg(1, "DEL", "BOM", 0, 2), leg(2, "BLR", "GOI", 3, 4)]),
@@ -280,14 +284,6 @@ mod tests {
 
     #[test]
     fn slices_follow_each_other_even_from_another_airport() {
-        let t0 = Utc::now();
-        let leg = |id, from, to, dep: i64, arr: i64| LegTimes {
-            flight_id: id,
-            origin: from,
-            destination: to,
-            departs_at: t0 + Duration::hours(dep),
-            arrives_at: t0 + Duration::hours(arr),
-        };
         let out = [leg(1, "DEL", "GOI", 0, 2)];
         let back = [leg(2, "BOM", "DEL", 48, 50)];
         assert_eq!(check_slice_order(&[&out, &back]), Ok(()), "an open jaw");

@@ -322,7 +322,9 @@ async fn ticket_details(
 ) -> Result<TicketDetails, ApiError> {
     let flights = PgFlights::new(&svc.db);
     let mut legs = Vec::new();
-    let mine: Vec<i32> = coupons(record, ticket).iter().map(|c| c.leg).collect();
+    let own = coupons(record, ticket);
+    let mine: Vec<i32> = own.iter().map(|c| c.leg).collect();
+    let fare = own.iter().map(|c| c.fare).sum();
     for (_, coupon) in travelled(record, ticket.passenger_position) {
         let flight = flights.find(coupon.flight_id).await?.ok_or_else(|| ApiError::internal("flight vanished"))?;
         let directory = svc.directory.get(&svc.db, &[&flight.leg.origin, &flight.leg.destination]).await?;
@@ -344,7 +346,6 @@ async fn ticket_details(
             this_ticket: mine.contains(&coupon.leg),
         });
     }
-    let fare = coupons(record, ticket).iter().map(|c| c.fare).sum();
     Ok(TicketDetails {
         ticket_id: ticket.id,
         ticket_number: ticket.ticket_number.clone(),
