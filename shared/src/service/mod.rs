@@ -2,6 +2,7 @@
 //! calls after parsing its request.
 
 pub mod bookings;
+pub mod books;
 pub mod discounts;
 pub mod flights;
 pub mod notifications;
@@ -9,3 +10,7 @@ pub mod payments;
 pub mod search;
 pub mod seats;
 pub mod tickets;
+
+/// In-memory ports for the use cases' unit tests.
+#[cfg(test)]
+mod fakes;

@@ -443,6 +443,15 @@ pub struct ReleasedSeat {
     pub seat: String,
 }
 
+/// Marks a (locked) paid booking cancelled.
+#[tracing::instrument(name = "postgres.bookings.mark_cancelled", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn mark_cancelled(tx: &Transaction<'_>, booking_id: i64) -> Result<(), StoreError> {
+    let statement =
+        tx.prepare_cached("UPDATE bookings SET status = 'CANCELLED', cancelled_at = now() WHERE id = $1").await?;
+    tx.execute(&statement, &[&booking_id]).await?;
+    Ok(())
+}
+
 /// Frees the live seats of the bookings and lowers the cabin counts.
 #[tracing::instrument(name = "postgres.bookings.release_seats", level = "debug", skip_all, fields(bookings = booking_ids.len()))]
 pub async fn release_seats(tx: &Transaction<'_>, booking_ids: &[i64]) -> Result<Vec<ReleasedSeat>, StoreError> {

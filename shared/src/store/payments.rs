@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 
 /// A booking row locked for the rest of the transaction.
+#[derive(Debug, Clone)]
 pub struct LockedBooking {
     pub id: i64,
     pub user_id: i64,
@@ -104,6 +105,7 @@ async fn insert(tx: &Transaction<'_>, payment: &PaymentRow<'_>, status: &str) ->
 }
 
 /// A booking's successful payment made under this `Idempotency-Key`.
+#[derive(Debug, Clone)]
 pub struct KeyedPayment {
     pub id: i64,
     pub method: String,

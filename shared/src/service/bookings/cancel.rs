@@ -7,16 +7,17 @@ use super::{details, owned_booking, BookingDetails};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
+use crate::service::books::{CancellationBooks, PgBooks};
 use crate::service::flights::invalidate_searches;
-use crate::service::notifications::NotificationKind;
-use crate::service::notifications::{self, Notification};
-use crate::store::bookings::{release_seats, CancelOutcome, PgBookings, ReleasedSeat};
+use crate::service::notifications::{Notification, NotificationKind};
+use crate::store::bookings::{CancelOutcome, PgBookings, ReleasedSeat};
 use crate::store::outbox::Outgoing;
-use crate::store::payments::{lock_booking, record_refund, refunded_so_far, successful_payment};
-use crate::store::tickets::void_for_booking;
 use crate::ErrorCode;
 use crate::{ApiError, Services};
 use std::collections::{BTreeMap, HashSet};
+
+/// The refund reason of a cancellation (one per booking).
+const CANCELLATION: &str = "CANCELLATION";
 
 /// A cancelled booking and what its cancellation refunded.
 pub struct CancelledBooking {
@@ -34,14 +35,14 @@ pub async fn cancel_booking(svc: &Services, caller: &Caller, booking_id: i64) ->
             ))
         }
         CancelOutcome::Paid => {
-            let (released, _refund) = cancel_paid(svc, caller, booking_id).await?;
-            after_release(svc, caller.user_id, &released).await;
+            let cancelled = cancel_paid(svc, caller, booking_id).await?;
+            after_release(svc, caller.user_id, &cancelled.released).await;
         }
         CancelOutcome::AlreadyCancelled => {}
         CancelOutcome::Cancelled { released } => after_release(svc, caller.user_id, &released).await,
     }
     let record = owned_booking(svc, caller, booking_id).await?;
-    let refunded = crate::store::payments::refunded_for(&svc.db, booking_id, "CANCELLATION").await?;
+    let refunded = crate::store::payments::refunded_for(&svc.db, booking_id, CANCELLATION).await?;
     let refund = Money::new(refunded, &record.currency);
     Ok(CancelledBooking { booking: details(svc, record).await?, refund })
 }
@@ -93,50 +94,150 @@ pub async fn expire_unpaid_bookings(svc: &Services) -> Result<usize, ApiError> {
     Ok(bookings.len())
 }
 
-/// Cancels a paid booking: seats released, tickets voided, and a (mock)
-/// refund of what was paid minus any cashback already given, in one
-/// transaction with the customer's notification. Returns the released
-/// seats and the refund.
-pub async fn cancel_paid(
-    svc: &Services,
-    caller: &Caller,
-    booking_id: i64,
-) -> Result<(Vec<ReleasedSeat>, i64), ApiError> {
+/// A paid booking cancelled: the seats it freed and what was refunded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidCancellation {
+    pub released: Vec<ReleasedSeat>,
+    pub refund: i64,
+}
+
+/// Cancels a paid booking of the caller, in one Postgres transaction (see
+/// [`cancel_paid_in`]); the notification leaves after the commit.
+pub async fn cancel_paid(svc: &Services, caller: &Caller, booking_id: i64) -> Result<PaidCancellation, ApiError> {
     let mut client = svc.db.get().await?;
-    let tx = client.transaction().await?;
-    let booking = match lock_booking(&tx, booking_id).await? {
-        Some(b) if b.user_id == caller.user_id => b,
+    let mut committed = Outgoing::default();
+    let cancelled =
+        cancel_paid_in(PgBooks::begin(&mut client, &mut committed).await?, caller.user_id, booking_id).await;
+    drop(client);
+    committed.send(&svc.outbox()).await;
+    cancelled
+}
+
+/// Cancels a paid booking: seats released, tickets voided, and a (mock)
+/// refund of what was paid minus any cashback already given, committed
+/// with the customer's notification. A booking no longer paid (another
+/// request changed it meanwhile) is left as it is, and nothing is freed.
+pub async fn cancel_paid_in(
+    mut books: impl CancellationBooks,
+    user_id: i64,
+    booking_id: i64,
+) -> Result<PaidCancellation, ApiError> {
+    let booking = match books.lock(booking_id).await? {
+        Some(b) if b.user_id == user_id => b,
         _ => return Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
     };
     if booking.status != BookingStatus::Paid {
-        // Another request changed it meanwhile; the caller re-reads it.
-        return Ok((Vec::new(), 0));
+        return Ok(PaidCancellation { released: Vec::new(), refund: 0 });
     }
-    tx.execute("UPDATE bookings SET status = 'CANCELLED', cancelled_at = now() WHERE id = $1", &[&booking_id]).await?;
-    let released = release_seats(&tx, &[booking_id]).await?;
-    void_for_booking(&tx, booking_id).await?;
-    let (payment_id, paid) = successful_payment(&tx, booking_id)
+    books.mark_cancelled(booking_id).await?;
+    let released = books.release_seats(booking_id).await?;
+    books.void_tickets(booking_id).await?;
+    let (payment_id, paid) = books
+        .successful_payment(booking_id)
         .await?
         .ok_or_else(|| ApiError::internal(format!("paid booking {booking_id} has no payment")))?;
-    let refund = paid - refunded_so_far(&tx, booking_id).await?;
+    let refund = paid - books.refunded_so_far(booking_id).await?;
     if refund > 0 {
-        record_refund(&tx, booking_id, payment_id, refund, "CANCELLATION").await?;
+        books.record_refund(booking_id, payment_id, refund, CANCELLATION).await?;
     }
     let money = Money::new(refund, &booking.currency);
-    let notification = Notification::new(
-        booking.user_id,
-        NotificationKind::Refund,
-        format!("Booking {} cancelled", booking.pnr),
-        format!(
-            "Booking {} is cancelled and its tickets voided. {} is refunded to your original payment method.",
-            booking.pnr,
-            money.formatted()
-        ),
-    );
-    let mut outgoing = Outgoing::default();
-    notifications::enqueue(&mut outgoing, &tx, &notification).await?;
-    tx.commit().await?;
-    drop(client);
-    outgoing.send(&svc.outbox()).await;
-    Ok((released, refund))
+    books
+        .announce(&Notification::new(
+            booking.user_id,
+            NotificationKind::Refund,
+            format!("Booking {} cancelled", booking.pnr),
+            format!(
+                "Booking {} is cancelled and its tickets voided. {} is refunded to your original payment method.",
+                booking.pnr,
+                money.formatted()
+            ),
+        ))
+        .await?;
+    books.commit().await?;
+    Ok(PaidCancellation { released, refund })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::fakes::{Ledger, Refund};
+    use chrono::Utc;
+    use http::StatusCode;
+
+    const USER: i64 = 1;
+    const BOOKING: i64 = 5;
+    const PAID: i64 = 600_000;
+
+    fn paid() -> Ledger {
+        Ledger::default().with_booking(BOOKING, USER, PAID, Utc::now()).paid(BOOKING, None)
+    }
+
+    #[tokio::test]
+    async fn a_paid_booking_is_cancelled_its_seats_freed_its_tickets_voided_and_what_was_paid_refunded() {
+        let mut ledger = paid();
+        let cancelled = cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
+        assert_eq!(cancelled.refund, PAID);
+        assert_eq!(cancelled.released.len(), 1);
+        assert_eq!(ledger.status(BOOKING), BookingStatus::Cancelled);
+        assert!(!ledger.seats.contains_key(&BOOKING) && !ledger.tickets.contains_key(&BOOKING));
+        let payment_id = ledger.payments[0].id;
+        assert_eq!(
+            ledger.refunds,
+            vec![Refund { booking_id: BOOKING, payment_id, amount: PAID, reason: CANCELLATION.into() }]
+        );
+        assert_eq!(ledger.commits, 1);
+        assert_eq!(ledger.notifications.len(), 1);
+        assert_eq!(ledger.notifications[0].kind, NotificationKind::Refund);
+        assert!(ledger.notifications[0].message.contains("₹6,000.00"), "{}", ledger.notifications[0].message);
+    }
+
+    #[tokio::test]
+    async fn cashback_already_given_is_not_refunded_again() {
+        let mut ledger = paid();
+        let payment_id = ledger.payments[0].id;
+        ledger.refunds.push(Refund { booking_id: BOOKING, payment_id, amount: 25_000, reason: "CASHBACK".into() });
+        let cancelled = cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
+        assert_eq!(cancelled.refund, PAID - 25_000);
+        let refunded: i64 = ledger.refunds.iter().map(|r| r.amount).sum();
+        assert_eq!(refunded, PAID, "never more than was paid");
+    }
+
+    #[tokio::test]
+    async fn a_second_cancellation_frees_and_refunds_nothing() {
+        let mut ledger = paid();
+        cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
+        let again = cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
+        assert_eq!(again, PaidCancellation { released: Vec::new(), refund: 0 });
+        assert_eq!((ledger.refunds.len(), ledger.notifications.len(), ledger.commits), (1, 1, 1));
+    }
+
+    #[tokio::test]
+    async fn an_unpaid_booking_is_left_to_the_unpaid_path() {
+        let mut ledger = Ledger::default().with_booking(BOOKING, USER, PAID, Utc::now());
+        let untouched = cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
+        assert_eq!(untouched.refund, 0);
+        assert_eq!(ledger.status(BOOKING), BookingStatus::PendingPayment);
+        assert_eq!(ledger.seats[&BOOKING].len(), 1);
+        assert_eq!(ledger.commits, 0);
+    }
+
+    #[tokio::test]
+    async fn another_customers_booking_does_not_exist_and_stays_paid() {
+        let mut ledger = paid();
+        let refused = cancel_paid_in(ledger.books(), USER + 1, BOOKING).await.unwrap_err();
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+        assert_eq!(ledger.status(BOOKING), BookingStatus::Paid);
+        assert!(ledger.refunds.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_paid_booking_without_its_payment_is_a_bug_and_changes_nothing() {
+        let mut ledger = paid();
+        ledger.payments.clear();
+        let refused = cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap_err();
+        assert_eq!(refused.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(ledger.status(BOOKING), BookingStatus::Paid, "rolled back");
+        assert_eq!(ledger.seats[&BOOKING].len(), 1);
+        assert_eq!(ledger.commits, 0);
+    }
 }

@@ -8,7 +8,9 @@ mod cancel;
 mod create;
 pub mod inventory;
 
-pub use cancel::{cancel_booking, cancel_paid, expire_unpaid_bookings, CancelledBooking};
+pub use cancel::{
+    cancel_booking, cancel_paid, cancel_paid_in, expire_unpaid_bookings, CancelledBooking, PaidCancellation,
+};
 pub use create::{create_booking, CreateBooking, LegRequest, PassengersRequest};
 
 use crate::auth::caller::Caller;

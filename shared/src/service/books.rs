@@ -1,0 +1,161 @@
+//! The ports through which paying and cancelling see the books: one
+//! transaction over a locked booking, whose announcements (ticketing
+//! messages, notifications) leave if and only if it commits.
+//!
+//! [`PgBooks`] is Postgres with the outbox; the unit tests of the use cases
+//! run on an in-memory ledger (`service::fakes`).
+
+use crate::service::notifications::{self, Notification};
+use crate::store::bookings::{mark_cancelled, release_seats, ReleasedSeat};
+use crate::store::outbox::{Destination, Outgoing};
+use crate::store::payments::{
+    lock_booking, record_decline, record_refund, record_success, refunded_so_far, success_under_key,
+    successful_payment, KeyedPayment, LockedBooking, PaymentRow,
+};
+use crate::store::tickets::void_for_booking;
+use crate::ApiError;
+use deadpool_postgres::{Client, Transaction};
+use std::future::Future;
+
+/// What every use case over a locked booking needs.
+pub trait Books: Send {
+    /// The booking, locked until the transaction ends.
+    fn lock(&mut self, booking_id: i64) -> impl Future<Output = Result<Option<LockedBooking>, ApiError>> + Send;
+    /// Sent after the commit, never without it.
+    fn announce(&mut self, notification: &Notification) -> impl Future<Output = Result<(), ApiError>> + Send;
+    fn commit(self) -> impl Future<Output = Result<(), ApiError>> + Send;
+}
+
+/// What a payment records.
+pub trait PaymentBooks: Books {
+    /// The booking's successful payment made under this `Idempotency-Key`.
+    fn success_under_key(
+        &mut self,
+        booking_id: i64,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<KeyedPayment>, ApiError>> + Send;
+    fn record_decline(&mut self, payment: PaymentRow<'_>) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// Records the success and marks the booking paid; `None` when another
+    /// success got there first.
+    fn record_success(&mut self, payment: PaymentRow<'_>)
+        -> impl Future<Output = Result<Option<i64>, ApiError>> + Send;
+    /// Asks for the booking's tickets (the ticketing queue).
+    fn request_tickets(&mut self, booking_id: i64) -> impl Future<Output = Result<(), ApiError>> + Send;
+}
+
+/// What cancelling a paid booking changes.
+pub trait CancellationBooks: Books {
+    fn mark_cancelled(&mut self, booking_id: i64) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// Frees the booking's live seats.
+    fn release_seats(&mut self, booking_id: i64) -> impl Future<Output = Result<Vec<ReleasedSeat>, ApiError>> + Send;
+    fn void_tickets(&mut self, booking_id: i64) -> impl Future<Output = Result<u64, ApiError>> + Send;
+    /// The successful payment: (payment id, amount).
+    fn successful_payment(
+        &mut self,
+        booking_id: i64,
+    ) -> impl Future<Output = Result<Option<(i64, i64)>, ApiError>> + Send;
+    fn refunded_so_far(&mut self, booking_id: i64) -> impl Future<Output = Result<i64, ApiError>> + Send;
+    /// `false` when a refund for this reason exists already.
+    fn record_refund(
+        &mut self,
+        booking_id: i64,
+        payment_id: i64,
+        amount: i64,
+        reason: &str,
+    ) -> impl Future<Output = Result<bool, ApiError>> + Send;
+}
+
+/// The books in Postgres: one transaction, and the outbox messages it
+/// queued, handed to `committed` only once the commit succeeded.
+pub struct PgBooks<'c, 'o> {
+    tx: Transaction<'c>,
+    pending: Outgoing,
+    committed: &'o mut Outgoing,
+}
+
+/// The ticketing queue's message (read by tickets-issue).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BookingPaid {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    booking_id: i64,
+}
+
+impl<'c, 'o> PgBooks<'c, 'o> {
+    /// Begins the transaction; what it announces lands in `committed` if
+    /// it commits, for the caller to send once the connection is back.
+    pub async fn begin(client: &'c mut Client, committed: &'o mut Outgoing) -> Result<Self, ApiError> {
+        Ok(PgBooks { tx: client.transaction().await?, pending: Outgoing::default(), committed })
+    }
+}
+
+impl Books for PgBooks<'_, '_> {
+    async fn lock(&mut self, booking_id: i64) -> Result<Option<LockedBooking>, ApiError> {
+        Ok(lock_booking(&self.tx, booking_id).await?)
+    }
+
+    async fn announce(&mut self, notification: &Notification) -> Result<(), ApiError> {
+        notifications::enqueue(&mut self.pending, &self.tx, notification).await
+    }
+
+    async fn commit(self) -> Result<(), ApiError> {
+        self.tx.commit().await?;
+        *self.committed = self.pending;
+        Ok(())
+    }
+}
+
+impl PaymentBooks for PgBooks<'_, '_> {
+    async fn success_under_key(&mut self, booking_id: i64, key: &str) -> Result<Option<KeyedPayment>, ApiError> {
+        Ok(success_under_key(&self.tx, booking_id, key).await?)
+    }
+
+    async fn record_decline(&mut self, payment: PaymentRow<'_>) -> Result<(), ApiError> {
+        record_decline(&self.tx, payment).await?;
+        Ok(())
+    }
+
+    async fn record_success(&mut self, payment: PaymentRow<'_>) -> Result<Option<i64>, ApiError> {
+        Ok(record_success(&self.tx, payment).await?)
+    }
+
+    async fn request_tickets(&mut self, booking_id: i64) -> Result<(), ApiError> {
+        let message =
+            serde_json::to_value(BookingPaid { kind: "booking.paid", booking_id }).map_err(ApiError::internal)?;
+        let dedup = format!("ticketing:{booking_id}");
+        Ok(self.pending.enqueue(&self.tx, Destination::Ticketing, &message, Some(&dedup)).await?)
+    }
+}
+
+impl CancellationBooks for PgBooks<'_, '_> {
+    async fn mark_cancelled(&mut self, booking_id: i64) -> Result<(), ApiError> {
+        Ok(mark_cancelled(&self.tx, booking_id).await?)
+    }
+
+    async fn release_seats(&mut self, booking_id: i64) -> Result<Vec<ReleasedSeat>, ApiError> {
+        Ok(release_seats(&self.tx, &[booking_id]).await?)
+    }
+
+    async fn void_tickets(&mut self, booking_id: i64) -> Result<u64, ApiError> {
+        Ok(void_for_booking(&self.tx, booking_id).await?)
+    }
+
+    async fn successful_payment(&mut self, booking_id: i64) -> Result<Option<(i64, i64)>, ApiError> {
+        Ok(successful_payment(&self.tx, booking_id).await?)
+    }
+
+    async fn refunded_so_far(&mut self, booking_id: i64) -> Result<i64, ApiError> {
+        Ok(refunded_so_far(&self.tx, booking_id).await?)
+    }
+
+    async fn record_refund(
+        &mut self,
+        booking_id: i64,
+        payment_id: i64,
+        amount: i64,
+        reason: &str,
+    ) -> Result<bool, ApiError> {
+        Ok(record_refund(&self.tx, booking_id, payment_id, amount, reason).await?)
+    }
+}

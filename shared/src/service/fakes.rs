@@ -1,0 +1,211 @@
+//! In-memory implementations of the service ports, for unit tests of the
+//! rules: [`MemoryBooks`] works on a copy of a [`Ledger`] and writes it back
+//! only on commit, as a transaction would.
+
+use crate::domain::booking::BookingStatus;
+use crate::service::books::{Books, CancellationBooks, PaymentBooks};
+use crate::service::notifications::Notification;
+use crate::store::bookings::ReleasedSeat;
+use crate::store::payments::{KeyedPayment, LockedBooking, PaymentRow};
+use crate::ApiError;
+use chrono::{DateTime, Duration, Utc};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    pub id: i64,
+    pub booking_id: i64,
+    pub amount: i64,
+    pub succeeded: bool,
+    pub method: String,
+    pub reference: String,
+    pub decline_code: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refund {
+    pub booking_id: i64,
+    pub payment_id: i64,
+    pub amount: i64,
+    pub reason: String,
+}
+
+/// Committed state.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    pub bookings: BTreeMap<i64, LockedBooking>,
+    pub payments: Vec<Payment>,
+    pub refunds: Vec<Refund>,
+    /// Live seats per booking.
+    pub seats: BTreeMap<i64, Vec<ReleasedSeat>>,
+    /// Issued (unvoided) tickets per booking.
+    pub tickets: BTreeMap<i64, u64>,
+    /// Bookings the ticketing queue was asked for.
+    pub ticket_requests: Vec<i64>,
+    pub notifications: Vec<Notification>,
+    pub commits: usize,
+}
+
+impl Ledger {
+    /// A booking of `user_id` for `amount_due` paise, pending for 10 more
+    /// minutes from `now`, with one live seat and no tickets.
+    pub fn with_booking(mut self, id: i64, user_id: i64, amount_due: i64, now: DateTime<Utc>) -> Self {
+        self.bookings.insert(
+            id,
+            LockedBooking {
+                id,
+                user_id,
+                pnr: format!("PNR{id:03}"),
+                status: BookingStatus::PendingPayment,
+                currency: "INR".into(),
+                total_amount: amount_due,
+                amount_due,
+                expires_at: now + Duration::minutes(10),
+            },
+        );
+        self.seats.insert(id, vec![ReleasedSeat { booking_id: id, flight_id: 7, seat: "12A".into() }]);
+        self
+    }
+
+    pub fn status(&self, booking_id: i64) -> BookingStatus {
+        self.bookings[&booking_id].status
+    }
+
+    /// A successful payment with tickets issued, as payment and ticketing
+    /// would leave it.
+    pub fn paid(mut self, booking_id: i64, key: Option<&str>) -> Self {
+        let booking = self.bookings.get_mut(&booking_id).expect("booking");
+        booking.status = BookingStatus::Paid;
+        let amount = booking.amount_due;
+        self.payments.push(Payment {
+            id: 100 + booking_id,
+            booking_id,
+            amount,
+            succeeded: true,
+            method: "wallet".into(),
+            reference: format!("pay_{booking_id}"),
+            decline_code: None,
+            idempotency_key: key.map(str::to_string),
+        });
+        self.tickets.insert(booking_id, 1);
+        self
+    }
+
+    pub fn books(&mut self) -> MemoryBooks<'_> {
+        MemoryBooks { working: self.clone(), committed: self }
+    }
+}
+
+/// One transaction over a [`Ledger`].
+pub struct MemoryBooks<'l> {
+    working: Ledger,
+    committed: &'l mut Ledger,
+}
+
+impl Books for MemoryBooks<'_> {
+    async fn lock(&mut self, booking_id: i64) -> Result<Option<LockedBooking>, ApiError> {
+        Ok(self.working.bookings.get(&booking_id).cloned())
+    }
+
+    async fn announce(&mut self, notification: &Notification) -> Result<(), ApiError> {
+        self.working.notifications.push(notification.clone());
+        Ok(())
+    }
+
+    async fn commit(mut self) -> Result<(), ApiError> {
+        self.working.commits += 1;
+        *self.committed = self.working;
+        Ok(())
+    }
+}
+
+impl MemoryBooks<'_> {
+    fn record(&mut self, payment: &PaymentRow<'_>, succeeded: bool) -> i64 {
+        let id = 1 + self.working.payments.len() as i64 + 1000;
+        self.working.payments.push(Payment {
+            id,
+            booking_id: payment.booking.id,
+            amount: payment.amount,
+            succeeded,
+            method: payment.method.to_string(),
+            reference: payment.reference.to_string(),
+            decline_code: payment.decline_code.map(str::to_string),
+            idempotency_key: payment.idempotency_key.filter(|_| succeeded).map(str::to_string),
+        });
+        id
+    }
+}
+
+impl PaymentBooks for MemoryBooks<'_> {
+    async fn success_under_key(&mut self, booking_id: i64, key: &str) -> Result<Option<KeyedPayment>, ApiError> {
+        Ok(self
+            .working
+            .payments
+            .iter()
+            .find(|p| p.booking_id == booking_id && p.succeeded && p.idempotency_key.as_deref() == Some(key))
+            .map(|p| KeyedPayment {
+                id: p.id,
+                method: p.method.clone(),
+                card_last4: None,
+                gateway_reference: p.reference.clone(),
+            }))
+    }
+
+    async fn record_decline(&mut self, payment: PaymentRow<'_>) -> Result<(), ApiError> {
+        self.record(&payment, false);
+        Ok(())
+    }
+
+    async fn record_success(&mut self, payment: PaymentRow<'_>) -> Result<Option<i64>, ApiError> {
+        let booking_id = payment.booking.id;
+        if self.working.payments.iter().any(|p| p.booking_id == booking_id && p.succeeded) {
+            return Ok(None);
+        }
+        let id = self.record(&payment, true);
+        self.working.bookings.get_mut(&booking_id).expect("locked booking").status = BookingStatus::Paid;
+        Ok(Some(id))
+    }
+
+    async fn request_tickets(&mut self, booking_id: i64) -> Result<(), ApiError> {
+        self.working.ticket_requests.push(booking_id);
+        Ok(())
+    }
+}
+
+impl CancellationBooks for MemoryBooks<'_> {
+    async fn mark_cancelled(&mut self, booking_id: i64) -> Result<(), ApiError> {
+        self.working.bookings.get_mut(&booking_id).expect("locked booking").status = BookingStatus::Cancelled;
+        Ok(())
+    }
+
+    async fn release_seats(&mut self, booking_id: i64) -> Result<Vec<ReleasedSeat>, ApiError> {
+        Ok(self.working.seats.remove(&booking_id).unwrap_or_default())
+    }
+
+    async fn void_tickets(&mut self, booking_id: i64) -> Result<u64, ApiError> {
+        Ok(self.working.tickets.remove(&booking_id).unwrap_or(0))
+    }
+
+    async fn successful_payment(&mut self, booking_id: i64) -> Result<Option<(i64, i64)>, ApiError> {
+        Ok(self.working.payments.iter().find(|p| p.booking_id == booking_id && p.succeeded).map(|p| (p.id, p.amount)))
+    }
+
+    async fn refunded_so_far(&mut self, booking_id: i64) -> Result<i64, ApiError> {
+        Ok(self.working.refunds.iter().filter(|r| r.booking_id == booking_id).map(|r| r.amount).sum())
+    }
+
+    async fn record_refund(
+        &mut self,
+        booking_id: i64,
+        payment_id: i64,
+        amount: i64,
+        reason: &str,
+    ) -> Result<bool, ApiError> {
+        if self.working.refunds.iter().any(|r| r.booking_id == booking_id && r.reason == reason) {
+            return Ok(false);
+        }
+        self.working.refunds.push(Refund { booking_id, payment_id, amount, reason: reason.to_string() });
+        Ok(true)
+    }
+}
