@@ -33,7 +33,7 @@ pub enum ApiError {
     #[error("{detail}")]
     Unprocessable { code: ErrorCode, detail: String, extensions: Map<String, Value> },
     #[error("{detail}")]
-    PaymentRequired { code: ErrorCode, detail: String },
+    PaymentRequired { code: ErrorCode, detail: String, extensions: Map<String, Value> },
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -88,7 +88,10 @@ impl ApiError {
 
     /// Adds a machine-readable member to the problem document (e.g. `seats`).
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        if let Self::Conflict { extensions, .. } | Self::Unprocessable { extensions, .. } = &mut self {
+        if let Self::Conflict { extensions, .. }
+        | Self::Unprocessable { extensions, .. }
+        | Self::PaymentRequired { extensions, .. } = &mut self
+        {
             extensions.insert(key.to_string(), value.into());
         }
         self
@@ -156,7 +159,9 @@ impl ApiError {
 
     pub fn extensions(&self) -> Option<&Map<String, Value>> {
         match self {
-            Self::Conflict { extensions, .. } | Self::Unprocessable { extensions, .. } => Some(extensions),
+            Self::Conflict { extensions, .. }
+            | Self::Unprocessable { extensions, .. }
+            | Self::PaymentRequired { extensions, .. } => Some(extensions),
             _ => None,
         }
     }

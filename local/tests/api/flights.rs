@@ -201,7 +201,7 @@ async fn cache_hits_and_is_invalidated_on_cancel_departure_and_full() {
     // Full: selling the last seat calls the invalidation hook.
     search(&stack, &token, &q).await;
     net.db.execute("UPDATE flight_fares SET seats_sold = seats_total WHERE flight_id = $1", &[&c]).await.unwrap();
-    assert_eq!(shared::service::flights::invalidate_searches(&stack.services, c).await, 1);
+    assert_eq!(shared::service::search::invalidate_searches(&stack.services, c).await, 1);
     let (_, body, _) = search(&stack, &token, &q).await;
     assert!(itinerary_ids(&body).is_empty(), "{body}");
 }

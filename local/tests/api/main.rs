@@ -1,6 +1,7 @@
 //! Integration and end-to-end tests against the real Postgres, Redis and
 //! AWS emulator started by `local/test`. One test binary (one link) for all.
 
+mod after_sales;
 mod auth;
 mod booking_inputs;
 mod bookings;

@@ -9,8 +9,8 @@ use crate::service::notifications::{self, Notification};
 use crate::store::bookings::{mark_cancelled, release_seats, ReleasedSeat};
 use crate::store::outbox::{Destination, Outgoing};
 use crate::store::payments::{
-    lock_booking, record_decline, record_refund, record_success, refunded_so_far, success_under_key,
-    successful_payment, KeyedPayment, LockedBooking, PaymentRow,
+    flights_of_booking, lock_booking, record_decline, record_refund, record_success, refunded_so_far,
+    success_under_key, successful_payment, BookedFlight, KeyedPayment, LockedBooking, PaymentRow,
 };
 use crate::store::tickets::void_for_booking;
 use crate::ApiError;
@@ -39,6 +39,8 @@ pub trait PaymentBooks: Books {
     /// success got there first.
     fn record_success(&mut self, payment: PaymentRow<'_>)
         -> impl Future<Output = Result<Option<i64>, ApiError>> + Send;
+    /// The flights the booking's live seats are on.
+    fn flights_of(&mut self, booking_id: i64) -> impl Future<Output = Result<Vec<BookedFlight>, ApiError>> + Send;
     /// Asks for the booking's tickets (the ticketing queue).
     fn request_tickets(&mut self, booking_id: i64) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
@@ -118,6 +120,10 @@ impl PaymentBooks for PgBooks<'_, '_> {
 
     async fn record_success(&mut self, payment: PaymentRow<'_>) -> Result<Option<i64>, ApiError> {
         Ok(record_success(&self.tx, payment).await?)
+    }
+
+    async fn flights_of(&mut self, booking_id: i64) -> Result<Vec<BookedFlight>, ApiError> {
+        Ok(flights_of_booking(&self.tx, booking_id).await?)
     }
 
     async fn request_tickets(&mut self, booking_id: i64) -> Result<(), ApiError> {

@@ -3,10 +3,11 @@
 //! only on commit, as a transaction would.
 
 use crate::domain::booking::BookingStatus;
+use crate::domain::flight::FlightStatus;
 use crate::service::books::{Books, CancellationBooks, PaymentBooks};
 use crate::service::notifications::Notification;
 use crate::store::bookings::ReleasedSeat;
-use crate::store::payments::{KeyedPayment, LockedBooking, PaymentRow};
+use crate::store::payments::{BookedFlight, KeyedPayment, LockedBooking, PaymentRow};
 use crate::ApiError;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
@@ -37,6 +38,8 @@ pub struct Ledger {
     pub bookings: BTreeMap<i64, LockedBooking>,
     pub payments: Vec<Payment>,
     pub refunds: Vec<Refund>,
+    /// The flights of each booking's live seats.
+    pub flights: BTreeMap<i64, Vec<BookedFlight>>,
     /// Live seats per booking.
     pub seats: BTreeMap<i64, Vec<ReleasedSeat>>,
     /// Issued (unvoided) tickets per booking.
@@ -65,6 +68,9 @@ impl Ledger {
             },
         );
         self.seats.insert(id, vec![ReleasedSeat { booking_id: id, flight_id: 7, seat: "12A".into() }]);
+        let flight =
+            BookedFlight { flight_id: 7, status: FlightStatus::Scheduled, departs_at: now + Duration::days(2) };
+        self.flights.insert(id, vec![flight]);
         self
     }
 
@@ -165,6 +171,10 @@ impl PaymentBooks for MemoryBooks<'_> {
         let id = self.record(&payment, true);
         self.working.bookings.get_mut(&booking_id).expect("locked booking").status = BookingStatus::Paid;
         Ok(Some(id))
+    }
+
+    async fn flights_of(&mut self, booking_id: i64) -> Result<Vec<BookedFlight>, ApiError> {
+        Ok(self.working.flights.get(&booking_id).cloned().unwrap_or_default())
     }
 
     async fn request_tickets(&mut self, booking_id: i64) -> Result<(), ApiError> {

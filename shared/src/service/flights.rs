@@ -1,7 +1,9 @@
 //! One flight's details, cancellation by an admin, and the departure sweep.
 
+use super::bookings::close_unpaid_on_cancelled_flight;
 use super::notifications::Notification;
 use super::notifications::NotificationKind;
+use super::search::invalidate_searches;
 use crate::auth::caller::Caller;
 use crate::domain::flight::{is_bookable, FlightStatus};
 use crate::domain::money::Money;
@@ -118,21 +120,11 @@ pub struct CancelledFlight {
     pub flight: FlightDetails,
     /// Cached searches dropped because they contained the flight.
     pub invalidated_searches: usize,
-    /// Live bookings on the flight, whose holders were told.
+    /// Live bookings on the flight (paid, and unpaid ones now closed),
+    /// whose holders were told.
     pub affected_bookings: usize,
-}
-
-/// Drops every cached search containing the flight. A Redis failure is
-/// logged, not raised: the change itself is committed, and cached entries
-/// still expire with their TTL.
-pub async fn invalidate_searches(svc: &Services, flight_id: i64) -> usize {
-    match svc.search_cache().invalidate_flight(flight_id).await {
-        Ok(dropped) => dropped,
-        Err(e) => {
-            tracing::error!(flight_id, error = %e, "could not invalidate cached searches");
-            0
-        }
-    }
+    /// Unpaid bookings on the flight, closed (their holders were told).
+    pub closed_unpaid_bookings: usize,
 }
 
 /// The flight's status changed: Redis's copy of its seats (which carries
@@ -160,13 +152,15 @@ pub async fn cancel_flight(svc: &Services, caller: &Caller, flight_id: i64) -> R
     // then failed to reach Redis.
     let dropped = invalidate_searches(svc, flight_id).await;
     forget_seat_state(svc, flight_id).await;
+    let closed = close_unpaid_on_cancelled_flight(svc, flight_id).await?;
     let affected = notify_affected(svc, &flights, flight_id).await?;
-    tracing::info!(flight_id, admin = caller.user_id, dropped_searches = dropped, affected, "flight cancelled");
+    tracing::info!(flight_id, admin = caller.user_id, dropped_searches = dropped, closed, affected, "flight cancelled");
     let record = flights.find(flight_id).await?.ok_or_else(|| ApiError::not_found(format!("flight {flight_id}")))?;
     Ok(CancelledFlight {
         flight: flight_details(svc, record).await?,
         invalidated_searches: dropped,
-        affected_bookings: affected,
+        affected_bookings: affected + closed,
+        closed_unpaid_bookings: closed,
     })
 }
 

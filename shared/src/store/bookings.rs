@@ -389,6 +389,7 @@ impl<'a> PgBookings<'a> {
                 tx.execute("UPDATE bookings SET status = 'CANCELLED', cancelled_at = now() WHERE id = $1", &[&id])
                     .await?;
                 let released = release_seats(&tx, &[id]).await?;
+                super::discounts::give_back_uses(&tx, &[id]).await?;
                 tx.commit().await?;
                 CancelOutcome::Cancelled { released }
             }
@@ -430,6 +431,46 @@ impl<'a> PgBookings<'a> {
         let users: BTreeMap<i64, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
         let ids: Vec<i64> = users.keys().copied().collect();
         let released = release_seats(&tx, &ids).await?;
+        super::discounts::give_back_uses(&tx, &ids).await?;
+        tx.commit().await?;
+        Ok((released.into_iter().map(|seat| (users[&seat.booking_id], seat)).collect(), outgoing))
+    }
+
+    /// Closes the unpaid bookings with live seats on a cancelled flight:
+    /// cancelled, their seats (on every flight of the order) freed and
+    /// their promo uses given back, in one transaction with the message
+    /// `announce(booking, user, pnr)` gives for each. Returns each released
+    /// seat with its booking's user.
+    #[tracing::instrument(name = "postgres.bookings.close_unpaid_on_flight", level = "debug", skip_all, fields(flight_id = flight_id))]
+    pub async fn close_unpaid_on_flight(
+        &self,
+        flight_id: i64,
+        announce: impl Fn(i64, i64, &str) -> (serde_json::Value, String),
+    ) -> Result<(Vec<(i64, ReleasedSeat)>, super::outbox::Outgoing), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let rows = tx
+            .query(
+                "UPDATE bookings SET status = 'CANCELLED', cancelled_at = now()
+                 WHERE id IN (SELECT b.id FROM bookings b
+                               WHERE b.status = 'PENDING_PAYMENT'
+                                 AND EXISTS (SELECT 1 FROM booking_seats s
+                                              WHERE s.booking_id = b.id AND s.flight_id = $1 AND s.live)
+                               ORDER BY b.id FOR UPDATE)
+                   AND status = 'PENDING_PAYMENT'
+                 RETURNING id, user_id, pnr",
+                &[&flight_id],
+            )
+            .await?;
+        let mut outgoing = super::outbox::Outgoing::default();
+        for row in &rows {
+            let (payload, dedup) = announce(row.get(0), row.get(1), row.get(2));
+            outgoing.enqueue(&tx, super::outbox::Destination::Notifications, &payload, Some(&dedup)).await?;
+        }
+        let users: BTreeMap<i64, i64> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let ids: Vec<i64> = users.keys().copied().collect();
+        let released = release_seats(&tx, &ids).await?;
+        super::discounts::give_back_uses(&tx, &ids).await?;
         tx.commit().await?;
         Ok((released.into_iter().map(|seat| (users[&seat.booking_id], seat)).collect(), outgoing))
     }

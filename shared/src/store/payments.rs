@@ -4,6 +4,7 @@
 use super::pg_errors::{is_unique_violation, UniqueConstraint};
 use super::StoreError;
 use crate::domain::booking::BookingStatus;
+use crate::domain::flight::FlightStatus;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Transaction;
 
@@ -43,6 +44,37 @@ pub async fn lock_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Optio
         })
     })
     .transpose()
+}
+
+/// A flight a booking has live seats on, as the payment sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookedFlight {
+    pub flight_id: i64,
+    pub status: FlightStatus,
+    pub departs_at: DateTime<Utc>,
+}
+
+#[tracing::instrument(name = "postgres.payments.flights_of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn flights_of_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<Vec<BookedFlight>, StoreError> {
+    let statement = tx
+        .prepare_cached(
+            "SELECT DISTINCT f.id, f.status, f.departs_at FROM booking_seats s JOIN flights f ON f.id = s.flight_id
+              WHERE s.booking_id = $1 AND s.live ORDER BY f.id",
+        )
+        .await?;
+    tx.query(&statement, &[&booking_id])
+        .await?
+        .iter()
+        .map(|r| {
+            let status: String = r.get(1);
+            Ok(BookedFlight {
+                flight_id: r.get(0),
+                status: FlightStatus::parse(&status)
+                    .ok_or_else(|| StoreError::internal(format!("unknown flight status {status}")))?,
+                departs_at: r.get(2),
+            })
+        })
+        .collect()
 }
 
 pub struct PaymentRow<'a> {

@@ -107,6 +107,8 @@ pub struct CancelledFlightBody<'a> {
     pub flight: FlightBody<'a>,
     pub invalidated_searches: usize,
     pub affected_bookings: usize,
+    /// Of those, unpaid ones: closed, nothing charged, seats freed.
+    pub closed_unpaid_bookings: usize,
 }
 
 impl<'a> From<&'a CancelledFlight> for CancelledFlightBody<'a> {
@@ -115,6 +117,7 @@ impl<'a> From<&'a CancelledFlight> for CancelledFlightBody<'a> {
             flight: FlightBody::from(&cancelled.flight),
             invalidated_searches: cancelled.invalidated_searches,
             affected_bookings: cancelled.affected_bookings,
+            closed_unpaid_bookings: cancelled.closed_unpaid_bookings,
         }
     }
 }

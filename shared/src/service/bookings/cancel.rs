@@ -8,8 +8,8 @@ use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::money::Money;
 use crate::service::books::{CancellationBooks, PgBooks};
-use crate::service::flights::invalidate_searches;
 use crate::service::notifications::{Notification, NotificationKind};
+use crate::service::search::invalidate_searches;
 use crate::store::bookings::{CancelOutcome, PgBookings, ReleasedSeat};
 use crate::store::outbox::Outgoing;
 use crate::ErrorCode;
@@ -82,6 +82,34 @@ pub async fn expire_unpaid_bookings(svc: &Services) -> Result<usize, ApiError> {
     };
     let (released, outgoing) = PgBookings::new(&svc.db).expire_due(announce).await?;
     outgoing.send(&svc.outbox()).await;
+    Ok(after_closing(svc, released).await)
+}
+
+/// The airline cancelled the flight: its unpaid bookings can never be paid,
+/// so they are closed, with nothing charged and every seat they held on
+/// other flights freed. Returns how many were closed; repeating it closes
+/// none twice.
+pub async fn close_unpaid_on_cancelled_flight(svc: &Services, flight_id: i64) -> Result<usize, ApiError> {
+    let announce = |booking: i64, user: i64, pnr: &str| {
+        let notification = Notification::new(
+            user,
+            NotificationKind::FlightCancelled,
+            format!("Booking {pnr} closed: flight cancelled"),
+            format!(
+                "A flight on booking {pnr} was cancelled by the airline before you paid. The booking is closed, \
+                 nothing was charged and its seats are released; search again to book another flight."
+            ),
+        );
+        (serde_json::to_value(&notification).unwrap_or_default(), format!("flight-cancelled:{flight_id}:{booking}"))
+    };
+    let (released, outgoing) = PgBookings::new(&svc.db).close_unpaid_on_flight(flight_id, announce).await?;
+    outgoing.send(&svc.outbox()).await;
+    Ok(after_closing(svc, released).await)
+}
+
+/// Redis and the search cache catch up with bookings closed in Postgres;
+/// returns how many bookings there were.
+async fn after_closing(svc: &Services, released: Vec<(i64, ReleasedSeat)>) -> usize {
     let mut per_user: BTreeMap<i64, Vec<ReleasedSeat>> = BTreeMap::new();
     let mut bookings = HashSet::new();
     for (user, seat) in released {
@@ -91,7 +119,7 @@ pub async fn expire_unpaid_bookings(svc: &Services) -> Result<usize, ApiError> {
     for (user, seats) in per_user {
         after_release(svc, user, &seats).await;
     }
-    Ok(bookings.len())
+    bookings.len()
 }
 
 /// A paid booking cancelled: the seats it freed and what was refunded.

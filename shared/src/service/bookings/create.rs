@@ -20,7 +20,7 @@ use crate::domain::money::Money;
 use crate::domain::passengers::{check_passengers, ticket_name, Journey, Passenger};
 use crate::domain::seating::Cabin;
 use crate::domain::travellers::PassengerType;
-use crate::service::flights::invalidate_searches;
+use crate::service::search::invalidate_searches;
 use crate::service::seats::{
     facts_or_404, has_departed, not_bookable, seat_state, seat_unavailable, seats_on_aircraft,
 };

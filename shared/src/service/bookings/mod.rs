@@ -9,7 +9,8 @@ mod create;
 pub mod inventory;
 
 pub use cancel::{
-    cancel_booking, cancel_paid, cancel_paid_in, expire_unpaid_bookings, CancelledBooking, PaidCancellation,
+    cancel_booking, cancel_paid, cancel_paid_in, close_unpaid_on_cancelled_flight, expire_unpaid_bookings,
+    CancelledBooking, PaidCancellation,
 };
 pub use create::{create_booking, CreateBooking, LegRequest, PassengersRequest};
 

@@ -6,10 +6,12 @@
 
 use super::PayRequest;
 use crate::domain::booking::BookingStatus;
+use crate::domain::flight::unbookable_because;
 use crate::domain::money::Money;
 use crate::domain::payment::{decide, GatewayDecision};
 use crate::service::books::PaymentBooks;
 use crate::service::notifications::{Notification, NotificationKind};
+use crate::service::seats::not_bookable;
 use crate::store::payments::{LockedBooking, PaymentRow};
 use crate::{ApiError, ErrorCode};
 use chrono::{DateTime, Utc};
@@ -53,6 +55,11 @@ pub async fn settle(
         }
     }
     payable(&booking, now)?;
+    for flight in books.flights_of(booking.id).await? {
+        if let Some(why) = unbookable_because(flight.status, flight.departs_at, now) {
+            return Err(not_bookable(flight.flight_id, why.as_str()));
+        }
+    }
     if let Some(expected) = request.expected_amount {
         if expected != booking.amount_due {
             return Err(ApiError::unprocessable(
@@ -86,10 +93,14 @@ pub async fn settle(
             let reference = format!("dec_{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
             books.record_decline(PaymentRow { decline_code: Some(code), ..row(&reference) }).await?;
             books.commit().await?;
+            // `declineCode` says why in a form a client can act on
+            // (another card, or another method), beside the `code`.
             Err(ApiError::PaymentRequired {
                 code: ErrorCode::PaymentDeclined,
                 detail: format!("{message} The booking is still payable."),
-            })
+                extensions: Default::default(),
+            }
+            .with("declineCode", code))
         }
         GatewayDecision::Approved { reference } => {
             let payment_id = books.record_success(row(&reference)).await?.ok_or_else(|| already_paid(booking.id))?;
@@ -144,6 +155,7 @@ fn already_paid(booking_id: i64) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::flight::FlightStatus;
     use crate::domain::payment::PaymentMethod;
     use crate::service::fakes::Ledger;
     use chrono::Duration;
@@ -265,11 +277,34 @@ mod tests {
         let [decline] = ledger.payments.as_slice() else { panic!("{:?}", ledger.payments) };
         assert!(!decline.succeeded);
         assert_eq!(decline.decline_code.as_deref(), Some("insufficient_funds"));
+        assert_eq!(refused.extensions().unwrap()["declineCode"], "insufficient_funds");
         assert_eq!(ledger.status(BOOKING), BookingStatus::PendingPayment);
         assert!(ledger.ticket_requests.is_empty() && ledger.notifications.is_empty());
 
         settle(ledger.books(), USER, &card("4242 4242 4242 4242"), now).await.unwrap();
         assert_eq!(ledger.status(BOOKING), BookingStatus::Paid);
+    }
+
+    #[tokio::test]
+    async fn a_booking_on_a_cancelled_or_departed_flight_cannot_be_paid() {
+        let now = Utc::now();
+        for (status, departs_in, why) in [
+            (FlightStatus::Cancelled, 48, "CANCELLED"),
+            (FlightStatus::Departed, -1, "DEPARTED"),
+            // The minute sweep has not marked it yet: the clock decides.
+            (FlightStatus::Scheduled, 0, "DEPARTED"),
+        ] {
+            let mut ledger = pending(now);
+            let flight = &mut ledger.flights.get_mut(&BOOKING).unwrap()[0];
+            flight.status = status;
+            flight.departs_at = now + Duration::hours(departs_in);
+            let refused = settle(ledger.books(), USER, &wallet(), now).await.unwrap_err();
+            assert_eq!(refused.status(), StatusCode::CONFLICT, "{status:?}");
+            assert_eq!(refused.error_code(), ErrorCode::FlightNotBookable);
+            assert_eq!(refused.extensions().unwrap()["flightStatus"], why);
+            assert!(ledger.payments.is_empty());
+            assert_eq!(ledger.status(BOOKING), BookingStatus::PendingPayment);
+        }
     }
 
     #[tokio::test]

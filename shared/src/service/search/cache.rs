@@ -27,6 +27,19 @@ pub(super) struct Miss {
     computing: bool,
 }
 
+/// Drops every cached search containing the flight. A Redis failure is
+/// logged, not raised: the change itself is committed, and cached entries
+/// still expire with their TTL.
+pub async fn invalidate_searches(svc: &Services, flight_id: i64) -> usize {
+    match svc.search_cache().invalidate_flight(flight_id).await {
+        Ok(dropped) => dropped,
+        Err(e) => {
+            tracing::error!(flight_id, error = %e, "could not invalidate cached searches");
+            0
+        }
+    }
+}
+
 pub(super) async fn look_up(svc: &Services, request: &SearchRequest, format: &dyn SearchPageFormat) -> Lookup {
     let cache = svc.search_cache();
     let hash = request.query.hash();

@@ -23,6 +23,7 @@ mod narrowing;
 mod parameters;
 mod rendering;
 
+pub use cache::invalidate_searches;
 pub use parameters::{
     SearchFilters, SearchQuery, SearchRequest, SliceQuery, TripKind, DEFAULT_LIMIT, MAX_DAYS_AHEAD, MAX_LIMIT,
     MAX_SLICES, MIN_SLICES,
