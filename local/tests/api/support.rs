@@ -165,6 +165,11 @@ impl Network {
     }
 }
 
+/// The network's search date `offset` days on, as `YYYY-MM-DD`.
+pub fn day(net: &Network, offset: i64) -> String {
+    (chrono::NaiveDate::parse_from_str(&net.date, "%Y-%m-%d").unwrap() + chrono::Duration::days(offset)).to_string()
+}
+
 /// Runs a search through the handler; returns (status, body, x-cache).
 pub async fn search(stack: &TestStack, token: &str, query: &str) -> (u16, Value, String) {
     let req = request_with("GET", &format!("/api/flights/search?{query}"), None, Some(token), &[], &[]);
