@@ -13,10 +13,6 @@ async fn calendar(stack: &TestStack, token: &str, query: &str) -> (u16, Value, S
     (response.status().as_u16(), body_json(&response), cache)
 }
 
-fn day(net: &Network, offset: i64) -> String {
-    (chrono::NaiveDate::parse_from_str(&net.date, "%Y-%m-%d").unwrap() + chrono::Duration::days(offset)).to_string()
-}
-
 /// Every date of the calendar against the price-ordered search of that
 /// date with the same party, stops and cabin.
 async fn assert_calendar_equals_search(stack: &TestStack, token: &str, net: &Network, party: &str, days: i64) -> Value {

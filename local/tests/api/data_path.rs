@@ -5,7 +5,6 @@
 //! connection. Each test fails on a stack (or code) that differs from AWS
 //! where production would fail.
 
-use crate::faults::{address_of, with_address};
 use crate::support::*;
 use std::time::Duration;
 

@@ -6,10 +6,6 @@ use crate::support::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-fn day(net: &Network, offset: i64) -> String {
-    (chrono::NaiveDate::parse_from_str(&net.date, "%Y-%m-%d").unwrap() + chrono::Duration::days(offset)).to_string()
-}
-
 /// Years before the search date, as `YYYY-MM-DD`.
 fn born(net: &Network, years_ago: i32) -> String {
     let date = chrono::NaiveDate::parse_from_str(&net.date, "%Y-%m-%d").unwrap();

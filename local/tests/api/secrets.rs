@@ -3,7 +3,6 @@
 //! function's environment; a rotation takes effect without a restart; only
 //! the signing functions can sign; the admin comes from a secret.
 
-use crate::faults::stack_with;
 use crate::support::*;
 use lambda_http::{Body, Response};
 use serde_json::{json, Value};
@@ -63,7 +62,7 @@ async fn the_functions_environment_holds_no_password_or_key_and_everything_works
 #[tokio::test]
 async fn building_the_services_touches_no_network() {
     let stack = TestStack::new().await;
-    let closed = format!("http://127.0.0.1:{}", crate::faults::free_port());
+    let closed = format!("http://127.0.0.1:{}", free_port());
     let mut env = stack.env.clone();
     env.insert("AWS_ENDPOINT_URL".into(), closed);
     let config = shared::Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok())).unwrap();

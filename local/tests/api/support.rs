@@ -4,6 +4,10 @@
 use http::{HeaderMap, Method};
 use lambda_http::{Body, Request, Response};
 use serde_json::{Map, Value};
+use shared::{Config, Services};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 pub use local_stack::testing::TestStack;
 
@@ -161,6 +165,11 @@ impl Network {
     }
 }
 
+/// The network's search date `offset` days on, as `YYYY-MM-DD`.
+pub fn day(net: &Network, offset: i64) -> String {
+    (chrono::NaiveDate::parse_from_str(&net.date, "%Y-%m-%d").unwrap() + chrono::Duration::days(offset)).to_string()
+}
+
 /// Runs a search through the handler; returns (status, body, x-cache).
 pub async fn search(stack: &TestStack, token: &str, query: &str) -> (u16, Value, String) {
     let req = request_with("GET", &format!("/api/flights/search?{query}"), None, Some(token), &[], &[]);
@@ -214,4 +223,79 @@ pub fn has_password(url: &str) -> bool {
         let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
         authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.contains(':'))
     })
+}
+
+/// Fails the test instead of letting it hang.
+pub async fn within<T>(seconds: u64, what: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(seconds), what)
+        .await
+        .unwrap_or_else(|_| panic!("the test did not finish within {seconds} s"))
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port").local_addr().unwrap().port()
+}
+
+/// `url` with its `host:port` replaced by `address` (user, password,
+/// database and parameters kept): for pointing a client at a proxy.
+pub fn with_address(url: &str, address: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a URL");
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let userinfo = authority.rsplit_once('@').map(|(user, _)| format!("{user}@")).unwrap_or_default();
+    format!("{scheme}://{userinfo}{address}{tail}")
+}
+
+/// The `host:port` of a URL.
+pub fn address_of(url: &str) -> String {
+    let rest = url.split_once("://").expect("a URL").1;
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    authority.rsplit_once('@').map_or(authority, |(_, hostport)| hostport).to_string()
+}
+
+/// A copy of `base` (its database, key prefix and emulator resources) whose
+/// services use other values for some variables, e.g. another `REDIS_URL`.
+pub fn stack_with(base: &TestStack, overrides: &[(&str, String)]) -> TestStack {
+    let mut env = base.env.clone();
+    for (name, value) in overrides {
+        env.insert(name.to_string(), value.clone());
+        // Another server: its URL carries its own credentials (empty, not
+        // removed: the process environment would fill a missing one in).
+        match *name {
+            "DATABASE_URL" => env.insert("DATABASE_SECRET_ID".into(), String::new()),
+            "REDIS_URL" => env.insert("REDIS_AUTH_SECRET_ID".into(), String::new()),
+            _ => None,
+        };
+    }
+    let config = Config::from_lookup(|k| env.get(k).cloned().or_else(|| std::env::var(k).ok())).unwrap();
+    let database_url = overrides
+        .iter()
+        .find(|(name, _)| *name == "DATABASE_URL")
+        .map_or_else(|| base.database_url.clone(), |(_, url)| url.clone());
+    // The base's database through a proxy keeps its owner; a server of the
+    // test's own has one role for everything.
+    let app_role = local_stack::database::app_role(&base.database_url);
+    let owner_url = if local_stack::database::app_role(&database_url) == app_role {
+        base.owner_url.clone()
+    } else {
+        database_url.clone()
+    };
+    TestStack {
+        services: Arc::new(Services::new(config).unwrap()),
+        database_url,
+        owner_url,
+        prefix: base.prefix.clone(),
+        resources: base.resources.clone(),
+        template: base.template.clone(),
+        env,
+    }
+}
+
+/// The local gateway serving the given stack's services on a free port.
+pub async fn start_gateway_with(stack: &TestStack) -> String {
+    let gateway = local_stack::gateway::Gateway::new(&stack.template, stack.services.clone()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(local_stack::gateway::serve(listener, gateway, std::future::pending()));
+    format!("http://{address}")
 }
