@@ -5,6 +5,7 @@ pub mod booking;
 pub mod booking_plan;
 pub mod discount;
 pub mod flight;
+pub mod ids;
 pub mod invoice;
 pub mod itinerary;
 pub mod money;

@@ -8,6 +8,7 @@
 use crate::auth::caller::Caller;
 use crate::domain::booking::{normalise_seats, MAX_PASSENGERS};
 use crate::domain::flight::{is_bookable, FlightStatus};
+use crate::domain::ids::{FlightId, UserId};
 use crate::domain::money::Money;
 use crate::domain::seating::{Cabin, Seat, SeatPlan};
 use crate::store::bookings::PgBookings;
@@ -189,8 +190,8 @@ pub fn new_hold_id(flight_id: i64) -> String {
 /// refused (taken, over the cap): the caller decides what that means.
 pub async fn hold_seats(
     svc: &Services,
-    user_id: i64,
-    flight_id: i64,
+    user: UserId,
+    FlightId(flight_id): FlightId,
     hold_id: &str,
     seats: &[String],
     cap: usize,
@@ -199,7 +200,7 @@ pub async fn hold_seats(
     // Each round loads what Postgres sold since; under a burst of sales on
     // one flight the copy can move again in between.
     for _ in 0..8 {
-        match holds.hold(flight_id, user_id, hold_id, seats, svc.config.seat_hold_ttl, cap).await? {
+        match holds.hold(FlightId(flight_id), user, hold_id, seats, svc.config.seat_hold_ttl, cap).await? {
             HoldOutcome::Held { expires_at_ms } => {
                 let expires = DateTime::from_timestamp_millis(expires_at_ms).unwrap_or_else(Utc::now);
                 return Ok(Ok(expires));
@@ -251,7 +252,7 @@ pub async fn lock_seats(svc: &Services, caller: &Caller, flight_id: i64, raw: &[
     }
     let cap = svc.config.seat_hold_max_per_flight;
     let hold_id = new_hold_id(flight_id);
-    let expires_at = match hold_seats(svc, caller.user_id, flight_id, &hold_id, &seats, cap).await? {
+    let expires_at = match hold_seats(svc, UserId(caller.user_id), FlightId(flight_id), &hold_id, &seats, cap).await? {
         Ok(expires_at) => expires_at,
         Err(refused) => return Err(hold_refused(flight_id, refused, cap)),
     };
@@ -305,7 +306,7 @@ pub async fn release_seats(svc: &Services, caller: &Caller, target: ReleaseTarge
             .with("seatNumbers", not_mine));
         }
     }
-    let released = holds.release(flight_id, caller.user_id, &seats).await?;
+    let released = holds.release(FlightId(flight_id), UserId(caller.user_id), &seats).await?;
     if let Some(hold_id) = &hold_id {
         holds.forget_hold(flight_id, hold_id).await?;
     }

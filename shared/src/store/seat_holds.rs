@@ -27,6 +27,7 @@
 
 use super::redis::RedisStore;
 use super::StoreError;
+use crate::domain::ids::{BookingId, FlightId, UserId};
 use redis::Script;
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -126,16 +127,17 @@ impl<'a> SeatHolds<'a> {
         self.redis.key(&format!("hold:{{f{flight_id}}}:{hold_id}"))
     }
 
-    #[tracing::instrument(name = "redis.seat_holds.hold", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id, seats = seats.len()))]
+    #[tracing::instrument(name = "redis.seat_holds.hold", level = "debug", skip_all, fields(flight_id = flight.0, user_id = user.0, seats = seats.len()))]
     pub async fn hold(
         &self,
-        flight_id: i64,
-        user_id: i64,
+        flight: FlightId,
+        user: UserId,
         hold_id: &str,
         seats: &[String],
         ttl: Duration,
         cap: usize,
     ) -> Result<HoldOutcome, StoreError> {
+        let (FlightId(flight_id), UserId(user_id)) = (flight, user);
         let mut invocation = HOLD.prepare_invoke();
         invocation
             .key(self.key("holds", flight_id))
@@ -161,8 +163,9 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// Releases the seats the user holds among `seats`; returns those released.
-    #[tracing::instrument(name = "redis.seat_holds.release", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id))]
-    pub async fn release(&self, flight_id: i64, user_id: i64, seats: &[String]) -> Result<Vec<String>, StoreError> {
+    #[tracing::instrument(name = "redis.seat_holds.release", level = "debug", skip_all, fields(flight_id = flight.0, user_id = user.0))]
+    pub async fn release(&self, flight: FlightId, user: UserId, seats: &[String]) -> Result<Vec<String>, StoreError> {
+        let (FlightId(flight_id), UserId(user_id)) = (flight, user);
         if seats.is_empty() {
             return Ok(Vec::new());
         }
@@ -246,8 +249,9 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// The seats the user still holds on the flight, with the earliest expiry.
-    #[tracing::instrument(name = "redis.seat_holds.held_by", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id))]
-    pub async fn held_by(&self, flight_id: i64, user_id: i64) -> Result<(Vec<String>, Option<Duration>), StoreError> {
+    #[tracing::instrument(name = "redis.seat_holds.held_by", level = "debug", skip_all, fields(flight_id = flight.0, user_id = user.0))]
+    pub async fn held_by(&self, flight: FlightId, user: UserId) -> Result<(Vec<String>, Option<Duration>), StoreError> {
+        let (FlightId(flight_id), UserId(user_id)) = (flight, user);
         let mut conn = self.redis.connection().await?;
         let reply: Vec<String> = HELD_BY
             .key(self.key("holds", flight_id))
@@ -288,14 +292,15 @@ impl<'a> SeatHolds<'a> {
     }
 
     /// A booking committed: its seats are sold and its holds dropped.
-    #[tracing::instrument(name = "redis.seat_holds.mark_sold", level = "debug", skip_all, fields(flight_id = flight_id, user_id = user_id, booking_id = booking_id))]
+    #[tracing::instrument(name = "redis.seat_holds.mark_sold", level = "debug", skip_all, fields(flight_id = flight.0, user_id = user.0, booking_id = booking.0))]
     pub async fn mark_sold(
         &self,
-        flight_id: i64,
-        user_id: i64,
-        booking_id: i64,
+        flight: FlightId,
+        user: UserId,
+        booking: BookingId,
         seats: &[String],
     ) -> Result<(), StoreError> {
+        let (FlightId(flight_id), UserId(user_id), BookingId(booking_id)) = (flight, user, booking);
         let mut invocation = MARK_SOLD.prepare_invoke();
         invocation
             .key(self.key("holds", flight_id))

@@ -3,6 +3,7 @@
 use super::{flight_at, Auth, Payload, Sweep};
 use crate::support::*;
 use serde_json::{json, Value};
+use shared::domain::ids::{FlightId, UserId};
 
 #[tokio::test]
 async fn every_bad_input_to_the_seat_and_booking_routes_is_a_4xx_problem_and_changes_nothing() {
@@ -664,7 +665,7 @@ async fn every_bad_input_to_the_seat_and_booking_routes_is_a_4xx_problem_and_cha
         let holders = stack.services.seat_holds().holders(flight, &all).await.unwrap();
         let expected = if flight == ok { vec![None, None, None, Some(other)] } else { vec![None; 4] };
         assert_eq!(holders, expected, "holders on flight {flight}");
-        let (mine, _) = stack.services.seat_holds().held_by(flight, me).await.unwrap();
+        let (mine, _) = stack.services.seat_holds().held_by(FlightId(flight), UserId(me)).await.unwrap();
         assert!(mine.is_empty(), "the caller holds {mine:?} on flight {flight}");
     }
     // The other customer's hold survived the attempts to release it.

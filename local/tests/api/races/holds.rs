@@ -5,6 +5,7 @@ use super::{
 };
 use crate::support::*;
 use serde_json::json;
+use shared::domain::ids::{FlightId, UserId};
 use shared::Services;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -222,7 +223,7 @@ async fn one_user_cannot_hold_more_than_nine_seats_even_concurrently() {
     assert_eq!(lock_on(svc, &token, json!({"flightId": first, "seatNumbers": [&seats[0]]})).await.status, 200);
     let mixed = lock_on(svc, &token, json!({"flightId": first, "seatNumbers": [&seats[1], &seats[10]]})).await;
     mixed.assert_problem(409, &["HOLD_LIMIT_REACHED"]);
-    let (held, _) = svc.seat_holds().held_by(first, user).await.unwrap();
+    let (held, _) = svc.seat_holds().held_by(FlightId(first), UserId(user)).await.unwrap();
     assert_eq!(held.len(), 9, "{held:?}");
     assert!(!held.contains(&seats[10]));
     // The cap is per user: someone else can still lock the remaining seats.
@@ -248,7 +249,7 @@ async fn one_user_cannot_hold_more_than_nine_seats_even_concurrently() {
         reply.assert_problem(409, &["HOLD_LIMIT_REACHED"]);
     }
     assert_eq!(won, 9, "exactly nine of twelve concurrent locks win");
-    let (held, _) = svc.seat_holds().held_by(second, user).await.unwrap();
+    let (held, _) = svc.seat_holds().held_by(FlightId(second), UserId(user)).await.unwrap();
     assert_eq!(held.len(), 9, "{held:?}");
     let holders = svc.seat_holds().holders(second, &seats).await.unwrap();
     assert_eq!(holders.iter().filter(|h| **h == Some(user)).count(), 9);
@@ -270,6 +271,6 @@ async fn one_user_cannot_hold_more_than_nine_seats_even_concurrently() {
         reply.assert_problem(409, &["HOLD_LIMIT_REACHED"]);
     }
     assert_eq!(replies.iter().filter(|r| r.status == 200).count(), 4);
-    let (held, _) = svc.seat_holds().held_by(third, user).await.unwrap();
+    let (held, _) = svc.seat_holds().held_by(FlightId(third), UserId(user)).await.unwrap();
     assert_eq!(held.len(), 8, "{held:?}");
 }

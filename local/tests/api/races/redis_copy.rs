@@ -4,6 +4,7 @@ use super::{assert_ledger_consistent, assert_redis_agrees, book_on, customers, f
 use crate::support::*;
 use serde_json::json;
 use shared::auth::tokens::Role;
+use shared::domain::ids::{BookingId, FlightId, UserId};
 use std::collections::BTreeMap;
 
 #[tokio::test]
@@ -15,7 +16,7 @@ async fn a_release_arriving_late_never_unsells_a_newer_booking() {
     assert!(holds.fill_sold(flight, &state.version, "SCHEDULED", &[("1A".into(), 7)]).await.unwrap());
     // Booking 7 expires; before its release reaches Redis, booking 8 buys
     // the seat and marks it. The late release of 7 must leave 8's mark.
-    holds.mark_sold(flight, 2, 8, &["1A".into()]).await.unwrap();
+    holds.mark_sold(FlightId(flight), UserId(2), BookingId(8), &["1A".into()]).await.unwrap();
     holds.mark_unsold(flight, &[("1A".into(), 7)]).await.unwrap();
     assert_eq!(holds.state(flight).await.unwrap().sold.get("1A"), Some(&8));
     holds.mark_unsold(flight, &[("1A".into(), 8)]).await.unwrap();
@@ -30,7 +31,7 @@ async fn a_copy_read_before_a_sale_is_never_stored() {
     let before = holds.state(flight).await.unwrap();
     assert!(before.status.is_none(), "nothing loaded yet");
     // A sale commits (and tells Redis) while the loader still reads Postgres.
-    holds.mark_sold(flight, 1, 9, &["2B".into()]).await.unwrap();
+    holds.mark_sold(FlightId(flight), UserId(1), BookingId(9), &["2B".into()]).await.unwrap();
     assert!(!holds.fill_sold(flight, &before.version, "SCHEDULED", &[]).await.unwrap(), "stale copy stored");
     assert!(holds.state(flight).await.unwrap().status.is_none());
     let now = holds.state(flight).await.unwrap();

@@ -6,6 +6,7 @@
 use super::{details, owned_booking, BookingDetails};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
+use crate::domain::ids::{FlightId, UserId};
 use crate::domain::money::Money;
 use crate::service::books::{CancellationBooks, PgBooks};
 use crate::service::notifications::{Notification, NotificationKind};
@@ -62,7 +63,7 @@ async fn after_release(svc: &Services, user_id: i64, released: &[ReleasedSeat]) 
             // Redis shows them sold until its copy expires; Postgres is right.
             tracing::warn!(error = %e, flight_id, "could not mark released seats unsold");
         }
-        if let Err(e) = holds.release(flight_id, user_id, &seats).await {
+        if let Err(e) = holds.release(FlightId(flight_id), UserId(user_id), &seats).await {
             tracing::warn!(error = %e, flight_id, "could not clear holds of released seats");
         }
         invalidate_searches(svc, flight_id).await;

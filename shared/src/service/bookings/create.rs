@@ -16,6 +16,7 @@ use crate::domain::booking_plan::{
     PlanError, PricedSeat, RequestedLegs,
 };
 use crate::domain::flight::FlightStatus;
+use crate::domain::ids::{BookingId, FlightId, UserId};
 use crate::domain::money::Money;
 use crate::domain::passengers::{check_passengers, ticket_name, Journey, Passenger};
 use crate::domain::seating::Cabin;
@@ -283,7 +284,11 @@ pub async fn create_booking(
     };
     // The booking owns the seats now: mark them sold, drop the holds.
     for leg in &held {
-        if let Err(e) = svc.seat_holds().mark_sold(leg.flight_id, caller.user_id, created.id, &leg.seats).await {
+        if let Err(e) = svc
+            .seat_holds()
+            .mark_sold(FlightId(leg.flight_id), UserId(caller.user_id), BookingId(created.id), &leg.seats)
+            .await
+        {
             tracing::warn!(error = %e, flight_id = leg.flight_id, "could not mark seats sold in Redis; Postgres still guards them");
         }
     }

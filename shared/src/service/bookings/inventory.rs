@@ -9,6 +9,7 @@
 
 use crate::domain::booking::assign_seats;
 use crate::domain::flight::FlightStatus;
+use crate::domain::ids::{FlightId, UserId};
 use crate::domain::seating::{Cabin, SeatNumber, SeatPlan};
 use crate::service::seats::{hold_refused, hold_seats, new_hold_id, not_bookable, seat_state};
 use crate::store::seat_holds::{HoldOutcome, SeatState};
@@ -35,15 +36,15 @@ pub trait SeatLedger {
     /// Holds all of `seats` for `user_id` or none; a refusal says why.
     fn hold(
         &self,
-        user_id: i64,
-        flight_id: i64,
+        user: UserId,
+        flight: FlightId,
         seats: &[String],
         cap: usize,
     ) -> impl Future<Output = Result<Result<(), HoldOutcome>, ApiError>> + Send;
     fn release(
         &self,
-        flight_id: i64,
-        user_id: i64,
+        flight: FlightId,
+        user: UserId,
         seats: &[String],
     ) -> impl Future<Output = Result<(), ApiError>> + Send;
 }
@@ -83,7 +84,7 @@ pub async fn hold_for_booking(
         let holders = ledger.holders(flight_id, named).await?;
         let newly_held =
             named.iter().zip(holders).filter(|(_, h)| *h != Some(user_id)).map(|(s, _)| s.clone()).collect();
-        return match ledger.hold(user_id, flight_id, named, cap).await? {
+        return match ledger.hold(UserId(user_id), FlightId(flight_id), named, cap).await? {
             Ok(()) => Ok(HeldSeats { flight_id, seats: named.to_vec(), newly_held }),
             Err(refused) => Err(hold_refused(flight_id, refused, cap)),
         };
@@ -135,7 +136,7 @@ pub async fn hold_for_booking(
             chosen.extend(extra);
         }
         let newly_held: Vec<String> = chosen.iter().filter(|s| !held.contains(s)).cloned().collect();
-        match ledger.hold(user_id, flight_id, &chosen, cap).await? {
+        match ledger.hold(UserId(user_id), FlightId(flight_id), &chosen, cap).await? {
             Ok(()) => return Ok(HeldSeats { flight_id, seats: chosen, newly_held }),
             // Someone took an automatically chosen seat meanwhile: choose again.
             Err(HoldOutcome::Taken(taken)) => seen_taken.extend(taken),
@@ -152,7 +153,7 @@ pub async fn hold_for_booking(
 /// on their own).
 pub async fn give_back(ledger: &impl SeatLedger, user_id: i64, held: &[HeldSeats]) {
     for leg in held {
-        if let Err(e) = ledger.release(leg.flight_id, user_id, &leg.newly_held).await {
+        if let Err(e) = ledger.release(FlightId(leg.flight_id), UserId(user_id), &leg.newly_held).await {
             tracing::warn!(error = %e, flight_id = leg.flight_id, "could not give back seat holds; they expire on their own");
         }
     }
@@ -174,16 +175,16 @@ impl SeatLedger for LiveSeats<'_> {
 
     async fn hold(
         &self,
-        user_id: i64,
-        flight_id: i64,
+        user: UserId,
+        flight: FlightId,
         seats: &[String],
         cap: usize,
     ) -> Result<Result<(), HoldOutcome>, ApiError> {
-        Ok(hold_seats(self.svc, user_id, flight_id, &new_hold_id(flight_id), seats, cap).await?.map(|_| ()))
+        Ok(hold_seats(self.svc, user, flight, &new_hold_id(flight.0), seats, cap).await?.map(|_| ()))
     }
 
-    async fn release(&self, flight_id: i64, user_id: i64, seats: &[String]) -> Result<(), ApiError> {
-        self.svc.seat_holds().release(flight_id, user_id, seats).await?;
+    async fn release(&self, flight: FlightId, user: UserId, seats: &[String]) -> Result<(), ApiError> {
+        self.svc.seat_holds().release(flight, user, seats).await?;
         Ok(())
     }
 }
@@ -225,8 +226,8 @@ mod tests {
 
         async fn hold(
             &self,
-            user_id: i64,
-            _flight_id: i64,
+            UserId(user_id): UserId,
+            _flight: FlightId,
             seats: &[String],
             cap: usize,
         ) -> Result<Result<(), HoldOutcome>, ApiError> {
@@ -256,7 +257,7 @@ mod tests {
             Ok(Ok(()))
         }
 
-        async fn release(&self, _flight_id: i64, user_id: i64, seats: &[String]) -> Result<(), ApiError> {
+        async fn release(&self, _flight: FlightId, UserId(user_id): UserId, seats: &[String]) -> Result<(), ApiError> {
             let mut holds = self.holds.lock().unwrap();
             for seat in seats {
                 if holds.get(seat) == Some(&user_id) {
