@@ -258,3 +258,54 @@ async fn a_customers_own_limit_holds_when_they_apply_a_code_to_several_bookings_
         .get(0);
     assert_eq!((used, promo_uses(&stack).await), (1, 1));
 }
+
+#[tokio::test]
+async fn a_booking_shows_its_money_and_what_can_be_done_next_at_every_step() {
+    let stack = TestStack::new().await;
+    let net = Network::new(&stack).await;
+    local_stack::seed::seed_discount_codes(&stack.db().await).await.unwrap();
+    let flight = net.flight("XY1", "AAA", "DDD", 6 * 60, 120, 250000).await;
+    let (_, token) = customer(&stack, "ledger@example.com").await;
+    let booking = book(&stack, &token, flight, 2).await;
+    let state = |b: &Value| {
+        (
+            b["status"].as_str().unwrap().to_string(),
+            b["amountDue"]["amount"].as_i64().unwrap(),
+            b["amountPaid"]["amount"].as_i64().unwrap(),
+            b["amountRefunded"]["amount"].as_i64().unwrap(),
+            b["availableActions"].clone(),
+        )
+    };
+    let fresh = booking_of(&stack, &token, booking).await;
+    assert_eq!(state(&fresh), ("PENDING_PAYMENT".into(), 500000, 0, 0, json!(["pay", "cancel", "applyDiscount"])));
+    assert_eq!(fresh["amountPaid"]["formatted"], "₹0.00");
+
+    let (status, paid) = pay(&stack, &token, json!({"bookingId": booking})).await;
+    assert_eq!(status, 200, "{paid}");
+    assert_eq!(state(&paid["booking"]), ("PAID".into(), 0, 500000, 0, json!(["cancel", "applyDiscount"])), "{paid}");
+
+    let (status, cashback) = apply_code(&stack, &token, booking, "SAVE200").await;
+    assert_eq!(status, 200, "{cashback}");
+    let cashback = cashback["cashback"]["amount"].as_i64().unwrap();
+    assert!(cashback > 0);
+    let after_cashback = booking_of(&stack, &token, booking).await;
+    assert_eq!(state(&after_cashback), ("PAID".into(), 0, 500000, cashback, json!(["cancel"])));
+
+    let (status, cancelled) = cancel_booking(&stack, &token, booking).await;
+    assert_eq!(status, 200, "{cancelled}");
+    let closed = booking_of(&stack, &token, booking).await;
+    assert_eq!(state(&closed), ("CANCELLED".into(), 0, 500000, 500000, json!([])), "never more back than was paid");
+
+    // Unpaid on a departed flight: only cancelling is left.
+    let other = book(&stack, &token, flight, 1).await;
+    net.db
+        .execute(
+            "UPDATE flights SET departs_at = now() - interval '1 minute', arrives_at = now() + interval '1 hour' WHERE id = $1",
+            &[&flight],
+        )
+        .await
+        .unwrap();
+    // The warm instance keeps flight facts; a retime reaches it by forgetting them.
+    stack.services.flights.forget(flight);
+    assert_eq!(booking_of(&stack, &token, other).await["availableActions"], json!(["cancel"]));
+}

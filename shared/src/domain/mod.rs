@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod booking;
+pub mod booking_actions;
 pub mod booking_plan;
 pub mod discount;
 pub mod flight;

@@ -7,6 +7,7 @@
 use super::pg_errors::{self, CheckConstraint, RaisedError, UniqueConstraint};
 use super::StoreError;
 use crate::domain::booking::{new_pnr, BookingStatus};
+use crate::domain::booking_actions::BookingLedger;
 use crate::domain::travellers::PassengerType;
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::{Pool, Transaction};
@@ -191,6 +192,21 @@ impl<'a> PgBookings<'a> {
         let statement = client.prepare_cached("SELECT id, status FROM flights WHERE id = ANY($1)").await?;
         let rows = client.query(&statement, &[&flight_ids]).await?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// What was paid and refunded on a booking, and whether a code is on it.
+    #[tracing::instrument(name = "postgres.bookings.ledger", level = "debug", skip_all, fields(booking_id = booking_id))]
+    pub async fn ledger(&self, booking_id: i64) -> Result<BookingLedger, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT (SELECT coalesce(sum(amount), 0)::bigint FROM payments WHERE booking_id = $1 AND status = 'SUCCEEDED'),
+                        (SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1),
+                        EXISTS (SELECT 1 FROM booking_discounts WHERE booking_id = $1 AND released_at IS NULL)",
+            )
+            .await?;
+        let row = client.query_one(&statement, &[&booking_id]).await?;
+        Ok(BookingLedger { paid: row.get(0), refunded: row.get(1), code_applied: row.get(2) })
     }
 
     /// The flight's status and the seats of its live bookings (seat,

@@ -3,6 +3,7 @@
 //! rupees) beside the richer ones (`legs`, money objects).
 
 use super::MoneyBody;
+use crate::domain::booking_actions::{still_due, BookingAction};
 use crate::domain::flight::FlightStatus;
 use crate::domain::travellers::PassengerType;
 use crate::service::bookings::{BookedLeg, BookingDetails, BookingPage, CancelledBooking};
@@ -28,7 +29,12 @@ pub struct BookingBody<'a> {
     pub passengers: Vec<PassengerBody<'a>>,
     pub total_amount: MoneyBody,
     pub discount: MoneyBody,
+    /// Still to pay: nothing once paid or closed.
     pub amount_due: MoneyBody,
+    pub amount_paid: MoneyBody,
+    pub amount_refunded: MoneyBody,
+    /// Routes the booking accepts now.
+    pub available_actions: Vec<BookingAction>,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -149,7 +155,10 @@ impl<'a> BookingBody<'a> {
             passengers: record.passengers.iter().map(PassengerBody::from).collect(),
             total_amount: money(record.total_amount),
             discount: money(record.discount_amount),
-            amount_due: money(record.amount_due),
+            amount_due: money(still_due(record.status, record.amount_due)),
+            amount_paid: money(details.ledger.paid),
+            amount_refunded: money(details.ledger.refunded),
+            available_actions: details.available_actions(Utc::now()),
             expires_at: record.expires_at,
             created_at: record.created_at,
             paid_at: record.paid_at,

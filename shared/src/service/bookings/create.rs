@@ -11,6 +11,7 @@ use super::inventory::{give_back, hold_for_booking, HeldSeats, LiveSeats, SeatRe
 use super::{details_with, BookingDetails};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
+use crate::domain::booking_actions::BookingLedger;
 use crate::domain::booking_plan::{
     check_connections, check_slice_order, check_slices, passenger_count, price_party, price_seats, LegSeats, LegTimes,
     PlanError, PricedSeat, RequestedLegs,
@@ -326,7 +327,7 @@ pub async fn create_booking(
         laps: booking.laps,
     };
     let scheduled: HashMap<i64, FlightStatus> = held.iter().map(|l| (l.flight_id, FlightStatus::Scheduled)).collect();
-    details_with(svc, record, &scheduled).await
+    details_with(svc, record, &scheduled, BookingLedger::default()).await
 }
 
 fn named(names: Vec<String>) -> Vec<PassengerRow> {

@@ -15,13 +15,14 @@ pub use cancel::{
 pub use create::{create_booking, CreateBooking, LegRequest, PassengersRequest};
 
 use crate::auth::caller::Caller;
+use crate::domain::booking_actions::{available_actions, BookingAction, BookingLedger, FlightOfBooking};
 use crate::domain::flight::FlightStatus;
 use crate::store::bookings::{BookingRecord, LapRow, PgBookings, SeatRow};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 use std::collections::{BTreeMap, HashMap};
 
 /// A booking with what a traveller needs to read it: each leg's flight, in
@@ -30,6 +31,19 @@ use std::collections::{BTreeMap, HashMap};
 pub struct BookingDetails {
     pub record: BookingRecord,
     pub legs: Vec<BookedLeg>,
+    pub ledger: BookingLedger,
+}
+
+impl BookingDetails {
+    /// What the customer can do with it now.
+    pub fn available_actions(&self, now: DateTime<Utc>) -> Vec<BookingAction> {
+        let flights: Vec<FlightOfBooking> = self
+            .legs
+            .iter()
+            .map(|leg| FlightOfBooking { status: leg.flight_status, departs_at: leg.departs_local.with_timezone(&Utc) })
+            .collect();
+        available_actions(self.record.status, self.record.expires_at, &flights, &self.ledger, now)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -55,19 +69,21 @@ pub struct BookingPage {
     pub next_cursor: Option<String>,
 }
 
-/// A booking with its flights' current status.
+/// A booking with its flights' current status and its money so far.
 pub async fn details(svc: &Services, record: BookingRecord) -> Result<BookingDetails, ApiError> {
     let flight_ids: Vec<i64> = record.seats.iter().map(|s| s.flight_id).collect();
-    let statuses = PgBookings::new(&svc.db).flight_statuses(&flight_ids).await?;
+    let bookings = PgBookings::new(&svc.db);
+    let (statuses, ledger) = futures::try_join!(bookings.flight_statuses(&flight_ids), bookings.ledger(record.id))?;
     let statuses = statuses.iter().filter_map(|(id, s)| Some((*id, FlightStatus::parse(s)?))).collect();
-    details_with(svc, record, &statuses).await
+    details_with(svc, record, &statuses, ledger).await
 }
 
-/// A booking whose flights' status the caller already knows.
+/// A booking whose flights' status and money the caller already knows.
 pub(crate) async fn details_with(
     svc: &Services,
     record: BookingRecord,
     statuses: &HashMap<i64, FlightStatus>,
+    ledger: BookingLedger,
 ) -> Result<BookingDetails, ApiError> {
     let mut by_leg: BTreeMap<i32, Vec<SeatRow>> = BTreeMap::new();
     for seat in &record.seats {
@@ -98,7 +114,7 @@ pub(crate) async fn details_with(
             seats,
         });
     }
-    Ok(BookingDetails { record, legs })
+    Ok(BookingDetails { record, legs, ledger })
 }
 
 /// The caller's booking, or `404` (also for other users' bookings, so ids

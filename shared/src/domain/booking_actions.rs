@@ -1,0 +1,147 @@
+//! What a booking's customer can do next, from its state alone: the
+//! `availableActions` a client shows as buttons, and its money so far.
+
+use super::booking::BookingStatus;
+use super::flight::{unbookable_because, FlightStatus};
+use chrono::{DateTime, Utc};
+
+/// A booking's money: what was paid, what came back, whether a promo code
+/// is on it (one per booking).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BookingLedger {
+    pub paid: i64,
+    pub refunded: i64,
+    pub code_applied: bool,
+}
+
+/// Routes the booking accepts now (the client need not try the others).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum BookingAction {
+    /// `POST /api/payments/pay`
+    Pay,
+    /// `POST /api/bookings/{id}/cancel`
+    Cancel,
+    /// `POST /api/discounts/apply`: off the amount due before payment,
+    /// cashback after it.
+    ApplyDiscount,
+}
+
+/// One flight of the booking as the rules see it.
+#[derive(Clone, Copy, Debug)]
+pub struct FlightOfBooking {
+    /// `None` when unknown: read as scheduled; the clock still counts.
+    pub status: Option<FlightStatus>,
+    pub departs_at: DateTime<Utc>,
+}
+
+/// - Unpaid and within its hold: pay (every flight still bookable), cancel,
+///   and a code if none is on it yet. Past its hold: nothing (it expires).
+/// - Paid: cancel until a flight of it has departed (a flight the airline
+///   cancelled leaves it cancellable, for the refund), and a code as
+///   cashback if none is on it yet.
+/// - Cancelled or expired: nothing.
+pub fn available_actions(
+    status: BookingStatus,
+    expires_at: DateTime<Utc>,
+    flights: &[FlightOfBooking],
+    ledger: &BookingLedger,
+    now: DateTime<Utc>,
+) -> Vec<BookingAction> {
+    let why_not =
+        |f: &FlightOfBooking| unbookable_because(f.status.unwrap_or(FlightStatus::Scheduled), f.departs_at, now);
+    let all_bookable = flights.iter().all(|f| why_not(f).is_none());
+    let any_departed = flights.iter().any(|f| why_not(f) == Some(FlightStatus::Departed));
+    let mut actions = Vec::new();
+    match status {
+        BookingStatus::PendingPayment if expires_at > now => {
+            if all_bookable {
+                actions.push(BookingAction::Pay);
+            }
+            actions.push(BookingAction::Cancel);
+            if all_bookable && !ledger.code_applied {
+                actions.push(BookingAction::ApplyDiscount);
+            }
+        }
+        BookingStatus::Paid => {
+            if !any_departed {
+                actions.push(BookingAction::Cancel);
+            }
+            if !ledger.code_applied {
+                actions.push(BookingAction::ApplyDiscount);
+            }
+        }
+        BookingStatus::PendingPayment | BookingStatus::Cancelled | BookingStatus::Expired => {}
+    }
+    actions
+}
+
+/// Still to pay: the amount due while unpaid, nothing once paid or closed.
+pub fn still_due(status: BookingStatus, amount_due: i64) -> i64 {
+    if status == BookingStatus::PendingPayment {
+        amount_due
+    } else {
+        0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+    use BookingAction::*;
+
+    fn flight(status: FlightStatus, departs_in_hours: i64, now: DateTime<Utc>) -> FlightOfBooking {
+        FlightOfBooking { status: Some(status), departs_at: now + Duration::hours(departs_in_hours) }
+    }
+
+    #[test]
+    fn an_unpaid_booking_can_be_paid_cancelled_and_discounted_while_its_flights_fly() {
+        let now = Utc::now();
+        let held = now + Duration::minutes(10);
+        let flights = [flight(FlightStatus::Scheduled, 48, now), flight(FlightStatus::Scheduled, 96, now)];
+        let fresh = BookingLedger::default();
+        assert_eq!(
+            available_actions(BookingStatus::PendingPayment, held, &flights, &fresh, now),
+            [Pay, Cancel, ApplyDiscount]
+        );
+        let coded = BookingLedger { code_applied: true, ..fresh };
+        assert_eq!(available_actions(BookingStatus::PendingPayment, held, &flights, &coded, now), [Pay, Cancel]);
+        let grounded = [flights[0], flight(FlightStatus::Cancelled, 96, now)];
+        assert_eq!(available_actions(BookingStatus::PendingPayment, held, &grounded, &fresh, now), [Cancel]);
+        let gone = [flight(FlightStatus::Scheduled, 0, now)];
+        assert_eq!(available_actions(BookingStatus::PendingPayment, held, &gone, &fresh, now), [Cancel]);
+        assert!(
+            available_actions(BookingStatus::PendingPayment, now, &flights, &fresh, now).is_empty(),
+            "held until now"
+        );
+    }
+
+    #[test]
+    fn a_paid_booking_can_be_cancelled_until_it_departs_and_take_one_code_as_cashback() {
+        let now = Utc::now();
+        let paid = BookingLedger { paid: 500_000, ..Default::default() };
+        let ahead = [flight(FlightStatus::Scheduled, 48, now)];
+        assert_eq!(available_actions(BookingStatus::Paid, now, &ahead, &paid, now), [Cancel, ApplyDiscount]);
+        let with_cashback = BookingLedger { refunded: 10_000, code_applied: true, ..paid };
+        assert_eq!(available_actions(BookingStatus::Paid, now, &ahead, &with_cashback, now), [Cancel]);
+        let grounded = [flight(FlightStatus::Cancelled, 48, now)];
+        assert_eq!(available_actions(BookingStatus::Paid, now, &grounded, &with_cashback, now), [Cancel]);
+        let flown = [flight(FlightStatus::Departed, -2, now), flight(FlightStatus::Scheduled, 48, now)];
+        assert!(available_actions(BookingStatus::Paid, now, &flown, &with_cashback, now).is_empty());
+    }
+
+    #[test]
+    fn a_closed_booking_offers_nothing_and_owes_nothing() {
+        let now = Utc::now();
+        let ahead = [flight(FlightStatus::Scheduled, 48, now)];
+        for status in [BookingStatus::Cancelled, BookingStatus::Expired] {
+            assert!(
+                available_actions(status, now + Duration::hours(1), &ahead, &BookingLedger::default(), now).is_empty()
+            );
+            assert_eq!(still_due(status, 500_000), 0);
+        }
+        assert_eq!(still_due(BookingStatus::Paid, 500_000), 0);
+        assert_eq!(still_due(BookingStatus::PendingPayment, 500_000), 500_000);
+    }
+}
