@@ -40,6 +40,17 @@ pub struct Config {
     pub hold_rate_per_minute: u64,
     /// Payment attempts per user per minute.
     pub payment_rate_per_minute: u64,
+    /// Bookings a user may create per minute.
+    pub booking_rate_per_minute: u64,
+    /// Live unpaid seats one customer may have, on one flight and in all.
+    pub unpaid_seat_caps: UnpaidSeatCaps,
+}
+
+/// How far one customer may keep seats from others without paying.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnpaidSeatCaps {
+    pub per_flight: i32,
+    pub in_all: i32,
 }
 
 #[derive(Clone, Debug)]
@@ -145,6 +156,12 @@ impl Config {
             seat_hold_max_per_flight: number("SEAT_HOLD_MAX_PER_FLIGHT", 9)?.max(1) as usize,
             hold_rate_per_minute: number("HOLD_RATE_LIMIT_PER_MINUTE", 60)?.max(1),
             payment_rate_per_minute: number("PAYMENT_RATE_LIMIT_PER_MINUTE", 20)?.max(1),
+            booking_rate_per_minute: number("BOOKING_RATE_LIMIT_PER_MINUTE", 20)?.max(1),
+            unpaid_seat_caps: UnpaidSeatCaps {
+                // A family of nine on one flight; two such trips in all.
+                per_flight: number("UNPAID_SEATS_PER_FLIGHT", 9)?.clamp(1, i32::MAX as u64) as i32,
+                in_all: number("UNPAID_SEATS_IN_ALL", 18)?.clamp(1, i32::MAX as u64) as i32,
+            },
         })
     }
 }

@@ -52,6 +52,7 @@ error_codes! {
     SoldOut = "SOLD_OUT",
     HoldLimitReached = "HOLD_LIMIT_REACHED",
     PriceChanged = "PRICE_CHANGED",
+    UnpaidSeatsLimit = "UNPAID_SEATS_LIMIT",
     // Bookings and payments.
     BookingAlreadyPaid = "BOOKING_ALREADY_PAID",
     BookingCancelled = "BOOKING_CANCELLED",

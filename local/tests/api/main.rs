@@ -12,6 +12,7 @@ mod faults;
 mod flights;
 mod gateway;
 mod health;
+mod inventory_protection;
 mod notifications;
 mod openapi;
 mod payments;

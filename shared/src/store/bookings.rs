@@ -6,6 +6,7 @@
 
 use super::pg_errors::{self, CheckConstraint, RaisedError, UniqueConstraint};
 use super::StoreError;
+use crate::config::UnpaidSeatCaps;
 use crate::domain::booking::{new_pnr, BookingStatus};
 use crate::domain::booking_actions::BookingLedger;
 use crate::domain::travellers::PassengerType;
@@ -28,6 +29,8 @@ pub struct NewSeat {
 
 pub struct NewBooking {
     pub user_id: i64,
+    /// The customer's live unpaid seats after this booking may not exceed these.
+    pub caps: UnpaidSeatCaps,
     pub currency: String,
     pub expires_at: DateTime<Utc>,
     /// Seated passengers first (positions 1..), then infants.
@@ -131,6 +134,10 @@ pub enum CreateBookingError {
     FlightNotBookable(i64),
     #[error("a fare of flight {0} changed")]
     FareChanged(i64),
+    #[error("more than {cap} unpaid seats on flight {flight_id}")]
+    UnpaidSeatsPerFlight { flight_id: i64, cap: i32 },
+    #[error("more than {cap} unpaid seats in all")]
+    UnpaidSeatsInAll { cap: i32 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -237,7 +244,8 @@ impl<'a> PgBookings<'a> {
         let statement = client
             .prepare_cached(
                 "SELECT booking_id, created_at, full_flights
-                 FROM book_seats($1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11, $12, $13, $14::text::jsonb)",
+                 FROM book_seats_within_caps($15, $16, $1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11, $12, $13,
+                                             $14::text::jsonb)",
             )
             .await?;
         let seats = &booking.seats;
@@ -272,6 +280,8 @@ impl<'a> PgBookings<'a> {
                         &fares,
                         &adult_fares,
                         &laps,
+                        &booking.caps.per_flight,
+                        &booking.caps.in_all,
                     ],
                 )
                 .await;
@@ -296,6 +306,12 @@ impl<'a> PgBookings<'a> {
             return Err(match pg_errors::raised(&e) {
                 Some((RaisedError::FlightNotBookable, flight)) => CreateBookingError::FlightNotBookable(flight),
                 Some((RaisedError::FareChanged, flight)) => CreateBookingError::FareChanged(flight),
+                Some((RaisedError::UnpaidSeatsPerFlight, flight)) => {
+                    CreateBookingError::UnpaidSeatsPerFlight { flight_id: flight, cap: booking.caps.per_flight }
+                }
+                Some((RaisedError::UnpaidSeatsInAll, _)) => {
+                    CreateBookingError::UnpaidSeatsInAll { cap: booking.caps.in_all }
+                }
                 None => e.into(),
             });
         }

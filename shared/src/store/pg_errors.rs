@@ -51,6 +51,10 @@ pub enum RaisedError {
     FlightNotBookable,
     /// `FB002`: a fare differs from the one the booking was priced with.
     FareChanged,
+    /// `FB003`: the customer would have too many unpaid seats on a flight.
+    UnpaidSeatsPerFlight,
+    /// `FB004`: the customer would have too many unpaid seats in all.
+    UnpaidSeatsInAll,
 }
 
 impl RaisedError {
@@ -58,10 +62,17 @@ impl RaisedError {
         match self {
             RaisedError::FlightNotBookable => "FB001",
             RaisedError::FareChanged => "FB002",
+            RaisedError::UnpaidSeatsPerFlight => "FB003",
+            RaisedError::UnpaidSeatsInAll => "FB004",
         }
     }
 
-    const ALL: [RaisedError; 2] = [RaisedError::FlightNotBookable, RaisedError::FareChanged];
+    const ALL: [RaisedError; 4] = [
+        RaisedError::FlightNotBookable,
+        RaisedError::FareChanged,
+        RaisedError::UnpaidSeatsPerFlight,
+        RaisedError::UnpaidSeatsInAll,
+    ];
 }
 
 /// True for a unique violation of that constraint.

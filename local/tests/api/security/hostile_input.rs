@@ -122,7 +122,11 @@ async fn oversized_malformed_and_hostile_input_on_every_post_route_is_4xx_never_
         // Rate limits would turn most of the sweep into 429s.
         let stack = stack_with(
             &base,
-            &[("HOLD_RATE_LIMIT_PER_MINUTE", "100000".into()), ("PAYMENT_RATE_LIMIT_PER_MINUTE", "100000".into())],
+            &[
+                ("HOLD_RATE_LIMIT_PER_MINUTE", "100000".into()),
+                ("PAYMENT_RATE_LIMIT_PER_MINUTE", "100000".into()),
+                ("BOOKING_RATE_LIMIT_PER_MINUTE", "100000".into()),
+            ],
         );
         let api = Api::new(&stack).await;
         let net = Network::new(&stack).await;

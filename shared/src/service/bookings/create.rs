@@ -204,6 +204,9 @@ pub async fn create_booking(
         }
     }
     check_slices(&legs_per_slice).map_err(plan_error)?;
+    // Bookings hold seats from everyone else until paid: a script may not
+    // make them at machine speed (the unpaid-seat caps bound what it keeps).
+    svc.rate_limiter().check("booking", caller.user_id, svc.config.booking_rate_per_minute).await?;
     let flight_ids: Vec<i64> = request.legs.iter().map(|l| l.flight_id).collect();
     let named_seats: Vec<usize> = request.legs.iter().map(|l| l.seats.len()).collect();
     let seated = match &request.passengers {
@@ -268,7 +271,8 @@ pub async fn create_booking(
                 fare: l.fare,
             })
             .collect();
-        let booking = NewBooking { user_id: caller.user_id, currency, expires_at, passengers, seats, laps };
+        let caps = svc.config.unpaid_seat_caps;
+        let booking = NewBooking { user_id: caller.user_id, caps, currency, expires_at, passengers, seats, laps };
         match PgBookings::new(&svc.db).create(&booking).await {
             Ok(created) => Ok((booking, created, total)),
             Err(e) => Err(booking_refused(svc, e).await),
@@ -398,6 +402,20 @@ async fn booking_refused(svc: &Services, error: CreateBookingError) -> ApiError 
             svc.flights.forget(id);
             ApiError::conflict(ErrorCode::PriceChanged, format!("a fare of flight {id} changed; search again"))
         }
+        CreateBookingError::UnpaidSeatsPerFlight { flight_id, cap } => ApiError::conflict(
+            ErrorCode::UnpaidSeatsLimit,
+            format!(
+                "you would have more than {cap} unpaid seats on flight {flight_id}; pay for or cancel a booking \
+                 on it first"
+            ),
+        )
+        .with("limit", cap)
+        .with("flightId", flight_id),
+        CreateBookingError::UnpaidSeatsInAll { cap } => ApiError::conflict(
+            ErrorCode::UnpaidSeatsLimit,
+            format!("you would have more than {cap} unpaid seats in all; pay for or cancel a booking first"),
+        )
+        .with("limit", cap),
         CreateBookingError::Store(e) => e.into(),
     }
 }
