@@ -309,3 +309,42 @@ async fn a_booking_shows_its_money_and_what_can_be_done_next_at_every_step() {
     stack.services.flights.forget(flight);
     assert_eq!(booking_of(&stack, &token, other).await["availableActions"], json!(["cancel"]));
 }
+
+#[tokio::test]
+async fn a_paid_booking_left_on_a_cancelled_flight_is_refunded_in_full_at_its_departure_time() {
+    let stack = TestStack::new().await;
+    let net = Network::new(&stack).await;
+    let flight = net.flight("XY1", "AAA", "DDD", 6 * 60, 120, 250000).await;
+    let other = net.flight("XY2", "AAA", "DDD", 9 * 60, 120, 250000).await;
+    let (_, token) = customer(&stack, "stranded@example.com").await;
+    let stranded = book(&stack, &token, flight, 2).await;
+    let unaffected = book(&stack, &token, other, 1).await;
+    for booking in [stranded, unaffected] {
+        assert_eq!(pay(&stack, &token, json!({"bookingId": booking})).await.0, 200);
+    }
+    let admin = admin_token(&stack).await;
+    assert_eq!(cancel_flight(&stack, &admin, flight).await.0, 200);
+    let sweep = || shared::service::bookings::refund_unresolved_on_cancelled_flights(&stack.services);
+    assert_eq!(sweep().await.unwrap(), 0, "the customer may still choose until the flight's time");
+    assert_eq!(booking_of(&stack, &token, stranded).await["status"], "PAID");
+
+    for id in [flight, other] {
+        net.db
+            .execute(
+                "UPDATE flights SET departs_at = now() - interval '1 minute', arrives_at = now() + interval '1 hour' WHERE id = $1",
+                &[&id],
+            )
+            .await
+            .unwrap();
+    }
+    let (first, second) = tokio::join!(sweep(), sweep());
+    assert_eq!(first.unwrap() + second.unwrap(), 1, "refunded once, by one of two overlapping sweeps");
+    let refunded = booking_of(&stack, &token, stranded).await;
+    assert_eq!(refunded["status"], "CANCELLED", "{refunded}");
+    assert_eq!(
+        (refunded["amountPaid"]["amount"].as_i64(), refunded["amountRefunded"]["amount"].as_i64()),
+        (Some(500000), Some(500000))
+    );
+    assert_eq!(booking_of(&stack, &token, unaffected).await["status"], "PAID", "a flight that flew is not refunded");
+    assert_eq!(sweep().await.unwrap(), 0);
+}

@@ -201,6 +201,25 @@ impl<'a> PgBookings<'a> {
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
+    /// Paid bookings still live on a flight the airline cancelled whose
+    /// departure time has passed: (booking, customer), oldest first.
+    #[tracing::instrument(name = "postgres.bookings.paid_on_gone_cancelled_flights", level = "debug", skip_all)]
+    pub async fn paid_on_gone_cancelled_flights(&self, limit: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+        let client = self.pool.get().await?;
+        let rows = client
+            .query(
+                "SELECT DISTINCT b.id, b.user_id
+                   FROM bookings b
+                   JOIN booking_seats s ON s.booking_id = b.id AND s.live
+                   JOIN flights f ON f.id = s.flight_id
+                  WHERE b.status = 'PAID' AND f.status = 'CANCELLED' AND f.departs_at <= now()
+                  ORDER BY b.id LIMIT $1",
+                &[&limit],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
     /// What was paid and refunded on a booking, and whether a code is on it.
     #[tracing::instrument(name = "postgres.bookings.ledger", level = "debug", skip_all, fields(booking_id = booking_id))]
     pub async fn ledger(&self, booking_id: i64) -> Result<BookingLedger, StoreError> {

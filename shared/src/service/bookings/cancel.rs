@@ -108,6 +108,28 @@ pub async fn close_unpaid_on_cancelled_flight(svc: &Services, flight_id: i64) ->
     Ok(after_closing(svc, released).await)
 }
 
+/// The schedule's backstop for airline cancellations: a paid booking on a
+/// cancelled flight that its customer has not resolved by the flight's
+/// departure time is cancelled with a full refund (no penalty: the airline
+/// did not fly). Returns how many; overlapping runs refund each once (the
+/// booking row is locked and must still be paid).
+pub async fn refund_unresolved_on_cancelled_flights(svc: &Services) -> Result<usize, ApiError> {
+    let mut refunded = 0;
+    for (booking_id, user_id) in PgBookings::new(&svc.db).paid_on_gone_cancelled_flights(200).await? {
+        let mut client = svc.db.get().await?;
+        let mut committed = Outgoing::default();
+        let cancelled = cancel_paid_in(PgBooks::begin(&mut client, &mut committed).await?, user_id, booking_id).await?;
+        drop(client);
+        committed.send(&svc.outbox()).await;
+        if !cancelled.released.is_empty() || cancelled.refund > 0 {
+            refunded += 1;
+            tracing::info!(booking_id, refund = cancelled.refund, "refunded in full: its flight was cancelled");
+        }
+        after_release(svc, user_id, &cancelled.released).await;
+    }
+    Ok(refunded)
+}
+
 /// Redis and the search cache catch up with bookings closed in Postgres;
 /// returns how many bookings there were.
 async fn after_closing(svc: &Services, released: Vec<(i64, ReleasedSeat)>) -> usize {

@@ -10,7 +10,7 @@ pub mod inventory;
 
 pub use cancel::{
     cancel_booking, cancel_paid, cancel_paid_in, close_unpaid_on_cancelled_flight, expire_unpaid_bookings,
-    CancelledBooking, PaidCancellation,
+    refund_unresolved_on_cancelled_flights, CancelledBooking, PaidCancellation,
 };
 pub use create::{create_booking, CreateBooking, LegRequest, PassengersRequest};
 
