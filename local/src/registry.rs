@@ -24,6 +24,7 @@ pub fn http_handler(package: &str) -> Option<HttpHandler> {
         "seats-release" => |s, r| Box::pin(seats_release::handle(s, r)),
         "bookings-create" => |s, r| Box::pin(bookings_create::handle(s, r)),
         "bookings-get" => |s, r| Box::pin(bookings_get::handle(s, r)),
+        "bookings-events" => |s, r| Box::pin(bookings_events::handle(s, r)),
         "bookings-list" => |s, r| Box::pin(bookings_list::handle(s, r)),
         "bookings-cancel" => |s, r| Box::pin(bookings_cancel::handle(s, r)),
         "notifications-send" => |s, r| Box::pin(notifications_send::handle(s, r)),

@@ -348,3 +348,79 @@ async fn a_paid_booking_left_on_a_cancelled_flight_is_refunded_in_full_at_its_de
     assert_eq!(booking_of(&stack, &token, unaffected).await["status"], "PAID", "a flight that flew is not refunded");
     assert_eq!(sweep().await.unwrap(), 0);
 }
+
+async fn events_of(stack: &TestStack, token: &str, booking: i64) -> (u16, Value) {
+    let id = booking.to_string();
+    let path = format!("/api/bookings/{id}/events");
+    handle(stack, "bookings-events", &path, &[("bookingId", &id)], None, token).await
+}
+
+fn timeline(events: &Value) -> Vec<(String, String, Option<i64>, Option<String>)> {
+    events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_string(),
+                e["actor"].as_str().unwrap().to_string(),
+                e["amount"]["amount"].as_i64(),
+                e["detail"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_booking_timeline_shows_every_change_with_its_actor_and_money_in_order() {
+    let stack = TestStack::new().await;
+    let net = Network::new(&stack).await;
+    promo(&stack, Some(5), 5).await;
+    local_stack::seed::seed_discount_codes(&stack.db().await).await.unwrap();
+    let flight = net.flight("XY1", "AAA", "DDD", 6 * 60, 120, 250000).await;
+    let (_, token) = customer(&stack, "timeline@example.com").await;
+    let booking = book(&stack, &token, flight, 2).await;
+    let declined = json!({"bookingId": booking, "method": {"type": "card", "cardNumber": "4000000000000002"}});
+    assert_eq!(pay(&stack, &token, declined).await.0, 402);
+    assert_eq!(pay(&stack, &token, json!({"bookingId": booking})).await.0, 200);
+    let (_, cashback) = apply_code(&stack, &token, booking, "SAVE200").await;
+    let cashback = cashback["cashback"]["amount"].as_i64().unwrap();
+    assert_eq!(cancel_booking(&stack, &token, booking).await.0, 200);
+
+    let (status, events) = events_of(&stack, &token, booking).await;
+    assert_eq!(status, 200, "{events}");
+    assert_eq!((events["bookingId"].as_i64(), events["status"].as_str()), (Some(booking), Some("CANCELLED")));
+    let s = |v: &str| Some(v.to_string());
+    assert_eq!(
+        timeline(&events),
+        vec![
+            ("BOOKING_CREATED".into(), "customer".into(), Some(500000), None),
+            ("PAYMENT_DECLINED".into(), "customer".into(), Some(500000), s("card_declined")),
+            ("PAYMENT_SUCCEEDED".into(), "customer".into(), Some(500000), None),
+            ("CASHBACK_GRANTED".into(), "customer".into(), Some(cashback), s("SAVE200")),
+            ("REFUNDED".into(), "system".into(), Some(cashback), s("CASHBACK")),
+            ("BOOKING_CANCELLED".into(), "customer".into(), None, None),
+            ("REFUNDED".into(), "system".into(), Some(500000 - cashback), s("CANCELLATION")),
+        ]
+    );
+    assert_eq!(events["events"][0]["amount"]["formatted"], "₹5,000.00");
+    let (_, stranger) = customer(&stack, "stranger@example.com").await;
+    assert_eq!(events_of(&stack, &stranger, booking).await.0, 404);
+
+    // Closed by the airline's cancellation: the airline is the actor, and the promo use comes back.
+    let unpaid = book(&stack, &token, flight, 1).await;
+    assert_eq!(apply_code(&stack, &token, unpaid, "FLY100").await.0, 200);
+    assert_eq!(cancel_flight(&stack, &admin_token(&stack).await, flight).await.0, 200);
+    let (_, events) = events_of(&stack, &token, unpaid).await;
+    let kinds: Vec<(String, String)> = timeline(&events).into_iter().map(|(kind, actor, _, _)| (kind, actor)).collect();
+    assert_eq!(
+        kinds,
+        [
+            ("BOOKING_CREATED", "customer"),
+            ("DISCOUNT_APPLIED", "customer"),
+            ("BOOKING_CANCELLED", "airline"),
+            ("PROMO_RELEASED", "system")
+        ]
+        .map(|(k, a)| (k.to_string(), a.to_string()))
+    );
+}

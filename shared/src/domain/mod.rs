@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod booking;
 pub mod booking_actions;
+pub mod booking_events;
 pub mod booking_plan;
 pub mod discount;
 pub mod flight;

@@ -2,6 +2,7 @@
 //! modules hold every SQL statement, Redis command and AWS call.
 
 pub mod aws;
+pub mod booking_events;
 pub mod bookings;
 pub mod discounts;
 pub mod error;

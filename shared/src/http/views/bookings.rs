@@ -4,10 +4,12 @@
 
 use super::MoneyBody;
 use crate::domain::booking_actions::{still_due, BookingAction};
+use crate::domain::booking_events::{Actor, BookingEvent, EventKind};
 use crate::domain::flight::FlightStatus;
 use crate::domain::travellers::PassengerType;
 use crate::service::bookings::{BookedLeg, BookingDetails, BookingPage, CancelledBooking};
 use crate::service::payments::PaymentReceipt;
+use crate::store::bookings::BookingRecord;
 use crate::store::bookings::PassengerRow;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -263,6 +265,47 @@ impl<'a> PaymentBody<'a> {
             gateway_reference: &receipt.gateway_reference,
             ticketing: "QUEUED",
             booking: BookingBody::new(&receipt.booking),
+        }
+    }
+}
+
+/// `GET /api/bookings/{id}/events`: the booking's timeline.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingEventsBody<'a> {
+    pub booking_id: i64,
+    pub pnr: &'a str,
+    pub status: &'static str,
+    pub events: Vec<BookingEventBody<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingEventBody<'a> {
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    pub at: DateTime<Utc>,
+    pub actor: Actor,
+    pub amount: Option<MoneyBody>,
+    pub detail: Option<&'a str>,
+}
+
+impl<'a> BookingEventsBody<'a> {
+    pub fn new(record: &'a BookingRecord, events: &'a [BookingEvent]) -> Self {
+        BookingEventsBody {
+            booking_id: record.id,
+            pnr: &record.pnr,
+            status: record.status.as_str(),
+            events: events
+                .iter()
+                .map(|e| BookingEventBody {
+                    kind: e.kind,
+                    at: e.at,
+                    actor: e.actor,
+                    amount: e.amount.map(|a| MoneyBody::new(a, &record.currency)),
+                    detail: e.detail.as_deref(),
+                })
+                .collect(),
         }
     }
 }

@@ -16,6 +16,7 @@ pub use create::{create_booking, CreateBooking, LegRequest, PassengersRequest};
 
 use crate::auth::caller::Caller;
 use crate::domain::booking_actions::{available_actions, BookingAction, BookingLedger, FlightOfBooking};
+use crate::domain::booking_events::BookingEvent;
 use crate::domain::flight::FlightStatus;
 use crate::store::bookings::{BookingRecord, LapRow, PgBookings, SeatRow};
 use crate::ErrorCode;
@@ -115,6 +116,17 @@ pub(crate) async fn details_with(
         });
     }
     Ok(BookingDetails { record, legs, ledger })
+}
+
+/// The caller's booking with everything that happened to it, in order.
+pub async fn events(
+    svc: &Services,
+    caller: &Caller,
+    booking_id: i64,
+) -> Result<(BookingRecord, Vec<BookingEvent>), ApiError> {
+    let record = owned_booking(svc, caller, booking_id).await?;
+    let events = crate::store::booking_events::timeline(&svc.db, booking_id).await?;
+    Ok((record, events))
 }
 
 /// The caller's booking, or `404` (also for other users' bookings, so ids

@@ -1,0 +1,103 @@
+//! What happened to a booking, in order: each change with who made it and
+//! the money it moved.
+
+use chrono::{DateTime, Utc};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventKind {
+    BookingCreated,
+    PaymentDeclined,
+    PaymentSucceeded,
+    DiscountApplied,
+    CashbackGranted,
+    TicketsIssued,
+    BookingCancelled,
+    BookingExpired,
+    TicketsVoided,
+    Refunded,
+    /// A promo use given back when the booking ended unpaid.
+    PromoReleased,
+}
+
+impl EventKind {
+    const ALL: [EventKind; 11] = [
+        EventKind::BookingCreated,
+        EventKind::PaymentDeclined,
+        EventKind::PaymentSucceeded,
+        EventKind::DiscountApplied,
+        EventKind::CashbackGranted,
+        EventKind::TicketsIssued,
+        EventKind::BookingCancelled,
+        EventKind::BookingExpired,
+        EventKind::TicketsVoided,
+        EventKind::Refunded,
+        EventKind::PromoReleased,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::BookingCreated => "BOOKING_CREATED",
+            EventKind::PaymentDeclined => "PAYMENT_DECLINED",
+            EventKind::PaymentSucceeded => "PAYMENT_SUCCEEDED",
+            EventKind::DiscountApplied => "DISCOUNT_APPLIED",
+            EventKind::CashbackGranted => "CASHBACK_GRANTED",
+            EventKind::TicketsIssued => "TICKETS_ISSUED",
+            EventKind::BookingCancelled => "BOOKING_CANCELLED",
+            EventKind::BookingExpired => "BOOKING_EXPIRED",
+            EventKind::TicketsVoided => "TICKETS_VOIDED",
+            EventKind::Refunded => "REFUNDED",
+            EventKind::PromoReleased => "PROMO_RELEASED",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// Who made the change: the customer, the airline (a flight it cancelled),
+/// or the system (ticketing, the schedule's sweeps, the gateway's refunds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Actor {
+    Customer,
+    Airline,
+    System,
+}
+
+impl Actor {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "customer" => Some(Actor::Customer),
+            "airline" => Some(Actor::Airline),
+            "system" => Some(Actor::System),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookingEvent {
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub actor: Actor,
+    /// Minor units of the booking's currency, when money moved.
+    pub amount: Option<i64>,
+    /// The decline code, promo code, refund reason or ticket count.
+    pub detail: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_from_its_name() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        assert_eq!(EventKind::parse("PAID"), None);
+    }
+}
