@@ -14,11 +14,14 @@
 //! - A discount applied before payment lowers the price of the supply: it is spread over the
 //!   lines in proportion to their fares (largest remainder, so the parts add up to the
 //!   discount) and each line's taxable value and tax are worked out from its discounted fare.
-//! - A cashback granted after payment does not change the taxable supply: it is shown below
-//!   the total for information only, with the net amount after it.
+//! - A cashback granted after payment but before the invoice is issued does not change the
+//!   taxable supply: it is shown below the total for information only, with the net amount
+//!   after it. Once issued, an invoice never changes: money going back after that (a cashback,
+//!   a cancellation refund) is a credit note against it ([`compute_credit_note`]).
 //! - Negative amounts in the input count as zero; a discount is capped at the sum of the fares
 //!   and a cashback at the invoice total.
 
+mod credit_note;
 mod gst;
 mod pdf;
 #[cfg(test)]
@@ -31,8 +34,9 @@ use serde::{Deserialize, Serialize};
 use super::seating::Cabin;
 use super::travellers::PassengerType;
 
+pub use credit_note::{compute_credit_note, CreditNote, CreditReason};
 pub use gst::{airport_state, gst_included, gst_rate_percent, INDIAN_AIRPORTS};
-pub use pdf::render_pdf;
+pub use pdf::{render_credit_note_pdf, render_pdf};
 pub use words::amount_in_words;
 
 pub const SELLER_NAME: &str = "FlightBook Travels Private Limited";
@@ -211,6 +215,59 @@ pub struct DiscountLine {
 pub struct CashbackLine {
     pub description: String,
     pub amount: i64,
+}
+
+/// A GST document issued for a booking, as it was stored at issue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GstDocument {
+    Invoice(Invoice),
+    CreditNote(CreditNote),
+}
+
+impl GstDocument {
+    pub fn number(&self) -> &str {
+        match self {
+            GstDocument::Invoice(invoice) => &invoice.invoice_number,
+            GstDocument::CreditNote(note) => &note.credit_note_number,
+        }
+    }
+
+    pub fn issued_at(&self) -> DateTime<Utc> {
+        match self {
+            GstDocument::Invoice(invoice) => invoice.issued_at,
+            GstDocument::CreditNote(note) => note.issued_at,
+        }
+    }
+
+    /// The invoice a credit note reduces.
+    pub fn references(&self) -> Option<&str> {
+        match self {
+            GstDocument::Invoice(_) => None,
+            GstDocument::CreditNote(note) => Some(&note.invoice_number),
+        }
+    }
+
+    pub fn currency(&self) -> &str {
+        match self {
+            GstDocument::Invoice(invoice) => &invoice.currency,
+            GstDocument::CreditNote(note) => &note.currency,
+        }
+    }
+
+    /// (total, taxable value, GST): what was charged, or what goes back.
+    pub fn figures(&self) -> (i64, i64, i64) {
+        match self {
+            GstDocument::Invoice(i) => (i.invoice_total, i.taxable_value, i.total_tax),
+            GstDocument::CreditNote(n) => (n.credit_total, n.taxable_value, n.total_tax),
+        }
+    }
+
+    pub fn render_pdf(&self) -> Vec<u8> {
+        match self {
+            GstDocument::Invoice(invoice) => render_pdf(invoice),
+            GstDocument::CreditNote(note) => render_credit_note_pdf(note),
+        }
+    }
 }
 
 pub fn compute_invoice(input: InvoiceInput) -> Invoice {

@@ -1,6 +1,7 @@
 //! The invoice as an A4 PDF: the seller, buyer and particulars, the table of lines (continued
 //! on further pages when it does not fit), the totals with the amount in words, the cashback
-//! note, and a footer with the page number on every page.
+//! note, and a footer with the page number on every page. A credit note is laid out the same,
+//! under its own title, with the invoice it reduces among its particulars.
 
 mod canvas;
 
@@ -11,7 +12,7 @@ use self::canvas::{
     fit, wrap, Canvas, Font, Style, BODY, BODY_BOLD, CELL, CELL_BOLD, CELL_MUTED, HEADING, LABEL, MARGIN, PAGE_HEIGHT,
     PAGE_WIDTH, RIGHT_EDGE, SMALL_MUTED, TITLE, TOTAL,
 };
-use super::{GstTreatment, Invoice, InvoiceLine, SAC_PASSENGER_AIR_TRANSPORT};
+use super::{CreditNote, GstTreatment, Invoice, InvoiceLine, SAC_PASSENGER_AIR_TRANSPORT};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 
@@ -80,23 +81,94 @@ fn column_left(index: usize) -> f32 {
     MARGIN + COLUMNS[..index].iter().map(|c| c.width).sum::<f32>()
 }
 
+/// What differs between an invoice's sheet and a credit note's.
+struct Labels {
+    title: &'static str,
+    number: &'static str,
+    date: &'static str,
+    /// Further particulars under the date: (label, value).
+    particulars: Vec<(&'static str, String)>,
+    total: &'static str,
+    words: &'static str,
+    footer: &'static str,
+    /// The PDF's document title, before the number.
+    document: &'static str,
+}
+
 /// A4 tax invoice; more pages when the lines do not fit on one.
 pub fn render_pdf(invoice: &Invoice) -> Vec<u8> {
+    let labels = Labels {
+        title: "TAX INVOICE",
+        number: "Invoice No.",
+        date: "Invoice Date",
+        particulars: Vec::new(),
+        total: "Invoice Total",
+        words: "Amount chargeable (in words)",
+        footer: "This is a computer-generated invoice.",
+        document: "Tax invoice",
+    };
+    render(invoice, &labels)
+}
+
+/// A4 credit note, on the invoice's layout: its lines are the parts of the invoice's lines
+/// credited, its total what goes back to the buyer.
+pub fn render_credit_note_pdf(note: &CreditNote) -> Vec<u8> {
+    let labels = Labels {
+        title: "CREDIT NOTE",
+        number: "Credit Note No.",
+        date: "Credit Note Date",
+        particulars: vec![
+            ("Against Invoice", note.invoice_number.clone()),
+            ("Invoice Date", long_date(note.invoice_date)),
+            ("Reason", note.description.clone()),
+        ],
+        total: "Credit Note Total",
+        words: "Amount credited (in words)",
+        footer: "This is a computer-generated credit note.",
+        document: "Credit note",
+    };
+    // The sheet draws an invoice's fields; a credit note fills them with what it credits.
+    let sheet = Invoice {
+        invoice_number: note.credit_note_number.clone(),
+        issued_at: note.issued_at,
+        invoice_date: note.credit_note_date,
+        pnr: note.pnr.clone(),
+        currency: note.currency.clone(),
+        seller: note.seller.clone(),
+        buyer: note.buyer.clone(),
+        place_of_supply: note.place_of_supply.clone(),
+        lines: note.lines.clone(),
+        fare_total: note.credit_total,
+        discount: None,
+        taxable_value: note.taxable_value,
+        cgst: note.cgst,
+        sgst: note.sgst,
+        igst: note.igst,
+        total_tax: note.total_tax,
+        invoice_total: note.credit_total,
+        amount_in_words: note.amount_in_words.clone(),
+        cashback: None,
+        net_amount_after_cashback: note.credit_total,
+    };
+    render(&sheet, &labels)
+}
+
+fn render(invoice: &Invoice, labels: &Labels) -> Vec<u8> {
     let mut canvas = Canvas::new();
-    draw_header(&mut canvas, invoice);
-    draw_lines(&mut canvas, invoice);
-    draw_totals(&mut canvas, invoice);
+    draw_header(&mut canvas, invoice, labels);
+    draw_lines(&mut canvas, invoice, labels);
+    draw_totals(&mut canvas, invoice, labels);
     let page_count = canvas.pages.len();
     for page in 0..page_count {
         canvas.page = page;
-        draw_footer(&mut canvas, invoice, page + 1, page_count);
+        draw_footer(&mut canvas, invoice, labels, page + 1, page_count);
     }
-    assemble(canvas, invoice)
+    assemble(canvas, invoice, labels)
 }
 
-fn draw_header(canvas: &mut Canvas, invoice: &Invoice) {
+fn draw_header(canvas: &mut Canvas, invoice: &Invoice, labels: &Labels) {
     let top = canvas.top;
-    canvas.text(MARGIN, top + 18.0, TITLE, "TAX INVOICE");
+    canvas.text(MARGIN, top + 18.0, TITLE, labels.title);
     canvas.text_right(RIGHT_EDGE, top + 18.0, SMALL_MUTED, "Original for recipient");
 
     // Seller on the left, the invoice's particulars on the right.
@@ -116,8 +188,8 @@ fn draw_header(canvas: &mut Canvas, invoice: &Invoice) {
     let mut right = top + 44.0;
     let date = long_date(invoice.invoice_date);
     let details: [(&str, &str, Style); 4] = [
-        ("Invoice No.", &invoice.invoice_number, BODY_BOLD),
-        ("Invoice Date", &date, BODY),
+        (labels.number, &invoice.invoice_number, BODY_BOLD),
+        (labels.date, &date, BODY),
         ("PNR", &invoice.pnr, BODY_BOLD),
         ("Reverse Charge", "No", BODY),
     ];
@@ -125,6 +197,14 @@ fn draw_header(canvas: &mut Canvas, invoice: &Invoice) {
         canvas.text(label_x, right, LABEL, label);
         canvas.text(value_x, right, style, &fit(value, style, RIGHT_EDGE - value_x));
         right += 12.0;
+    }
+    for (label, value) in &labels.particulars {
+        canvas.text(label_x, right, LABEL, label);
+        for line in wrap(value, BODY, RIGHT_EDGE - value_x) {
+            canvas.text(value_x, right, BODY, &line);
+            right += 11.0;
+        }
+        right += 1.0;
     }
     canvas.text(label_x, right, LABEL, "Place of Supply");
     for line in wrap(&invoice.place_of_supply, BODY, RIGHT_EDGE - value_x) {
@@ -149,9 +229,9 @@ fn draw_header(canvas: &mut Canvas, invoice: &Invoice) {
 }
 
 /// The small header repeated at the top of every page after the first.
-fn draw_continuation_header(canvas: &mut Canvas, invoice: &Invoice) {
+fn draw_continuation_header(canvas: &mut Canvas, invoice: &Invoice, labels: &Labels) {
     let baseline = canvas.top + 10.0;
-    let title = format!("TAX INVOICE {} (continued)", invoice.invoice_number);
+    let title = format!("{} {} (continued)", labels.title, invoice.invoice_number);
     canvas.text(MARGIN, baseline, BODY_BOLD, &title);
     canvas.text_right(RIGHT_EDGE, baseline, BODY, &format!("PNR {}", invoice.pnr));
     canvas.top = baseline + 14.0;
@@ -228,7 +308,7 @@ fn table_row(index: usize, line: &InvoiceLine, currency: &str, show_place: bool)
     Row { cells, notes: wrap(&note_parts.join("; "), CELL_MUTED, note_width) }
 }
 
-fn draw_lines(canvas: &mut Canvas, invoice: &Invoice) {
+fn draw_lines(canvas: &mut Canvas, invoice: &Invoice, labels: &Labels) {
     draw_table_header(canvas, &invoice.currency);
     let show_place = invoice.place_of_supply.contains(';');
     for (index, line) in invoice.lines.iter().enumerate() {
@@ -236,7 +316,7 @@ fn draw_lines(canvas: &mut Canvas, invoice: &Invoice) {
         let height = (2 + row.notes.len()) as f32 * CELL_LEADING + 6.0;
         if !canvas.fits(height) {
             canvas.new_page();
-            draw_continuation_header(canvas, invoice);
+            draw_continuation_header(canvas, invoice, labels);
             draw_table_header(canvas, &invoice.currency);
         }
         let top = canvas.top;
@@ -266,7 +346,7 @@ fn draw_lines(canvas: &mut Canvas, invoice: &Invoice) {
     }
 }
 
-fn draw_totals(canvas: &mut Canvas, invoice: &Invoice) {
+fn draw_totals(canvas: &mut Canvas, invoice: &Invoice, labels: &Labels) {
     let currency = invoice.currency.as_str();
     let mut rows: Vec<(String, String, Style)> = Vec::new();
     if let Some(discount) = &invoice.discount {
@@ -288,7 +368,7 @@ fn draw_totals(canvas: &mut Canvas, invoice: &Invoice) {
     let height = 16.0 + rows.len() as f32 * 12.0 + 28.0 + 24.0 + words.len() as f32 * 11.0 + cashback_height;
     if !canvas.fits(height) {
         canvas.new_page();
-        draw_continuation_header(canvas, invoice);
+        draw_continuation_header(canvas, invoice, labels);
     }
 
     let (label_x, value_right) = (330.0, RIGHT_EDGE - CELL_PADDING);
@@ -300,13 +380,13 @@ fn draw_totals(canvas: &mut Canvas, invoice: &Invoice) {
     }
     canvas.rule(label_x, RIGHT_EDGE, top - 6.0, 0.8, 0.0);
     top += 10.0;
-    canvas.text(label_x, top, TOTAL, "Invoice Total");
+    canvas.text(label_x, top, TOTAL, labels.total);
     canvas.text_right(value_right, top, TOTAL, &with_code(invoice.invoice_total, currency));
     top += 8.0;
     canvas.rule(label_x, RIGHT_EDGE, top, 0.8, 0.0);
 
     top += 20.0;
-    canvas.text(MARGIN, top, LABEL, "Amount chargeable (in words)");
+    canvas.text(MARGIN, top, LABEL, labels.words);
     for line in &words {
         top += 11.0;
         canvas.text(MARGIN, top, BODY_BOLD, line);
@@ -329,17 +409,17 @@ fn draw_totals(canvas: &mut Canvas, invoice: &Invoice) {
     canvas.top = top;
 }
 
-fn draw_footer(canvas: &mut Canvas, invoice: &Invoice, page: usize, page_count: usize) {
+fn draw_footer(canvas: &mut Canvas, invoice: &Invoice, labels: &Labels, page: usize, page_count: usize) {
     let rule_at = PAGE_HEIGHT - 48.0;
     canvas.rule(MARGIN, RIGHT_EDGE, rule_at, 0.4, 0.75);
     let baseline = rule_at + 14.0;
     let seller = format!("{} | GSTIN {}", invoice.seller.name, invoice.seller.gstin);
     canvas.text(MARGIN, baseline, SMALL_MUTED, &seller);
     canvas.text_right(RIGHT_EDGE, baseline, SMALL_MUTED, &format!("Page {page} of {page_count}"));
-    canvas.text_centered(PAGE_WIDTH / 2.0, baseline + 11.0, SMALL_MUTED, "This is a computer-generated invoice.");
+    canvas.text_centered(PAGE_WIDTH / 2.0, baseline + 11.0, SMALL_MUTED, labels.footer);
 }
 
-fn assemble(canvas: Canvas, invoice: &Invoice) -> Vec<u8> {
+fn assemble(canvas: Canvas, invoice: &Invoice, labels: &Labels) -> Vec<u8> {
     let catalog_id = Ref::new(1);
     let page_tree_id = Ref::new(2);
     let regular_id = Ref::new(3);
@@ -363,7 +443,7 @@ fn assemble(canvas: Canvas, invoice: &Invoice) -> Vec<u8> {
     }
     let issued = invoice.issued_at;
     pdf.document_info(info_id)
-        .title(TextStr(&format!("Tax invoice {}", invoice.invoice_number)))
+        .title(TextStr(&format!("{} {}", labels.document, invoice.invoice_number)))
         .author(TextStr(&invoice.seller.name))
         .creation_date(
             Date::new(issued.year().clamp(0, 9999) as u16)
@@ -378,104 +458,4 @@ fn assemble(canvas: Canvas, invoice: &Invoice) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::canvas::win_ansi;
-    use super::*;
-    use crate::domain::invoice::sample_inputs::{input, line, BOM_DEL, DEL_BOM, SIN_DEL};
-    use crate::domain::invoice::{compute_invoice, InvoiceLineInput};
-
-    #[test]
-    fn amounts_print_with_the_currency_code_and_indian_grouping() {
-        assert_eq!(with_code(490000, "INR"), "INR 4,900.00");
-        assert_eq!(with_code(12345678990, "INR"), "INR 12,34,56,789.90");
-        assert_eq!(grouped(-7692, "INR"), "-76.92");
-        assert_eq!(win_ansi("José (₹)"), b"Jos\xe9 (?)".to_vec());
-        assert_eq!(fit("Abcdefghijklmnopqrstuvwxyz", CELL, 40.0), "Abcdefghi...");
-    }
-
-    fn pdf_text(pdf: &[u8]) -> String {
-        assert!(pdf.starts_with(b"%PDF-"));
-        pdf_extract::extract_text_from_mem(pdf).expect("extractable text")
-    }
-
-    #[test]
-    fn pdf_shows_the_invoice() {
-        let mut request = input(
-            vec![
-                line("Asha Verma", DEL_BOM, Cabin::Economy, "12A", 250000),
-                line("Ravi Verma", DEL_BOM, Cabin::Economy, "12B", 250000),
-            ],
-            0,
-            10000,
-        );
-        request.lines[0].ticket_number = "0981234567890".to_string();
-        let invoice = compute_invoice(request);
-        let text = pdf_text(&render_pdf(&invoice));
-        for expected in [
-            "TAX INVOICE",
-            "FB/2024-25/000123",
-            "07AAFCF1234M1Z5",
-            "X7K2QP",
-            "0981234567890",
-            "INR 5,000.00",
-            "Rupees Five Thousand Only",
-            "Cashback credited to original payment method",
-            "INR 4,900.00",
-            "Delhi (07)",
-            "14 Mar 2025",
-            "This is a computer-generated invoice.",
-        ] {
-            assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
-        }
-    }
-
-    #[test]
-    fn pdf_with_discount_and_mixed_places_of_supply() {
-        let mut request = input(
-            vec![
-                line("Asha Verma", DEL_BOM, Cabin::Economy, "12A", 250000),
-                line("Asha Verma", BOM_DEL, Cabin::PremiumEconomy, "8C", 400000),
-                line("Asha Verma", SIN_DEL, Cabin::First, "1A", 2500000),
-            ],
-            20000,
-            0,
-        );
-        request.discount_code = Some("SAVE200".to_string());
-        let invoice = compute_invoice(request);
-        let text = pdf_text(&render_pdf(&invoice));
-        for expected in [
-            "Less: Discount (SAVE200)",
-            "- INR 200.00",
-            "Outside the scope of GST",
-            "Place of supply: Maharashtra (27)",
-            &with_code(invoice.invoice_total, "INR"),
-        ] {
-            assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
-        }
-        assert!(!text.contains("Cashback"));
-    }
-
-    #[test]
-    fn many_lines_flow_onto_more_pages() {
-        let lines: Vec<InvoiceLineInput> = (0..60)
-            .map(|i| {
-                let mut l = line("Passenger", DEL_BOM, Cabin::Economy, "1A", 250000 + i);
-                l.ticket_number = format!("0989{i:09}");
-                l
-            })
-            .collect();
-        let invoice = compute_invoice(input(lines, 0, 0));
-        let pdf = render_pdf(&invoice);
-        let pages = pdf_extract::extract_text_from_mem_by_pages(&pdf).unwrap();
-        assert!(pages.len() >= 3, "{} pages", pages.len());
-        for (n, page) in pages.iter().enumerate() {
-            assert!(page.contains("This is a computer-generated invoice."));
-            assert!(page.contains(&format!("Page {} of {}", n + 1, pages.len())));
-        }
-        let all = pages.concat();
-        for i in 0..60 {
-            assert!(all.contains(&format!("0989{i:09}")), "ticket {i} missing");
-        }
-        assert!(all.contains(&with_code(invoice.invoice_total, "INR")));
-    }
-}
+mod tests;
