@@ -92,7 +92,7 @@ async fn a_family_books_a_round_trip_in_one_order_at_the_searched_price_and_gets
     assert_eq!(tickets.len(), 8);
     assert_eq!(tickets.iter().filter(|t| t.get::<_, String>(1) == "INF").count(), 2);
     let record = shared::store::bookings::PgBookings::new(&stack.services.db).find(id).await.unwrap().unwrap();
-    let invoice = shared::service::tickets::current_invoice(&stack.services, &record).await.unwrap().unwrap();
+    let invoice = shared::service::tickets::issued_invoice(&stack.services, &record).await.unwrap().unwrap();
     assert_eq!(invoice.lines.len(), 8);
     assert_eq!(invoice.invoice_total, price, "the invoice adds up to what was paid");
     let infant_lines: Vec<_> = invoice
@@ -269,7 +269,7 @@ async fn a_ticket_covers_a_slice_with_a_coupon_for_each_of_its_legs() {
         assert_eq!(covered, [first, second], "one ticket, a coupon per leg: {ticket}");
     }
     let record = shared::store::bookings::PgBookings::new(&stack.services.db).find(id).await.unwrap().unwrap();
-    let invoice = shared::service::tickets::current_invoice(&stack.services, &record).await.unwrap().unwrap();
+    let invoice = shared::service::tickets::issued_invoice(&stack.services, &record).await.unwrap().unwrap();
     assert_eq!(invoice.lines.len(), 6, "a line per passenger per leg");
     assert_eq!(invoice.invoice_total, total);
     let numbers: std::collections::BTreeSet<&str> = invoice.lines.iter().map(|l| l.ticket_number.as_str()).collect();

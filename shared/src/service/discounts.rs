@@ -1,13 +1,17 @@
 //! Applying a discount code to a booking. Before payment it lowers what is
 //! due; after payment (the order the original walkthrough uses) it is granted
-//! as cashback: a mock refund of the discount to the original payment.
+//! as cashback: a mock refund of the discount to the original payment, with
+//! its GST credit note once the booking's invoice is issued.
 
 use super::notifications::NotificationKind;
 use super::notifications::{self, Notification};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::discount::{discount_amount, DiscountKind, Rejection};
+use crate::domain::invoice::CreditReason;
 use crate::domain::money::Money;
+use crate::service::books::TxCreditNotes;
+use crate::service::documents::credit_refund;
 use crate::store::discounts;
 use crate::store::outbox::Outgoing;
 use crate::store::payments::{lock_booking, record_refund, successful_payment};
@@ -119,6 +123,7 @@ pub async fn apply_discount(
             .ok_or_else(|| ApiError::internal(format!("paid booking {booking_id} has no payment")))?;
         record_refund(&tx, booking_id, payment_id, amount, "CASHBACK").await?;
         discounts::record(&tx, booking_id, &code, caller.user_id, amount, "CASHBACK").await?;
+        credit_refund(&mut TxCreditNotes(&tx), booking_id, amount, CreditReason::Cashback, Utc::now()).await?;
         let notification = Notification::new(
             caller.user_id,
             NotificationKind::Refund,

@@ -4,7 +4,9 @@
 
 use crate::domain::booking::BookingStatus;
 use crate::domain::flight::FlightStatus;
-use crate::service::books::{Books, CancellationBooks, PaymentBooks};
+use crate::domain::invoice::{compute_invoice, CreditNote, Invoice, InvoiceInput, InvoiceLineInput};
+use crate::domain::seating::Cabin;
+use crate::service::books::{Books, CancellationBooks, CreditNoteBooks, PaymentBooks};
 use crate::service::notifications::Notification;
 use crate::store::bookings::ReleasedSeat;
 use crate::store::payments::{BookedFlight, KeyedPayment, LockedBooking, PaymentRow};
@@ -47,6 +49,10 @@ pub struct Ledger {
     /// Bookings the ticketing queue was asked for.
     pub ticket_requests: Vec<i64>,
     pub notifications: Vec<Notification>,
+    /// Issued invoices per booking.
+    pub invoices: BTreeMap<i64, Invoice>,
+    /// (booking, note) in issue order; the series is their count.
+    pub credit_notes: Vec<(i64, CreditNote)>,
     pub commits: usize,
 }
 
@@ -95,6 +101,39 @@ impl Ledger {
             idempotency_key: key.map(str::to_string),
         });
         self.tickets.insert(booking_id, 1);
+        self
+    }
+
+    /// The invoice issued with the booking's tickets: one economy seat
+    /// from Delhi for what was paid.
+    pub fn invoiced(mut self, booking_id: i64, issued_at: DateTime<Utc>) -> Self {
+        let booking = &self.bookings[&booking_id];
+        let line = InvoiceLineInput {
+            passenger: "Asha Verma".into(),
+            passenger_type: Default::default(),
+            flight_number: "XY 1".into(),
+            origin: "DEL".into(),
+            origin_country: "IN".into(),
+            destination: "BOM".into(),
+            departure_date: issued_at.date_naive(),
+            cabin: Cabin::Economy,
+            seat: "12A".into(),
+            ticket_number: format!("589{booking_id:010}"),
+            fare: booking.amount_due,
+        };
+        let invoice = compute_invoice(InvoiceInput {
+            invoice_number: format!("FB/2026/{booking_id:06}"),
+            issued_at,
+            pnr: booking.pnr.clone(),
+            buyer_name: "Asha Verma".into(),
+            buyer_email: "asha@example.com".into(),
+            currency: booking.currency.clone(),
+            lines: vec![line],
+            discount: 0,
+            cashback: 0,
+            discount_code: None,
+        });
+        self.invoices.insert(booking_id, invoice);
         self
     }
 
@@ -180,6 +219,22 @@ impl PaymentBooks for MemoryBooks<'_> {
     async fn request_tickets(&mut self, booking_id: i64) -> Result<(), ApiError> {
         self.working.ticket_requests.push(booking_id);
         Ok(())
+    }
+}
+
+impl CreditNoteBooks for MemoryBooks<'_> {
+    async fn issued_invoice(&mut self, booking_id: i64) -> Result<Option<Invoice>, ApiError> {
+        Ok(self.working.invoices.get(&booking_id).cloned())
+    }
+
+    async fn credit_notes(&mut self, booking_id: i64) -> Result<Vec<CreditNote>, ApiError> {
+        Ok(self.working.credit_notes.iter().filter(|(b, _)| *b == booking_id).map(|(_, n)| n.clone()).collect())
+    }
+
+    async fn issue_credit_note(&mut self, booking_id: i64, mut note: CreditNote) -> Result<CreditNote, ApiError> {
+        note.credit_note_number = format!("CN/2026/{:06}", self.working.credit_notes.len() + 1);
+        self.working.credit_notes.push((booking_id, note.clone()));
+        Ok(note)
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod bookings;
 pub mod books;
 pub mod discounts;
+pub mod documents;
 pub mod flights;
 pub mod notifications;
 pub mod payments;

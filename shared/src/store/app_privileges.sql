@@ -14,6 +14,9 @@ GRANT SELECT, UPDATE (seats_sold) ON flight_fares TO {app};
 -- What customers and the admin's routes change.
 GRANT SELECT, INSERT, UPDATE ON users, bookings, booking_seats, discount_codes, tickets, invoice_series, outbox TO {app};
 GRANT SELECT, INSERT ON booking_passengers, booking_lap_fares, payments, refunds, booking_discounts, invoices TO {app};
+-- GST credit notes: issued, never changed; the series row is bumped per note.
+GRANT SELECT, INSERT ON credit_notes TO {app};
+GRANT SELECT, INSERT, UPDATE ON credit_note_series TO {app};
 -- A promo use given back when its booking ends unpaid.
 GRANT UPDATE (released_at) ON booking_discounts TO {app};
 -- Identities, ticket serials and admin ids.

@@ -5,6 +5,7 @@ pub mod aws;
 pub mod booking_events;
 pub mod bookings;
 pub mod discounts;
+pub mod documents;
 pub mod error;
 pub mod flights;
 pub mod health;

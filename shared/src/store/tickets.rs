@@ -126,6 +126,15 @@ pub async fn insert_invoice(
     Ok(())
 }
 
+const CASHBACK_OF_BOOKING: &str =
+    "SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1 AND reason = 'CASHBACK'";
+
+/// The cashback paid back on the booking, as the transaction sees it.
+#[tracing::instrument(name = "postgres.tickets.cashback_in", level = "debug", skip_all, fields(booking_id = booking_id))]
+pub async fn cashback_in(tx: &Transaction<'_>, booking_id: i64) -> Result<i64, StoreError> {
+    Ok(tx.query_one(CASHBACK_OF_BOOKING, &[&booking_id]).await?.get(0))
+}
+
 pub struct PgTickets<'a> {
     pool: &'a Pool,
 }
@@ -152,26 +161,11 @@ impl<'a> PgTickets<'a> {
         Ok(rows.iter().map(ticket_from_row).collect())
     }
 
-    /// (invoice number, issued at) of the booking's invoice.
-    #[tracing::instrument(name = "postgres.tickets.invoice_of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
-    pub async fn invoice_of_booking(&self, booking_id: i64) -> Result<Option<(String, DateTime<Utc>)>, StoreError> {
-        let client = self.pool.get().await?;
-        let row = client
-            .query_opt("SELECT invoice_number, issued_at FROM invoices WHERE booking_id = $1", &[&booking_id])
-            .await?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
-    }
-
+    /// The cashback paid back on the booking so far.
     #[tracing::instrument(name = "postgres.tickets.cashback_of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]
     pub async fn cashback_of_booking(&self, booking_id: i64) -> Result<i64, StoreError> {
         let client = self.pool.get().await?;
-        let row = client
-            .query_one(
-                "SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1 AND reason = 'CASHBACK'",
-                &[&booking_id],
-            )
-            .await?;
-        Ok(row.get(0))
+        Ok(client.query_one(CASHBACK_OF_BOOKING, &[&booking_id]).await?.get(0))
     }
 
     #[tracing::instrument(name = "postgres.tickets.discount_code_of_booking", level = "debug", skip_all, fields(booking_id = booking_id))]

@@ -7,14 +7,17 @@ use super::{details, owned_booking, BookingDetails};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{FlightId, UserId};
+use crate::domain::invoice::CreditReason;
 use crate::domain::money::Money;
 use crate::service::books::{CancellationBooks, PgBooks};
+use crate::service::documents::credit_refund;
 use crate::service::notifications::{Notification, NotificationKind};
 use crate::service::search::invalidate_searches;
 use crate::store::bookings::{CancelOutcome, PgBookings, ReleasedSeat};
 use crate::store::outbox::Outgoing;
 use crate::ErrorCode;
 use crate::{ApiError, Services};
+use chrono::Utc;
 use std::collections::{BTreeMap, HashSet};
 
 /// The refund reason of a cancellation (one per booking).
@@ -165,7 +168,8 @@ pub async fn cancel_paid(svc: &Services, caller: &Caller, booking_id: i64) -> Re
 }
 
 /// Cancels a paid booking: seats released, tickets voided, and a (mock)
-/// refund of what was paid minus any cashback already given, committed
+/// refund of what was paid minus any cashback already given, with its GST
+/// credit note against the booking's invoice (when it has one), committed
 /// with the customer's notification. A booking no longer paid (another
 /// request changed it meanwhile) is left as it is, and nothing is freed.
 pub async fn cancel_paid_in(
@@ -188,8 +192,8 @@ pub async fn cancel_paid_in(
         .await?
         .ok_or_else(|| ApiError::internal(format!("paid booking {booking_id} has no payment")))?;
     let refund = paid - books.refunded_so_far(booking_id).await?;
-    if refund > 0 {
-        books.record_refund(booking_id, payment_id, refund, CANCELLATION).await?;
+    if refund > 0 && books.record_refund(booking_id, payment_id, refund, CANCELLATION).await? {
+        credit_refund(&mut books, booking_id, refund, CreditReason::Cancellation, Utc::now()).await?;
     }
     let money = Money::new(refund, &booking.currency);
     books
@@ -211,8 +215,8 @@ pub async fn cancel_paid_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::invoice::compute_credit_note;
     use crate::service::fakes::{Ledger, Refund};
-    use chrono::Utc;
     use http::StatusCode;
 
     const USER: i64 = 1;
@@ -254,12 +258,64 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_second_cancellation_frees_and_refunds_nothing() {
+    async fn the_refund_of_an_invoiced_booking_is_credited_against_its_invoice_in_the_same_commit() {
+        let mut ledger = paid().invoiced(BOOKING, Utc::now());
+        cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
+        assert_eq!(ledger.credit_notes.len(), 1);
+        let (booking, note) = &ledger.credit_notes[0];
+        let invoice = &ledger.invoices[&BOOKING];
+        assert_eq!((*booking, note.credit_note_number.as_str()), (BOOKING, "CN/2026/000001"));
+        assert_eq!(
+            (note.invoice_number.as_str(), note.reason),
+            (invoice.invoice_number.as_str(), CreditReason::Cancellation)
+        );
+        assert_eq!(note.credit_total, PAID, "the whole refund");
+        assert_eq!(
+            (note.taxable_value, note.total_tax),
+            (invoice.taxable_value, invoice.total_tax),
+            "mirrors the invoice"
+        );
+        assert_eq!(ledger.commits, 1);
+    }
+
+    #[tokio::test]
+    async fn after_a_cashback_note_the_cancellation_credits_what_is_left() {
+        let mut ledger = paid().invoiced(BOOKING, Utc::now());
+        let payment_id = ledger.payments[0].id;
+        ledger.refunds.push(Refund { booking_id: BOOKING, payment_id, amount: 25_000, reason: "CASHBACK".into() });
+        let cashback = compute_credit_note(&ledger.invoices[&BOOKING], &[], 25_000, CreditReason::Cashback, Utc::now());
+        ledger.credit_notes.push((BOOKING, cashback));
+        cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
+        let credited: Vec<i64> = ledger.credit_notes.iter().map(|(_, n)| n.credit_total).collect();
+        assert_eq!(credited, vec![25_000, PAID - 25_000]);
+        let taxes: i64 = ledger.credit_notes.iter().map(|(_, n)| n.total_tax).sum();
+        assert_eq!(taxes, ledger.invoices[&BOOKING].total_tax, "the invoice's GST credited exactly once");
+    }
+
+    #[tokio::test]
+    async fn without_an_invoice_yet_the_refund_has_no_credit_note() {
         let mut ledger = paid();
+        cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
+        assert_eq!(ledger.refunds.len(), 1);
+        assert!(ledger.credit_notes.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_failed_cancellation_issues_no_credit_note() {
+        let mut ledger = paid().invoiced(BOOKING, Utc::now());
+        ledger.payments.clear();
+        cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap_err();
+        assert!(ledger.credit_notes.is_empty(), "rolled back with the rest");
+    }
+
+    #[tokio::test]
+    async fn a_second_cancellation_frees_and_refunds_nothing() {
+        let mut ledger = paid().invoiced(BOOKING, Utc::now());
         cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
         let again = cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
         assert_eq!(again, PaidCancellation { released: Vec::new(), refund: 0 });
         assert_eq!((ledger.refunds.len(), ledger.notifications.len(), ledger.commits), (1, 1, 1));
+        assert_eq!(ledger.credit_notes.len(), 1, "nor credits anything twice");
     }
 
     #[tokio::test]
