@@ -111,7 +111,8 @@ fn every_error_response_is_problem_json_and_every_response_has_a_request_id() {
                 .map(String::as_str)
                 .collect();
             if status.starts_with('2') {
-                let expected: BTreeSet<&str> = if path == "/api/tickets/{ticketId}/invoice" {
+                let documents = ["/api/tickets/{ticketId}/invoice", "/api/bookings/{bookingId}/documents"];
+                let expected: BTreeSet<&str> = if documents.contains(&path.as_str()) {
                     ["application/json", "application/pdf"].into()
                 } else {
                     ["application/json"].into()

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod bookings;
 pub mod calendar;
 pub mod discounts;
+pub mod documents;
 pub mod flights;
 pub mod notifications;
 pub mod seat_map;
