@@ -7,6 +7,7 @@ mod booking_inputs;
 mod bookings;
 mod calendar;
 mod data_path;
+mod documents;
 mod family_bookings;
 mod faults;
 mod flights;
