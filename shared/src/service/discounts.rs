@@ -11,7 +11,7 @@ use crate::domain::discount::{discount_amount, DiscountKind, Rejection};
 use crate::domain::invoice::CreditReason;
 use crate::domain::money::Money;
 use crate::service::books::TxCreditNotes;
-use crate::service::documents::credit_refund;
+use crate::service::credit_notes::credit_refund;
 use crate::store::discounts;
 use crate::store::outbox::Outgoing;
 use crate::store::payments::{lock_booking, record_refund, successful_payment};

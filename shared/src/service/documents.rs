@@ -1,39 +1,13 @@
 //! A booking's GST documents: the invoice issued with its tickets and the
-//! credit notes issued with every refund after it. Each is read back as it
-//! was stored at issue, never worked out again.
+//! credit notes issued with every refund after it (`service::credit_notes`).
+//! Each is read back as it was stored at issue, never worked out again.
 
 use crate::auth::caller::Caller;
-use crate::domain::invoice::{compute_credit_note, CreditNote, CreditReason, GstDocument};
+use crate::domain::invoice::{CreditNote, GstDocument};
 use crate::service::bookings::owned_booking;
-use crate::service::books::CreditNoteBooks;
 use crate::service::tickets::issued_invoice;
 use crate::store::documents::PgDocuments;
 use crate::{ApiError, Services};
-use chrono::{DateTime, Utc};
-
-/// Issues the credit note for `amount` going back to the buyer of a paid
-/// booking, in the refund's own transaction; `None` when there is nothing
-/// to credit.
-///
-/// A booking whose tickets are not issued yet has no invoice, so nothing
-/// can be credited against one: a cancelled booking never gets its tickets
-/// (nor its invoice), and a cashback granted before the tickets is shown on
-/// the invoice issued with them, for information, as it always was.
-pub async fn credit_refund(
-    books: &mut impl CreditNoteBooks,
-    booking_id: i64,
-    amount: i64,
-    reason: CreditReason,
-    at: DateTime<Utc>,
-) -> Result<Option<CreditNote>, ApiError> {
-    let Some(invoice) = books.issued_invoice(booking_id).await? else { return Ok(None) };
-    let earlier = books.credit_notes(booking_id).await?;
-    let note = compute_credit_note(&invoice, &earlier, amount, reason, at);
-    if note.credit_total == 0 {
-        return Ok(None);
-    }
-    Ok(Some(books.issue_credit_note(booking_id, note).await?))
-}
 
 /// The booking's documents in issue order: the invoice, then its credit notes.
 #[derive(Clone, Debug, PartialEq)]

@@ -3,6 +3,7 @@
 
 pub mod bookings;
 pub mod books;
+pub mod credit_notes;
 pub mod discounts;
 pub mod documents;
 pub mod flights;

@@ -10,7 +10,7 @@ use crate::domain::ids::{FlightId, UserId};
 use crate::domain::invoice::CreditReason;
 use crate::domain::money::Money;
 use crate::service::books::{CancellationBooks, PgBooks};
-use crate::service::documents::credit_refund;
+use crate::service::credit_notes::credit_refund;
 use crate::service::notifications::{Notification, NotificationKind};
 use crate::service::search::invalidate_searches;
 use crate::store::bookings::{CancelOutcome, PgBookings, ReleasedSeat};
