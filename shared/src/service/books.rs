@@ -14,7 +14,7 @@ use crate::store::payments::{
     flights_of_booking, lock_booking, record_decline, record_refund, record_success, refunded_so_far,
     success_under_key, successful_payment, BookedFlight, KeyedPayment, LockedBooking, PaymentRow,
 };
-use crate::store::tickets::void_for_booking;
+use crate::store::tickets::{self, void_for_booking, GapFreeSeries};
 use crate::ApiError;
 use deadpool_postgres::{Client, Transaction};
 use std::future::Future;
@@ -182,7 +182,7 @@ impl CreditNoteBooks for TxCreditNotes<'_, '_> {
     }
 
     async fn issue_credit_note(&mut self, booking_id: i64, mut note: CreditNote) -> Result<CreditNote, ApiError> {
-        let number = documents::next_credit_note_number(self.0, note.issued_at).await?;
+        let number = tickets::next_in_series(self.0, GapFreeSeries::CreditNotes, note.issued_at).await?;
         note.credit_note_number = number.2.clone();
         let document = serde_json::to_value(&note).map_err(ApiError::internal)?;
         let row = NewCreditNote {

@@ -16,7 +16,7 @@ use crate::store::documents::PgDocuments;
 use crate::store::flights::PgFlights;
 use crate::store::outbox::Outgoing;
 use crate::store::payments::lock_booking;
-use crate::store::tickets::{self, PgTickets, TicketRow};
+use crate::store::tickets::{self, GapFreeSeries, PgTickets, TicketRow};
 use crate::store::users::{PgUsers, UserStore};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
@@ -66,7 +66,7 @@ pub async fn issue_tickets(svc: &Services, booking_id: i64) -> Result<IssueOutco
     // Taking the number locks the year's series row until the commit, and
     // every issuance waits for it (the series has no gaps): so it comes
     // last, three statements before the commit.
-    let number = tickets::next_invoice_number(&tx, invoice.issued_at).await?;
+    let number = tickets::next_in_series(&tx, GapFreeSeries::Invoices, invoice.issued_at).await?;
     invoice.invoice_number = number.2.clone();
     tickets::insert_invoice(&tx, booking_id, &number, &serde_json::to_value(&invoice).map_err(ApiError::internal)?)
         .await?;

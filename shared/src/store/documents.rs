@@ -3,7 +3,7 @@
 //! the JSON document it was at issue.
 
 use super::StoreError;
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use deadpool_postgres::{Pool, Transaction};
 
 /// A stored document as it was issued.
@@ -32,27 +32,6 @@ pub async fn invoice_in(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<
 #[tracing::instrument(name = "postgres.documents.credit_notes_in", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn credit_notes_in(tx: &Transaction<'_>, booking_id: i64) -> Result<Vec<StoredDocument>, StoreError> {
     Ok(tx.query(CREDIT_NOTES_OF_BOOKING, &[&booking_id]).await?.iter().map(stored).collect())
-}
-
-/// The next number of the year's gap-free credit note series, as
-/// `tickets::next_invoice_number` does for invoices: the series row stays
-/// locked until the transaction ends; a rollback returns the number.
-#[tracing::instrument(name = "postgres.documents.next_credit_note_number", level = "debug", skip_all)]
-pub async fn next_credit_note_number(
-    tx: &Transaction<'_>,
-    at: DateTime<Utc>,
-) -> Result<(i32, i32, String), StoreError> {
-    let year = at.year();
-    let row = tx
-        .query_one(
-            "INSERT INTO credit_note_series (year, last_number) VALUES ($1, 1)
-             ON CONFLICT (year) DO UPDATE SET last_number = credit_note_series.last_number + 1
-             RETURNING last_number",
-            &[&year],
-        )
-        .await?;
-    let sequence: i32 = row.get(0);
-    Ok((year, sequence, format!("CN/{year}/{sequence:06}")))
 }
 
 /// A credit note as issued.

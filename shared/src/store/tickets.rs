@@ -94,21 +94,41 @@ pub async fn void_for_booking(tx: &Transaction<'_>, booking_id: i64) -> Result<u
         .await?)
 }
 
-/// The next number of the year's gap-free series. The series row stays
-/// locked until the transaction ends; a rollback returns the number.
-#[tracing::instrument(name = "postgres.tickets.next_invoice_number", level = "debug", skip_all)]
-pub async fn next_invoice_number(tx: &Transaction<'_>, at: DateTime<Utc>) -> Result<(i32, i32, String), StoreError> {
-    let year = at.year();
-    let row = tx
-        .query_one(
+/// A gap-free numbering of issued documents, per year.
+#[derive(Clone, Copy, Debug)]
+pub enum GapFreeSeries {
+    /// `FB/{year}/{n}` in `invoice_series`.
+    Invoices,
+    /// `CN/{year}/{n}` in `credit_note_series`.
+    CreditNotes,
+}
+
+/// The next number of the year's series: (year, sequence, number). The
+/// series row stays locked until the transaction ends; a rollback returns
+/// the number.
+#[tracing::instrument(name = "postgres.tickets.next_in_series", level = "debug", skip_all, fields(series = ?series))]
+pub async fn next_in_series(
+    tx: &Transaction<'_>,
+    series: GapFreeSeries,
+    at: DateTime<Utc>,
+) -> Result<(i32, i32, String), StoreError> {
+    let (statement, prefix) = match series {
+        GapFreeSeries::Invoices => (
             "INSERT INTO invoice_series (year, last_number) VALUES ($1, 1)
              ON CONFLICT (year) DO UPDATE SET last_number = invoice_series.last_number + 1
              RETURNING last_number",
-            &[&year],
-        )
-        .await?;
-    let sequence: i32 = row.get(0);
-    Ok((year, sequence, format!("FB/{year}/{sequence:06}")))
+            "FB",
+        ),
+        GapFreeSeries::CreditNotes => (
+            "INSERT INTO credit_note_series (year, last_number) VALUES ($1, 1)
+             ON CONFLICT (year) DO UPDATE SET last_number = credit_note_series.last_number + 1
+             RETURNING last_number",
+            "CN",
+        ),
+    };
+    let year = at.year();
+    let sequence: i32 = tx.query_one(statement, &[&year]).await?.get(0);
+    Ok((year, sequence, format!("{prefix}/{year}/{sequence:06}")))
 }
 
 #[tracing::instrument(name = "postgres.tickets.insert_invoice", level = "debug", skip_all, fields(booking_id = booking_id))]
