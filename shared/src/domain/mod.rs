@@ -6,6 +6,7 @@ pub mod booking_actions;
 pub mod booking_events;
 pub mod booking_plan;
 pub mod discount;
+pub mod fares;
 pub mod flight;
 pub mod ids;
 pub mod invoice;
