@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::domain::accounts::normalize_name;
+use shared::domain::fares::FareBrand;
 use shared::domain::passengers::{Gender, Passenger, Passport, Title};
 use shared::domain::seating::Cabin;
 use shared::domain::travellers::PassengerType;
@@ -161,6 +162,7 @@ struct CreateBody {
     slices: Option<Vec<SliceBody>>,
     passengers: Option<Vec<PassengerBody>>,
     cabin: Option<String>,
+    fare_brand: Option<String>,
 }
 
 fn to_request(body: CreateBody) -> Result<CreateBooking, ApiError> {
@@ -191,6 +193,14 @@ fn to_request(body: CreateBody) -> Result<CreateBooking, ApiError> {
         .cabin
         .map(|raw| Cabin::parse(&raw).ok_or_else(|| ApiError::invalid_field("cabin", format!("unknown cabin {raw:?}"))))
         .transpose()?;
+    let fare_brand = body
+        .fare_brand
+        .map(|raw| {
+            FareBrand::parse(&raw).ok_or_else(|| {
+                ApiError::invalid_field("fareBrand", format!("unknown fare brand {raw:?}; give SAVER, FLEXI or FLEX"))
+            })
+        })
+        .transpose()?;
     let expected_total = match body.price {
         None => None,
         Some(ClientPrice::Money { amount }) if amount >= 0 => Some(amount),
@@ -202,7 +212,7 @@ fn to_request(body: CreateBody) -> Result<CreateBooking, ApiError> {
         }
         Some(ClientPrice::Rupees(_)) => return Err(ApiError::invalid_field("price", "must be a non-negative amount")),
     };
-    Ok(CreateBooking { legs, count, passengers, cabin, expected_total })
+    Ok(CreateBooking { legs, count, passengers, cabin, expected_total, fare_brand })
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {

@@ -163,6 +163,7 @@ async fn a_hold_left_over_a_sold_seat_does_not_block_its_holder() {
             user_id: 1,
             caps: stack.services.config.unpaid_seat_caps,
             currency: "INR".into(),
+            fare_brand: shared::domain::fares::FareBrand::Saver,
             expires_at: chrono::Utc::now() + chrono::Duration::minutes(10),
             passengers: vec![PassengerRow::named(1, "Test Customer".into())],
             seats: vec![NewSeat {

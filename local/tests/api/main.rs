@@ -9,6 +9,7 @@ mod calendar;
 mod data_path;
 mod documents;
 mod family_bookings;
+mod fare_brands;
 mod faults;
 mod flights;
 mod gateway;

@@ -4,6 +4,7 @@
 //! rules, and turns a [`PlanError`] into the client's problem.
 
 use super::booking::MAX_PASSENGERS;
+use super::fares::FareBrand;
 use super::passengers::leg_fares;
 use super::seating::{Cabin, SeatPlan};
 use super::travellers::PassengerType;
@@ -128,11 +129,16 @@ pub struct PricedSeat {
     pub cabin: Cabin,
     /// 1-based.
     pub passenger_position: i32,
+    /// The adult fare of the seat's brand.
     pub fare: i64,
+    /// The cabin's published fare it is priced from (the booking statement
+    /// checks it is still the flight's).
+    pub published: i64,
 }
 
-/// Every seat with its cabin and the server's fare for it.
-pub fn price_seats(legs: &[LegSeats<'_>]) -> Result<Vec<PricedSeat>, PlanError> {
+/// Every seat with its cabin and the server's fare for it under the
+/// booking's brand.
+pub fn price_seats(legs: &[LegSeats<'_>], brand: FareBrand) -> Result<Vec<PricedSeat>, PlanError> {
     let mut priced = Vec::new();
     for (index, leg) in legs.iter().enumerate() {
         for (position, seat) in leg.seats.iter().enumerate() {
@@ -141,19 +147,31 @@ pub fn price_seats(legs: &[LegSeats<'_>]) -> Result<Vec<PricedSeat>, PlanError> 
                 .find(seat)
                 .map(|s| s.cabin)
                 .ok_or_else(|| PlanError::Unpriceable(format!("seat {seat} is not on flight {}", leg.flight_id)))?;
-            let fare = leg
+            let published = leg
                 .fares
                 .iter()
                 .find(|(c, _)| *c == cabin)
                 .map(|(_, amount)| *amount)
                 .ok_or_else(|| PlanError::Unpriceable(format!("flight {} has no {cabin} fare", leg.flight_id)))?;
+            let brand = brand.in_cabin(cabin).ok_or_else(|| {
+                PlanError::InvalidField(
+                    "fareBrand",
+                    format!(
+                        "{} is not sold in {cabin} (seat {seat} of flight {}); choose one of {}",
+                        brand.as_str(),
+                        leg.flight_id,
+                        FareBrand::offered_in(cabin).iter().map(|b| b.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })?;
             priced.push(PricedSeat {
                 leg: index as i32 + 1,
                 flight_id: leg.flight_id,
                 seat: seat.clone(),
                 cabin,
                 passenger_position: position as i32 + 1,
-                fare,
+                fare: brand.price(published),
+                published,
             });
         }
     }
@@ -300,6 +318,7 @@ mod tests {
             cabin: Cabin::Economy,
             passenger_position: position,
             fare,
+            published: fare,
         };
         let seats: Vec<PricedSeat> = (1..=3).flat_map(|p| [seat(1, 10, p, 400_001), seat(2, 20, p, 200_000)]).collect();
         let kinds = [PassengerType::Adult, PassengerType::Adult, PassengerType::Child];
@@ -331,7 +350,7 @@ mod tests {
             LegSeats { flight_id: 7, plan: &plan, fares: &fares, seats: &outbound },
             LegSeats { flight_id: 8, plan: &plan, fares: &fares, seats: &inbound },
         ];
-        let priced = price_seats(&legs).unwrap();
+        let priced = price_seats(&legs, FareBrand::Saver).unwrap();
         assert_eq!(priced.len(), 4);
         assert_eq!(
             (priced[0].cabin, priced[0].fare, priced[0].leg, priced[0].passenger_position),
@@ -342,10 +361,27 @@ mod tests {
 
         let missing = ["99Z".to_string()];
         let unknown = [LegSeats { flight_id: 7, plan: &plan, fares: &fares, seats: &missing }];
-        assert!(matches!(price_seats(&unknown), Err(PlanError::Unpriceable(_))));
+        assert!(matches!(price_seats(&unknown, FareBrand::Saver), Err(PlanError::Unpriceable(_))));
         let economy_only = [(Cabin::Economy, 450_000)];
         let business = ["1A".to_string()];
         let unfared = [LegSeats { flight_id: 7, plan: &plan, fares: &economy_only, seats: &business }];
-        assert!(matches!(price_seats(&unfared), Err(PlanError::Unpriceable(_))));
+        assert!(matches!(price_seats(&unfared, FareBrand::Saver), Err(PlanError::Unpriceable(_))));
+    }
+
+    #[test]
+    fn a_brand_prices_each_seat_in_what_its_cabin_makes_of_it() {
+        let layout: SeatLayout = serde_json::from_value(serde_json::json!({"cabins": [
+            {"cabin": "BUSINESS", "firstRow": 1, "lastRow": 2, "letters": "ACDF", "aisleAfter": ["C"]},
+            {"cabin": "ECONOMY", "firstRow": 3, "lastRow": 30, "letters": "ABCDEF", "aisleAfter": ["C"]}
+        ]}))
+        .unwrap();
+        let plan = SeatPlan::new(layout);
+        let fares = [(Cabin::Business, 1_200_000), (Cabin::Economy, 450_000)];
+        let seats = ["1A".to_string(), "12C".to_string()];
+        let legs = [LegSeats { flight_id: 7, plan: &plan, fares: &fares, seats: &seats }];
+        let priced = price_seats(&legs, FareBrand::Flexi).unwrap();
+        let fares: Vec<(i64, i64)> = priced.iter().map(|p| (p.fare, p.published)).collect();
+        assert_eq!(fares, [(1_200_000, 1_200_000), (517_500, 450_000)], "business sells Flex; economy Flexi +15 %");
+        assert!(matches!(price_seats(&legs, FareBrand::Flex), Err(PlanError::InvalidField("fareBrand", _))));
     }
 }

@@ -117,15 +117,15 @@ impl FareBrand {
         let allowance = |penalty| Allowance { allowed: true, penalty };
         match self {
             FareBrand::Saver => FareConditions {
-                refund_before_departure: allowance(3_500_00),
-                change_before_departure: allowance(3_000_00),
+                refund_before_departure: allowance(350_000),
+                change_before_departure: allowance(300_000),
                 no_show: NoShowRefund::TaxesOnly,
                 cabin_baggage_kg: 7,
                 checked_baggage_kg: 15,
                 standard_seat_selection_free: false,
             },
             FareBrand::Flexi => FareConditions {
-                refund_before_departure: allowance(1_500_00),
+                refund_before_departure: allowance(150_000),
                 change_before_departure: allowance(0),
                 no_show: NoShowRefund::TaxesOnly,
                 cabin_baggage_kg: 7,
@@ -218,43 +218,43 @@ mod tests {
 
     #[test]
     fn saver_is_the_published_fare_and_flexi_fifteen_percent_more_in_whole_rupees() {
-        assert_eq!(FareBrand::Saver.price(4_500_00), 4_500_00);
-        assert_eq!(FareBrand::Flex.price(18_000_00), 18_000_00);
-        assert_eq!(FareBrand::Flexi.price(4_500_00), 5_175_00);
+        assert_eq!(FareBrand::Saver.price(450_000), 450_000);
+        assert_eq!(FareBrand::Flex.price(1_800_000), 1_800_000);
+        assert_eq!(FareBrand::Flexi.price(450_000), 517_500);
         // 4,999.99 × 1.15 = 5,749.9885: up to the next rupee.
-        assert_eq!(FareBrand::Flexi.price(4_999_99), 5_750_00);
+        assert_eq!(FareBrand::Flexi.price(499_999), 575_000);
         assert_eq!(FareBrand::Flexi.price(0), 0);
     }
 
     #[test]
     fn before_departure_the_brand_penalty_is_kept_never_more_than_was_paid() {
         assert_eq!(
-            refund_of(&part(FareBrand::Saver, 5_000_00, SliceState::BeforeDeparture)),
-            PartRefund { refund: 1_500_00, penalty: 3_500_00 }
+            refund_of(&part(FareBrand::Saver, 500_000, SliceState::BeforeDeparture)),
+            PartRefund { refund: 150_000, penalty: 350_000 }
         );
         assert_eq!(
-            refund_of(&part(FareBrand::Flexi, 5_000_00, SliceState::BeforeDeparture)),
-            PartRefund { refund: 3_500_00, penalty: 1_500_00 }
+            refund_of(&part(FareBrand::Flexi, 500_000, SliceState::BeforeDeparture)),
+            PartRefund { refund: 350_000, penalty: 150_000 }
         );
         assert_eq!(
-            refund_of(&part(FareBrand::Flex, 20_000_00, SliceState::BeforeDeparture)),
-            PartRefund { refund: 20_000_00, penalty: 0 }
+            refund_of(&part(FareBrand::Flex, 2_000_000, SliceState::BeforeDeparture)),
+            PartRefund { refund: 2_000_000, penalty: 0 }
         );
         assert_eq!(
-            refund_of(&part(FareBrand::Saver, 2_000_00, SliceState::BeforeDeparture)),
-            PartRefund { refund: 0, penalty: 2_000_00 }
+            refund_of(&part(FareBrand::Saver, 200_000, SliceState::BeforeDeparture)),
+            PartRefund { refund: 0, penalty: 200_000 }
         );
-        let lap = PaidPart { lap: true, ..part(FareBrand::Saver, 450_00, SliceState::BeforeDeparture) };
-        assert_eq!(refund_of(&lap), PartRefund { refund: 450_00, penalty: 0 });
+        let lap = PaidPart { lap: true, ..part(FareBrand::Saver, 45_000, SliceState::BeforeDeparture) };
+        assert_eq!(refund_of(&lap), PartRefund { refund: 45_000, penalty: 0 });
     }
 
     #[test]
     fn after_departure_only_the_taxes_come_back_and_an_airline_cancellation_refunds_all() {
-        let flown = part(FareBrand::Flex, 21_000_00, SliceState::Departed);
-        assert_eq!(refund_of(&flown), PartRefund { refund: 1_000_00, penalty: 20_000_00 });
+        let flown = part(FareBrand::Flex, 2_100_000, SliceState::Departed);
+        assert_eq!(refund_of(&flown), PartRefund { refund: 100_000, penalty: 2_000_000 });
         assert_eq!(
-            refund_of(&part(FareBrand::Saver, 5_000_00, SliceState::CancelledByAirline)),
-            PartRefund { refund: 5_000_00, penalty: 0 }
+            refund_of(&part(FareBrand::Saver, 500_000, SliceState::CancelledByAirline)),
+            PartRefund { refund: 500_000, penalty: 0 }
         );
     }
 }

@@ -5,6 +5,8 @@
 //! and the response around it.
 
 use super::search_cursor;
+use super::views::fares::FareBrandBody;
+use crate::domain::fares::FareBrand;
 use crate::domain::invoice::gst_included;
 use crate::domain::itinerary::{Itinerary, Trip};
 use crate::domain::money::Money;
@@ -23,6 +25,7 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 /// Search pages as JSON documents: what `flights-search` answers.
 pub struct SearchPageJson;
@@ -80,7 +83,8 @@ impl SearchPageFormat for SearchPageJson {
             None => Value::Null,
         };
         let query = query_json(&page.request.query).to_string();
-        let size = 170 + query.len() + page.facets.len() + items.iter().chain(flat).map(|i| i.len() + 1).sum::<usize>();
+        let size =
+            1_200 + query.len() + page.facets.len() + items.iter().chain(flat).map(|i| i.len() + 1).sum::<usize>();
         let mut body = String::with_capacity(size);
         let join = |body: &mut String, parts: &mut dyn Iterator<Item = &String>| {
             for (i, part) in parts.enumerate() {
@@ -96,9 +100,21 @@ impl SearchPageFormat for SearchPageJson {
         body.push_str(r#"],"flights":["#);
         join(&mut body, &mut flat.iter().filter(|row| !row.is_empty()));
         let facets = if page.facets.is_empty() { "null" } else { page.facets };
-        write!(body, r#"],"facets":{facets},"nextCursor":{next_cursor},"cached":{cached}}}"#).expect("string");
+        let brands = fare_brands(page.request.query.cabin);
+        write!(body, r#"],"facets":{facets},"fareBrands":{brands},"nextCursor":{next_cursor},"cached":{cached}}}"#)
+            .expect("string");
         body
     }
+}
+
+/// What each brand the cabin sells allows, written once per cabin.
+fn fare_brands(cabin: Cabin) -> &'static str {
+    static WRITTEN: [OnceLock<String>; 4] = [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    WRITTEN[cabin as usize].get_or_init(|| {
+        let brands: Vec<FareBrandBody> =
+            FareBrand::offered_in(cabin).iter().map(|b| FareBrandBody::new(*b, cabin, "INR")).collect();
+        serde_json::to_string(&brands).expect("brands serialise")
+    })
 }
 
 /// The `200` of a search: the page, and `x-cache` saying whether the cache answered.
@@ -247,9 +263,20 @@ struct ItineraryHead<'a> {
     price: MoneyJson<'a>,
     price_per_passenger: MoneyJson<'a>,
     price_breakdown: Vec<TypeFareJson<'a>>,
+    /// The price in each brand the cabin sells (the page's `fareBrands`
+    /// say what each allows); the first is `price`.
+    fare_options: Vec<FareOptionJson<'a>>,
     passengers: i32,
     cabin: Cabin,
     seats_left: i32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FareOptionJson<'a> {
+    brand: FareBrand,
+    price: MoneyJson<'a>,
+    price_per_passenger: MoneyJson<'a>,
 }
 
 /// One passenger type's part of a price: per passenger, the fare without
@@ -291,6 +318,9 @@ struct TripHead<'a> {
     price: MoneyJson<'a>,
     price_per_passenger: MoneyJson<'a>,
     price_breakdown: Vec<TypeFareJson<'a>>,
+    /// The price in each brand the cabin sells (the page's `fareBrands`
+    /// say what each allows); the first is `price`.
+    fare_options: Vec<FareOptionJson<'a>>,
     passengers: i32,
     cabin: Cabin,
     seats_left: i32,
@@ -418,6 +448,27 @@ impl<'a> Renderer<'a> {
         Ok(self.travellers.breakdown(adult_fare, tax_of).iter().map(|line| TypeFareJson::new(line, currency)).collect())
     }
 
+    /// The party's price in each brand of the cabin: each leg's adult fare
+    /// in that brand, then each passenger type's share, as a booking prices it.
+    fn fare_options<'c>(
+        &self,
+        legs: impl Iterator<Item = &'a ScheduledFlight> + Clone,
+        currency: &'c str,
+    ) -> Vec<FareOptionJson<'c>> {
+        FareBrand::offered_in(self.cabin)
+            .iter()
+            .map(|brand| {
+                let adult: i64 =
+                    legs.clone().filter_map(|leg| leg.fare(self.cabin)).map(|fare| brand.price(fare.amount)).sum();
+                FareOptionJson {
+                    brand: *brand,
+                    price: MoneyJson::new(self.travellers.total(adult), currency),
+                    price_per_passenger: MoneyJson::new(adult, currency),
+                }
+            })
+            .collect()
+    }
+
     fn seats_left(&self, itinerary: &Itinerary<'a>) -> i32 {
         itinerary.legs.iter().map(|l| l.seats_left(self.cabin)).min().unwrap_or(0)
     }
@@ -435,6 +486,7 @@ impl<'a> Renderer<'a> {
             price: MoneyJson::new(self.travellers.total(adult_fare), currency),
             price_per_passenger: MoneyJson::new(adult_fare, currency),
             price_breakdown: self.breakdown(&[itinerary], adult_fare, currency)?,
+            fare_options: self.fare_options(itinerary.legs.iter().copied(), currency),
             passengers: self.travellers.seated(),
             cabin: self.cabin,
             seats_left: self.seats_left(itinerary),
@@ -479,6 +531,7 @@ impl<'a> Renderer<'a> {
             price: MoneyJson::new(self.travellers.total(adult_fare), currency),
             price_per_passenger: MoneyJson::new(adult_fare, currency),
             price_breakdown: self.breakdown(&slices, adult_fare, currency)?,
+            fare_options: self.fare_options(trip.slices.iter().flat_map(|s| s.legs.iter().copied()), currency),
             passengers: self.travellers.seated(),
             cabin: self.cabin,
             seats_left: trip.slices.iter().map(|s| self.seats_left(s)).min().unwrap_or(0),

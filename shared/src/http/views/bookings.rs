@@ -2,10 +2,13 @@
 //! contract's flat fields (`flightId`, `seatNumbers`, `seats`, `price` in
 //! rupees) beside the richer ones (`legs`, money objects).
 
+use super::fares::FareBrandBody;
 use super::MoneyBody;
 use crate::domain::booking_actions::{still_due, BookingAction};
 use crate::domain::booking_events::{Actor, BookingEvent, EventKind};
+use crate::domain::fares::FareBrand;
 use crate::domain::flight::FlightStatus;
+use crate::domain::seating::Cabin;
 use crate::domain::travellers::PassengerType;
 use crate::service::bookings::{BookedLeg, BookingDetails, BookingPage, CancelledBooking};
 use crate::service::payments::PaymentReceipt;
@@ -13,6 +16,7 @@ use crate::store::bookings::BookingRecord;
 use crate::store::bookings::PassengerRow;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -29,6 +33,10 @@ pub struct BookingBody<'a> {
     pub price: f64,
     pub legs: Vec<LegBody<'a>>,
     pub passengers: Vec<PassengerBody<'a>>,
+    /// The brand the booking chose.
+    pub fare_brand: FareBrand,
+    /// What that choice is in each cabin booked, with its conditions.
+    pub fares: Vec<FareBrandBody>,
     pub total_amount: MoneyBody,
     pub discount: MoneyBody,
     /// Still to pay: nothing once paid or closed.
@@ -75,6 +83,8 @@ pub struct BookedSeatBody<'a> {
     pub cabin: &'a str,
     pub passenger: i32,
     pub fare: MoneyBody,
+    /// The booking's brand as this seat's cabin sells it.
+    pub fare_brand: Option<FareBrand>,
     pub active: bool,
 }
 
@@ -153,8 +163,10 @@ impl<'a> BookingBody<'a> {
             seats: seat_numbers.len(),
             seat_numbers,
             price: record.total_amount as f64 / 100.0,
-            legs: details.legs.iter().map(|leg| LegBody::new(leg, &record.currency, &record.passengers)).collect(),
+            legs: details.legs.iter().map(|leg| LegBody::new(leg, record)).collect(),
             passengers: record.passengers.iter().map(PassengerBody::from).collect(),
+            fare_brand: record.fare_brand,
+            fares: fares_booked(record),
             total_amount: money(record.total_amount),
             discount: money(record.discount_amount),
             amount_due: money(still_due(record.status, record.amount_due)),
@@ -170,7 +182,8 @@ impl<'a> BookingBody<'a> {
 }
 
 impl<'a> LegBody<'a> {
-    fn new(leg: &'a BookedLeg, currency: &str, passengers: &[PassengerRow]) -> Self {
+    fn new(leg: &'a BookedLeg, record: &BookingRecord) -> Self {
+        let (currency, passengers) = (record.currency.as_str(), &record.passengers);
         LegBody {
             slice: leg.slice,
             leg: leg.leg,
@@ -189,6 +202,7 @@ impl<'a> LegBody<'a> {
                     cabin: &s.cabin,
                     passenger: s.passenger_position,
                     fare: MoneyBody::new(s.fare, currency),
+                    fare_brand: Cabin::parse(&s.cabin).and_then(|cabin| record.fare_brand.in_cabin(cabin)),
                     active: s.live,
                 })
                 .collect(),
@@ -203,6 +217,15 @@ impl<'a> LegBody<'a> {
                 .collect(),
         }
     }
+}
+
+/// The booking's brand in each cabin it has seats in, cabins in order.
+fn fares_booked(record: &BookingRecord) -> Vec<FareBrandBody> {
+    let cabins: BTreeSet<Cabin> = record.seats.iter().filter_map(|s| Cabin::parse(&s.cabin)).collect();
+    cabins
+        .into_iter()
+        .filter_map(|cabin| Some(FareBrandBody::new(record.fare_brand.in_cabin(cabin)?, cabin, &record.currency)))
+        .collect()
 }
 
 /// `GET /api/bookings`: a page of the caller's bookings.

@@ -8,6 +8,7 @@ pub mod bookings;
 pub mod calendar;
 pub mod discounts;
 pub mod documents;
+pub mod fares;
 pub mod flights;
 pub mod notifications;
 pub mod seat_map;

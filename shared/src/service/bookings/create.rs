@@ -16,6 +16,7 @@ use crate::domain::booking_plan::{
     check_connections, check_slice_order, check_slices, passenger_count, price_party, price_seats, LegSeats, LegTimes,
     PlanError, PricedSeat, RequestedLegs,
 };
+use crate::domain::fares::FareBrand;
 use crate::domain::flight::FlightStatus;
 use crate::domain::ids::{BookingId, FlightId, UserId};
 use crate::domain::money::Money;
@@ -61,6 +62,8 @@ pub struct CreateBooking {
     pub cabin: Option<Cabin>,
     /// What the client believes the total is, in minor units.
     pub expected_total: Option<i64>,
+    /// `None`: each cabin's default (the published fare).
+    pub fare_brand: Option<FareBrand>,
 }
 
 fn plan_error(error: PlanError) -> ApiError {
@@ -231,6 +234,7 @@ pub async fn create_booking(
     let infants: Vec<(i32, i32)> =
         passengers.iter().filter_map(|p| p.infant_of.map(|adult| (p.position, adult))).collect();
 
+    let brand = request.fare_brand.unwrap_or(FareBrand::Saver);
     let ledger = LiveSeats { svc };
     let cap = svc.config.seat_hold_max_per_flight.max(count);
     let mut held: Vec<HeldSeats> = Vec::new();
@@ -247,7 +251,7 @@ pub async fn create_booking(
             };
             held.push(hold_for_booking(&ledger, caller.user_id, seats).await?);
         }
-        let priced = priced_seats(&flights, &held)?;
+        let priced = priced_seats(&flights, &held, brand)?;
         let (charged, laps) = price_party(&priced, &kinds, &infants);
         let total = charged.iter().sum::<i64>() + laps.iter().map(|l| l.fare).sum::<i64>();
         let currency = flights[0].fares.first().map(|f| f.currency.clone()).unwrap_or_else(|| "INR".into());
@@ -272,7 +276,16 @@ pub async fn create_booking(
             })
             .collect();
         let caps = svc.config.unpaid_seat_caps;
-        let booking = NewBooking { user_id: caller.user_id, caps, currency, expires_at, passengers, seats, laps };
+        let booking = NewBooking {
+            user_id: caller.user_id,
+            caps,
+            currency,
+            fare_brand: brand,
+            expires_at,
+            passengers,
+            seats,
+            laps,
+        };
         match PgBookings::new(&svc.db).create(&booking).await {
             Ok(created) => Ok((booking, created, total)),
             Err(e) => Err(booking_refused(svc, e).await),
@@ -309,6 +322,7 @@ pub async fn create_booking(
         total_amount: total,
         discount_amount: 0,
         amount_due: total,
+        fare_brand: brand,
         expires_at: booking.expires_at,
         created_at: created.created_at,
         paid_at: None,
@@ -339,7 +353,11 @@ fn named(names: Vec<String>) -> Vec<PassengerRow> {
 }
 
 /// Each held seat with its cabin and the server's fare.
-fn priced_seats(flights: &[Arc<FlightFacts>], held: &[HeldSeats]) -> Result<Vec<PricedSeat>, ApiError> {
+fn priced_seats(
+    flights: &[Arc<FlightFacts>],
+    held: &[HeldSeats],
+    brand: FareBrand,
+) -> Result<Vec<PricedSeat>, ApiError> {
     let fares: Vec<Vec<(Cabin, i64)>> =
         flights.iter().map(|f| f.fares.iter().map(|fare| (fare.cabin, fare.amount)).collect()).collect();
     let legs: Vec<LegSeats> = flights
@@ -353,7 +371,7 @@ fn priced_seats(flights: &[Arc<FlightFacts>], held: &[HeldSeats]) -> Result<Vec<
             seats: &held.seats,
         })
         .collect();
-    price_seats(&legs).map_err(plan_error)
+    price_seats(&legs, brand).map_err(plan_error)
 }
 
 /// A priced seat as written: what its passenger pays (`fare`) beside the
@@ -367,7 +385,7 @@ fn new_seat(seat: PricedSeat, fare: i64, slice_of: impl Fn(i32) -> i32) -> NewSe
         cabin: seat.cabin.as_str().to_string(),
         passenger_position: seat.passenger_position,
         fare,
-        adult_fare: seat.fare,
+        adult_fare: seat.published,
     }
 }
 

@@ -9,6 +9,7 @@ use super::StoreError;
 use crate::config::UnpaidSeatCaps;
 use crate::domain::booking::{new_pnr, BookingStatus};
 use crate::domain::booking_actions::BookingLedger;
+use crate::domain::fares::FareBrand;
 use crate::domain::travellers::PassengerType;
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Pool;
@@ -34,6 +35,7 @@ pub struct NewBooking {
     /// The customer's live unpaid seats after this booking may not exceed these.
     pub caps: UnpaidSeatCaps,
     pub currency: String,
+    pub fare_brand: FareBrand,
     pub expires_at: DateTime<Utc>,
     /// Seated passengers first (positions 1..), then infants.
     pub passengers: Vec<PassengerRow>,
@@ -117,6 +119,8 @@ pub struct BookingRecord {
     pub total_amount: i64,
     pub discount_amount: i64,
     pub amount_due: i64,
+    /// The brand the booking chose (each seat's cabin decides what it is there).
+    pub fare_brand: FareBrand,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
@@ -174,7 +178,7 @@ pub struct PgBookings<'a> {
 }
 
 const BOOKING_COLUMNS: &str = "id, pnr, user_id, status, currency, total_amount, discount_amount, amount_due,
-    expires_at, created_at, paid_at, cancelled_at";
+    fare_brand, expires_at, created_at, paid_at, cancelled_at";
 
 impl<'a> PgBookings<'a> {
     pub fn new(pool: &'a Pool) -> Self {
@@ -236,8 +240,8 @@ impl<'a> PgBookings<'a> {
         let statement = client
             .prepare_cached(
                 "SELECT booking_id, created_at, full_flights
-                 FROM book_seats_within_caps($15, $16, $1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11, $12, $13,
-                                             $14::text::jsonb)",
+                 FROM book_branded_seats($17, $15, $16, $1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11,
+                                         $12, $13, $14::text::jsonb)",
             )
             .await?;
         let seats = &booking.seats;
@@ -274,6 +278,7 @@ impl<'a> PgBookings<'a> {
                         &laps,
                         &booking.caps.per_flight,
                         &booking.caps.in_all,
+                        &booking.fare_brand.as_str(),
                     ],
                 )
                 .await;
@@ -410,6 +415,10 @@ fn record_from_row(row: &tokio_postgres::Row) -> Result<BookingRecord, StoreErro
         total_amount: row.get("total_amount"),
         discount_amount: row.get("discount_amount"),
         amount_due: row.get("amount_due"),
+        fare_brand: {
+            let brand: String = row.get("fare_brand");
+            FareBrand::parse(&brand).ok_or_else(|| StoreError::internal(format!("unknown fare brand {brand}")))?
+        },
         expires_at: row.get("expires_at"),
         created_at: row.get("created_at"),
         paid_at: row.get("paid_at"),
