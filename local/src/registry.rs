@@ -27,6 +27,8 @@ pub fn http_handler(package: &str) -> Option<HttpHandler> {
         "bookings-events" => |s, r| Box::pin(bookings_events::handle(s, r)),
         "bookings-list" => |s, r| Box::pin(bookings_list::handle(s, r)),
         "bookings-cancel" => |s, r| Box::pin(bookings_cancel::handle(s, r)),
+        "change-quotes-create" => |s, r| Box::pin(change_quotes_create::handle(s, r)),
+        "change-quotes-confirm" => |s, r| Box::pin(change_quotes_confirm::handle(s, r)),
         "bookings-documents" => |s, r| Box::pin(bookings_documents::handle(s, r)),
         "notifications-send" => |s, r| Box::pin(notifications_send::handle(s, r)),
         "notifications-list" => |s, r| Box::pin(notifications_list::handle(s, r)),

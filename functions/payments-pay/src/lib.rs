@@ -4,9 +4,8 @@
 
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
-use serde_json::Value;
-use shared::domain::payment::PaymentMethod;
 use shared::http::idempotency::idempotent;
+use shared::http::payment_method::MethodFields;
 use shared::http::views::bookings::PaymentBody;
 use shared::http::{self, json_body, Id};
 use shared::service::payments::{pay, PayRequest};
@@ -25,35 +24,8 @@ struct PayBody {
     booking_id: Id,
     amount: Option<ClientAmount>,
     user_id: Option<Id>,
-    /// `"card" | "upi" | "wallet"`, or `{type, cardNumber | vpa}`.
-    method: Option<Value>,
-    card_number: Option<String>,
-    vpa: Option<String>,
-}
-
-fn payment_method(body: &PayBody) -> Result<PaymentMethod, ApiError> {
-    let invalid = |e: String| ApiError::invalid_field("method", e);
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    let (kind, card, vpa) = match &body.method {
-        None => (None, body.card_number.clone(), body.vpa.clone()),
-        Some(Value::String(kind)) => (Some(kind.to_ascii_lowercase()), body.card_number.clone(), body.vpa.clone()),
-        Some(object @ Value::Object(_)) => (
-            text(object, "type").map(|t| t.to_ascii_lowercase()),
-            text(object, "cardNumber").or_else(|| text(object, "number")).or(body.card_number.clone()),
-            text(object, "vpa").or(body.vpa.clone()),
-        ),
-        Some(_) => return Err(invalid("expected a string or an object".into())),
-    };
-    match (kind.as_deref(), card, vpa) {
-        (Some("card") | None, Some(number), _) => PaymentMethod::card(&number).map_err(invalid),
-        (Some("card"), None, _) => Err(invalid("a card payment needs cardNumber".into())),
-        (Some("upi") | None, None, Some(vpa)) => PaymentMethod::upi(&vpa).map_err(invalid),
-        (Some("upi"), _, None) => Err(invalid("a UPI payment needs vpa".into())),
-        (Some("wallet") | None, None, None) => Ok(PaymentMethod::Wallet),
-        (Some("upi"), Some(_), Some(_)) => Err(invalid("a UPI payment takes vpa, not cardNumber".into())),
-        (Some("wallet"), _, _) => Err(invalid("a wallet payment takes no cardNumber or vpa".into())),
-        (Some(other), _, _) => Err(invalid(format!("unknown method {other:?}; use card, upi or wallet"))),
-    }
+    #[serde(flatten)]
+    method: MethodFields,
 }
 
 pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lambda_http::Error> {
@@ -80,7 +52,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
             .and_then(|v| v.to_str().ok())
             .map(|k| k.trim().to_string())
             .filter(|k| !k.is_empty());
-        let method = payment_method(&body)?;
+        let method = body.method.payment_method()?;
         let request = PayRequest { booking_id: body.booking_id.0, expected_amount, method, idempotency_key };
         idempotent(svc.idempotency_store(), &req, &caller, "payments-pay", || async {
             let receipt = pay(svc, &caller, request).await?;

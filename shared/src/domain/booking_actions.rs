@@ -25,6 +25,8 @@ pub enum BookingAction {
     /// `POST /api/discounts/apply`: off the amount due before payment,
     /// cashback after it.
     ApplyDiscount,
+    /// `POST /api/bookings/{id}/change-quotes`: a slice to other flights.
+    Change,
 }
 
 /// One flight of the booking as the rules see it.
@@ -39,7 +41,8 @@ pub struct FlightOfBooking {
 ///   and a code if none is on it yet. Past its hold: nothing (it expires).
 /// - Paid: cancel until a flight of it has departed (a flight the airline
 ///   cancelled leaves it cancellable, for the refund), and a code as
-///   cashback if none is on it yet.
+///   cashback if none is on it yet; a change while a flight of it is still
+///   to fly (the quote says which slice can move).
 /// - Cancelled or expired: nothing.
 pub fn available_actions(
     status: BookingStatus,
@@ -69,6 +72,9 @@ pub fn available_actions(
             }
             if !ledger.code_applied {
                 actions.push(BookingAction::ApplyDiscount);
+            }
+            if flights.iter().any(|f| why_not(f).is_none()) {
+                actions.push(BookingAction::Change);
             }
         }
         BookingStatus::PendingPayment | BookingStatus::Cancelled | BookingStatus::Expired => {}
@@ -118,17 +124,19 @@ mod tests {
     }
 
     #[test]
-    fn a_paid_booking_can_be_cancelled_until_it_departs_and_take_one_code_as_cashback() {
+    fn a_paid_booking_can_be_cancelled_until_it_departs_changed_while_a_flight_is_ahead_and_take_one_code() {
         let now = Utc::now();
         let paid = BookingLedger { paid: 500_000, ..Default::default() };
         let ahead = [flight(FlightStatus::Scheduled, 48, now)];
-        assert_eq!(available_actions(BookingStatus::Paid, now, &ahead, &paid, now), [Cancel, ApplyDiscount]);
+        assert_eq!(available_actions(BookingStatus::Paid, now, &ahead, &paid, now), [Cancel, ApplyDiscount, Change]);
         let with_cashback = BookingLedger { refunded: 10_000, code_applied: true, ..paid };
-        assert_eq!(available_actions(BookingStatus::Paid, now, &ahead, &with_cashback, now), [Cancel]);
+        assert_eq!(available_actions(BookingStatus::Paid, now, &ahead, &with_cashback, now), [Cancel, Change]);
         let grounded = [flight(FlightStatus::Cancelled, 48, now)];
         assert_eq!(available_actions(BookingStatus::Paid, now, &grounded, &with_cashback, now), [Cancel]);
         let flown = [flight(FlightStatus::Departed, -2, now), flight(FlightStatus::Scheduled, 48, now)];
-        assert!(available_actions(BookingStatus::Paid, now, &flown, &with_cashback, now).is_empty());
+        assert_eq!(available_actions(BookingStatus::Paid, now, &flown, &with_cashback, now), [Change], "the way back");
+        let all_flown = [flight(FlightStatus::Departed, -2, now)];
+        assert!(available_actions(BookingStatus::Paid, now, &all_flown, &with_cashback, now).is_empty());
     }
 
     #[test]

@@ -18,10 +18,12 @@ pub enum EventKind {
     Refunded,
     /// A promo use given back when the booking ended unpaid.
     PromoReleased,
+    /// A slice moved to other flights (a confirmed change quote).
+    SliceChanged,
 }
 
 impl EventKind {
-    const ALL: [EventKind; 11] = [
+    const ALL: [EventKind; 12] = [
         EventKind::BookingCreated,
         EventKind::PaymentDeclined,
         EventKind::PaymentSucceeded,
@@ -33,6 +35,7 @@ impl EventKind {
         EventKind::TicketsVoided,
         EventKind::Refunded,
         EventKind::PromoReleased,
+        EventKind::SliceChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +51,7 @@ impl EventKind {
             EventKind::TicketsVoided => "TICKETS_VOIDED",
             EventKind::Refunded => "REFUNDED",
             EventKind::PromoReleased => "PROMO_RELEASED",
+            EventKind::SliceChanged => "SLICE_CHANGED",
         }
     }
 

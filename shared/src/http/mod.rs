@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod body;
 pub mod idempotency;
+pub mod payment_method;
 pub mod problem;
 pub mod request;
 pub mod response;

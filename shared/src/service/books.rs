@@ -5,7 +5,7 @@
 //! [`PgBooks`] is Postgres with the outbox; the unit tests of the use cases
 //! run on an in-memory ledger (`service::fakes`).
 
-use crate::domain::invoice::{CreditNote, Invoice};
+use crate::domain::invoice::{CreditNote, DebitNote, Invoice};
 use crate::service::notifications::{self, Notification};
 use crate::store::bookings::{mark_cancelled, release_seats, ReleasedSeat};
 use crate::store::documents::{self, NewCreditNote};
@@ -55,6 +55,8 @@ pub trait CreditNoteBooks: Send {
     fn issued_invoice(&mut self, booking_id: i64) -> impl Future<Output = Result<Option<Invoice>, ApiError>> + Send;
     /// The credit notes against it so far, in issue order.
     fn credit_notes(&mut self, booking_id: i64) -> impl Future<Output = Result<Vec<CreditNote>, ApiError>> + Send;
+    /// The debit notes added to it so far (what a refund may also credit).
+    fn debit_notes(&mut self, booking_id: i64) -> impl Future<Output = Result<Vec<DebitNote>, ApiError>> + Send;
     /// Numbers the note from the gap-free series and stores it; the series
     /// is locked until the commit, so this comes last.
     fn issue_credit_note(
@@ -181,6 +183,14 @@ impl CreditNoteBooks for TxCreditNotes<'_, '_> {
             .collect()
     }
 
+    async fn debit_notes(&mut self, booking_id: i64) -> Result<Vec<DebitNote>, ApiError> {
+        documents::debit_notes_in(self.0, booking_id)
+            .await?
+            .into_iter()
+            .map(|stored| serde_json::from_value(stored.document).map_err(ApiError::internal))
+            .collect()
+    }
+
     async fn issue_credit_note(&mut self, booking_id: i64, mut note: CreditNote) -> Result<CreditNote, ApiError> {
         let number = tickets::next_in_series(self.0, GapFreeSeries::CreditNotes, note.issued_at).await?;
         note.credit_note_number = number.2.clone();
@@ -205,6 +215,10 @@ impl CreditNoteBooks for PgBooks<'_, '_> {
 
     async fn credit_notes(&mut self, booking_id: i64) -> Result<Vec<CreditNote>, ApiError> {
         TxCreditNotes(&self.tx).credit_notes(booking_id).await
+    }
+
+    async fn debit_notes(&mut self, booking_id: i64) -> Result<Vec<DebitNote>, ApiError> {
+        TxCreditNotes(&self.tx).debit_notes(booking_id).await
     }
 
     async fn issue_credit_note(&mut self, booking_id: i64, note: CreditNote) -> Result<CreditNote, ApiError> {

@@ -23,7 +23,8 @@ pub async fn credit_refund(
 ) -> Result<Option<CreditNote>, ApiError> {
     let Some(invoice) = books.issued_invoice(booking_id).await? else { return Ok(None) };
     let earlier = books.credit_notes(booking_id).await?;
-    let note = compute_credit_note(&invoice, &earlier, amount, reason, at);
+    let debits = books.debit_notes(booking_id).await?;
+    let note = compute_credit_note(&invoice, &earlier, &debits, amount, reason, at);
     if note.credit_total == 0 {
         return Ok(None);
     }

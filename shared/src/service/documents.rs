@@ -3,13 +3,13 @@
 //! Each is read back as it was stored at issue, never worked out again.
 
 use crate::auth::caller::Caller;
-use crate::domain::invoice::{CreditNote, GstDocument};
+use crate::domain::invoice::{CreditNote, DebitNote, GstDocument};
 use crate::service::bookings::owned_booking;
 use crate::service::tickets::issued_invoice;
 use crate::store::documents::PgDocuments;
 use crate::{ApiError, Services};
 
-/// The booking's documents in issue order: the invoice, then its credit notes.
+/// The booking's documents in issue order: the invoice, then its credit and debit notes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BookingDocuments {
     pub booking_id: i64,
@@ -27,6 +27,11 @@ pub async fn booking_documents(svc: &Services, caller: &Caller, booking_id: i64)
         let note: CreditNote = serde_json::from_value(stored.document).map_err(ApiError::internal)?;
         documents.push(GstDocument::CreditNote(note));
     }
+    for stored in PgDocuments::new(&svc.db).debit_notes_of_booking(booking_id).await? {
+        let note: DebitNote = serde_json::from_value(stored.document).map_err(ApiError::internal)?;
+        documents.push(GstDocument::DebitNote(note));
+    }
+    documents.sort_by_key(|d| (!matches!(d, GstDocument::Invoice(_)), d.issued_at()));
     Ok(BookingDocuments { booking_id, documents })
 }
 

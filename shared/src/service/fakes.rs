@@ -4,7 +4,7 @@
 
 use crate::domain::booking::BookingStatus;
 use crate::domain::flight::FlightStatus;
-use crate::domain::invoice::{compute_invoice, CreditNote, Invoice, InvoiceInput, InvoiceLineInput};
+use crate::domain::invoice::{compute_invoice, CreditNote, DebitNote, Invoice, InvoiceInput, InvoiceLineInput};
 use crate::domain::seating::Cabin;
 use crate::service::books::{Books, CancellationBooks, CreditNoteBooks, PaymentBooks};
 use crate::service::notifications::Notification;
@@ -53,6 +53,7 @@ pub struct Ledger {
     pub invoices: BTreeMap<i64, Invoice>,
     /// (booking, note) in issue order; the series is their count.
     pub credit_notes: Vec<(i64, CreditNote)>,
+    pub debit_notes: Vec<(i64, DebitNote)>,
     pub commits: usize,
 }
 
@@ -229,6 +230,10 @@ impl CreditNoteBooks for MemoryBooks<'_> {
 
     async fn credit_notes(&mut self, booking_id: i64) -> Result<Vec<CreditNote>, ApiError> {
         Ok(self.working.credit_notes.iter().filter(|(b, _)| *b == booking_id).map(|(_, n)| n.clone()).collect())
+    }
+
+    async fn debit_notes(&mut self, booking_id: i64) -> Result<Vec<DebitNote>, ApiError> {
+        Ok(self.working.debit_notes.iter().filter(|(b, _)| *b == booking_id).map(|(_, n)| n.clone()).collect())
     }
 
     async fn issue_credit_note(&mut self, booking_id: i64, mut note: CreditNote) -> Result<CreditNote, ApiError> {

@@ -40,6 +40,7 @@ pub enum NotificationKind {
     BookingExpired,
     FlightCancelled,
     Refund,
+    BookingChanged,
     Message,
 }
 
@@ -51,6 +52,7 @@ impl NotificationKind {
             NotificationKind::BookingExpired => "BOOKING_EXPIRED",
             NotificationKind::FlightCancelled => "FLIGHT_CANCELLED",
             NotificationKind::Refund => "REFUND",
+            NotificationKind::BookingChanged => "BOOKING_CHANGED",
             NotificationKind::Message => "MESSAGE",
         }
     }

@@ -17,6 +17,13 @@ GRANT SELECT, INSERT ON booking_passengers, booking_lap_fares, payments, refunds
 -- GST credit notes: issued, never changed; the series row is bumped per note.
 GRANT SELECT, INSERT ON credit_notes TO {app};
 GRANT SELECT, INSERT, UPDATE ON credit_note_series TO {app};
+-- Voluntary changes: quotes confirmed once; lap fares leave with their
+-- slice; reissued tickets name the ticket they replace; debit notes are
+-- issued, never changed.
+GRANT SELECT, INSERT ON change_quotes, debit_notes TO {app};
+GRANT UPDATE (status, confirmed_at) ON change_quotes TO {app};
+GRANT UPDATE (live) ON booking_lap_fares TO {app};
+GRANT SELECT, INSERT, UPDATE ON debit_note_series TO {app};
 -- A promo use given back when its booking ends unpaid.
 GRANT UPDATE (released_at) ON booking_discounts TO {app};
 -- Identities, ticket serials and admin ids.

@@ -39,6 +39,9 @@ SELECT at, kind, actor, amount, detail FROM (
     UNION ALL
     SELECT r.created_at, 'REFUNDED', 'system', r.amount, r.reason, 7 FROM refunds r WHERE r.booking_id = $1
     UNION ALL
+    SELECT q.confirmed_at, 'SLICE_CHANGED', 'customer', q.total_due, 'slice ' || q.slice, 6
+      FROM change_quotes q WHERE q.booking_id = $1 AND q.status = 'CONFIRMED'
+    UNION ALL
     SELECT d.released_at, 'PROMO_RELEASED', 'system', NULL, d.code, 8
       FROM booking_discounts d WHERE d.booking_id = $1 AND d.released_at IS NOT NULL
 ) events

@@ -161,11 +161,17 @@ pub async fn success_under_key(
     Ok(row.map(|r| KeyedPayment { id: r.get(0), method: r.get(1), card_last4: r.get(2), gateway_reference: r.get(3) }))
 }
 
-/// The successful payment of a booking: (payment id, amount).
+/// The successful payment of a booking and what it was charged in all,
+/// changes included: (the booking's payment id, amount). Refunds go back
+/// against the booking's payment.
 #[tracing::instrument(name = "postgres.payments.successful_payment", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn successful_payment(tx: &Transaction<'_>, booking_id: i64) -> Result<Option<(i64, i64)>, StoreError> {
     let row = tx
-        .query_opt("SELECT id, amount FROM payments WHERE booking_id = $1 AND status = 'SUCCEEDED'", &[&booking_id])
+        .query_opt(
+            "SELECT min(id) FILTER (WHERE change_quote_id IS NULL), sum(amount)::bigint FROM payments
+              WHERE booking_id = $1 AND status = 'SUCCEEDED' HAVING count(*) FILTER (WHERE change_quote_id IS NULL) > 0",
+            &[&booking_id],
+        )
         .await?;
     Ok(row.map(|r| (r.get(0), r.get(1))))
 }
@@ -191,7 +197,7 @@ pub async fn record_refund(
     let inserted = tx
         .execute(
             "INSERT INTO refunds (booking_id, payment_id, amount, reason) VALUES ($1, $2, $3, $4)
-             ON CONFLICT ON CONSTRAINT refunds_once_per_reason DO NOTHING",
+             ON CONFLICT (booking_id, reason) WHERE change_quote_id IS NULL DO NOTHING",
             &[&booking_id, &payment_id, &amount, &reason],
         )
         .await?;

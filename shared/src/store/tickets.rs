@@ -59,7 +59,7 @@ pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, StoreEr
                                  FROM booking_seats WHERE booking_id = $1 AND live
                                  UNION ALL
                                  SELECT booking_id, passenger_position, slice, leg, flight_id, '{LAP_SEAT}'
-                                 FROM booking_lap_fares WHERE booking_id = $1) travelled
+                                 FROM booking_lap_fares WHERE booking_id = $1 AND live) travelled
                            ORDER BY passenger_position, slice, leg) first_legs
                        ORDER BY slice, passenger_position) t
                  ON CONFLICT ON CONSTRAINT tickets_once_per_passenger_leg DO NOTHING"
@@ -101,6 +101,8 @@ pub enum GapFreeSeries {
     Invoices,
     /// `CN/{year}/{n}` in `credit_note_series`.
     CreditNotes,
+    /// `DN/{year}/{n}` in `debit_note_series`.
+    DebitNotes,
 }
 
 /// The next number of the year's series: (year, sequence, number). The
@@ -124,6 +126,12 @@ pub async fn next_in_series(
              ON CONFLICT (year) DO UPDATE SET last_number = credit_note_series.last_number + 1
              RETURNING last_number",
             "CN",
+        ),
+        GapFreeSeries::DebitNotes => (
+            "INSERT INTO debit_note_series (year, last_number) VALUES ($1, 1)
+             ON CONFLICT (year) DO UPDATE SET last_number = debit_note_series.last_number + 1
+             RETURNING last_number",
+            "DN",
         ),
     };
     let year = at.year();

@@ -13,7 +13,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{amount_in_words, gst, Buyer, Invoice, InvoiceLine, Seller};
+use super::{amount_in_words, gst, Buyer, DebitNote, Invoice, InvoiceLine, Seller};
 
 /// Why the money went back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +23,8 @@ pub enum CreditReason {
     Cancellation,
     /// A discount code applied after payment, paid back to the buyer.
     Cashback,
+    /// A voluntary change to cheaper flights: the difference less the penalty.
+    Change,
 }
 
 impl CreditReason {
@@ -31,6 +33,7 @@ impl CreditReason {
         match self {
             CreditReason::Cancellation => "CANCELLATION",
             CreditReason::Cashback => "CASHBACK",
+            CreditReason::Change => "CHANGE",
         }
     }
 
@@ -38,6 +41,7 @@ impl CreditReason {
         match self {
             CreditReason::Cancellation => "Refund on cancellation of the booking",
             CreditReason::Cashback => "Cashback credited to original payment method",
+            CreditReason::Change => "Fare difference refunded on a change of flights",
         }
     }
 }
@@ -79,12 +83,15 @@ pub struct CreditNote {
 pub fn compute_credit_note(
     invoice: &Invoice,
     earlier: &[CreditNote],
+    debits: &[DebitNote],
     amount: i64,
     reason: CreditReason,
     issued_at: DateTime<Utc>,
 ) -> CreditNote {
+    // What earlier notes took from a line, net of what debit notes added to it.
     let credited = |index: usize, part: fn(&InvoiceLine) -> i64| -> i64 {
-        earlier.iter().filter_map(|note| note.lines.get(index)).map(part).sum()
+        earlier.iter().filter_map(|note| note.lines.get(index)).map(part).sum::<i64>()
+            - debits.iter().filter_map(|note| note.lines.get(index)).map(part).sum::<i64>()
     };
     let remaining: Vec<i64> =
         invoice.lines.iter().enumerate().map(|(i, line)| (line.total - credited(i, |l| l.total)).max(0)).collect();
@@ -189,7 +196,7 @@ mod tests {
     #[test]
     fn a_full_refund_mirrors_the_invoice_line_by_line() {
         let invoice = mixed_invoice();
-        let note = compute_credit_note(&invoice, &[], invoice.invoice_total, CreditReason::Cancellation, at());
+        let note = compute_credit_note(&invoice, &[], &[], invoice.invoice_total, CreditReason::Cancellation, at());
         assert_eq!(note.credit_total, invoice.invoice_total);
         for (credited, invoiced) in note.lines.iter().zip(&invoice.lines) {
             let figures = |l: &InvoiceLine| (l.taxable_value, l.cgst, l.sgst, l.igst, l.total_tax, l.total);
@@ -217,7 +224,7 @@ mod tests {
             0,
             0,
         ));
-        let note = compute_credit_note(&invoice, &[], 10001, CreditReason::Cashback, at());
+        let note = compute_credit_note(&invoice, &[], &[], 10001, CreditReason::Cashback, at());
         let shares: Vec<i64> = note.lines.iter().map(|l| l.total).collect();
         // 10001 × 1/4 = 2500.25, × 3/4 = 7500.75: the spare paisa goes to the larger remainder.
         assert_eq!(shares, vec![2500, 7501]);
@@ -234,10 +241,10 @@ mod tests {
     #[test]
     fn cashback_then_cancellation_credits_the_invoice_exactly_once() {
         let invoice = mixed_invoice();
-        let cashback = compute_credit_note(&invoice, &[], 10000, CreditReason::Cashback, at());
+        let cashback = compute_credit_note(&invoice, &[], &[], 10000, CreditReason::Cashback, at());
         let rest = invoice.invoice_total - cashback.credit_total;
         let cancellation =
-            compute_credit_note(&invoice, std::slice::from_ref(&cashback), rest, CreditReason::Cancellation, at());
+            compute_credit_note(&invoice, std::slice::from_ref(&cashback), &[], rest, CreditReason::Cancellation, at());
         assert_eq!(cancellation.credit_total, rest);
         let both = [&cashback, &cancellation];
         let total = |part: fn(&CreditNote) -> i64| both.iter().map(|n| part(n)).sum::<i64>();
@@ -256,11 +263,12 @@ mod tests {
     #[test]
     fn never_more_than_the_invoice_still_carries_nor_less_than_nothing() {
         let invoice = mixed_invoice();
-        let first = compute_credit_note(&invoice, &[], invoice.invoice_total + 5, CreditReason::Cancellation, at());
+        let first =
+            compute_credit_note(&invoice, &[], &[], invoice.invoice_total + 5, CreditReason::Cancellation, at());
         assert_eq!(first.credit_total, invoice.invoice_total);
-        let second = compute_credit_note(&invoice, &[first], 100, CreditReason::Cashback, at());
+        let second = compute_credit_note(&invoice, &[first], &[], 100, CreditReason::Cashback, at());
         assert_eq!((second.credit_total, second.total_tax), (0, 0));
-        let negative = compute_credit_note(&invoice, &[], -100, CreditReason::Cashback, at());
+        let negative = compute_credit_note(&invoice, &[], &[], -100, CreditReason::Cashback, at());
         assert_eq!(negative.credit_total, 0);
         assert!(negative.lines.iter().all(|l| l.total == 0));
     }
@@ -268,7 +276,7 @@ mod tests {
     #[test]
     fn json_round_trips_with_the_reference_to_the_invoice() {
         let invoice = mixed_invoice();
-        let mut note = compute_credit_note(&invoice, &[], 5000, CreditReason::Cashback, at());
+        let mut note = compute_credit_note(&invoice, &[], &[], 5000, CreditReason::Cashback, at());
         note.credit_note_number = "CN/2025/000001".to_string();
         let json = serde_json::to_value(&note).unwrap();
         assert_eq!(json["creditNoteNumber"], "CN/2025/000001");

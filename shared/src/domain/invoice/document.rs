@@ -1,15 +1,16 @@
-//! Either GST document a booking can have, for what reads them alike: the
+//! Any GST document a booking can have, for what reads them alike: the
 //! documents list and its PDFs.
 
 use chrono::{DateTime, Utc};
 
-use super::{render_credit_note_pdf, render_pdf, CreditNote, Invoice};
+use super::{render_credit_note_pdf, render_debit_note_pdf, render_pdf, CreditNote, DebitNote, Invoice};
 
 /// A GST document issued for a booking, as it was stored at issue.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum GstDocument {
     Invoice(Invoice),
     CreditNote(CreditNote),
+    DebitNote(DebitNote),
 }
 
 impl GstDocument {
@@ -17,6 +18,7 @@ impl GstDocument {
         match self {
             GstDocument::Invoice(invoice) => &invoice.invoice_number,
             GstDocument::CreditNote(note) => &note.credit_note_number,
+            GstDocument::DebitNote(note) => &note.debit_note_number,
         }
     }
 
@@ -24,14 +26,16 @@ impl GstDocument {
         match self {
             GstDocument::Invoice(invoice) => invoice.issued_at,
             GstDocument::CreditNote(note) => note.issued_at,
+            GstDocument::DebitNote(note) => note.issued_at,
         }
     }
 
-    /// The invoice a credit note reduces.
+    /// The invoice a note reduces or adds to.
     pub fn references(&self) -> Option<&str> {
         match self {
             GstDocument::Invoice(_) => None,
             GstDocument::CreditNote(note) => Some(&note.invoice_number),
+            GstDocument::DebitNote(note) => Some(&note.invoice_number),
         }
     }
 
@@ -39,6 +43,7 @@ impl GstDocument {
         match self {
             GstDocument::Invoice(invoice) => &invoice.currency,
             GstDocument::CreditNote(note) => &note.currency,
+            GstDocument::DebitNote(note) => &note.currency,
         }
     }
 
@@ -47,6 +52,7 @@ impl GstDocument {
         match self {
             GstDocument::Invoice(i) => (i.invoice_total, i.taxable_value, i.total_tax),
             GstDocument::CreditNote(n) => (n.credit_total, n.taxable_value, n.total_tax),
+            GstDocument::DebitNote(n) => (n.debit_total, n.taxable_value, n.total_tax),
         }
     }
 
@@ -54,6 +60,7 @@ impl GstDocument {
         match self {
             GstDocument::Invoice(invoice) => render_pdf(invoice),
             GstDocument::CreditNote(note) => render_credit_note_pdf(note),
+            GstDocument::DebitNote(note) => render_debit_note_pdf(note),
         }
     }
 }

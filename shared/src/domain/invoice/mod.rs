@@ -22,6 +22,7 @@
 //!   and a cashback at the invoice total.
 
 mod credit_note;
+mod debit_note;
 mod document;
 mod gst;
 mod pdf;
@@ -36,9 +37,10 @@ use super::seating::Cabin;
 use super::travellers::PassengerType;
 
 pub use credit_note::{compute_credit_note, CreditNote, CreditReason};
+pub use debit_note::{compute_debit_note, DebitNote};
 pub use document::GstDocument;
 pub use gst::{airport_state, gst_included, gst_rate_percent, INDIAN_AIRPORTS};
-pub use pdf::{render_credit_note_pdf, render_pdf};
+pub use pdf::{render_credit_note_pdf, render_debit_note_pdf, render_pdf};
 pub use words::amount_in_words;
 
 pub const SELLER_NAME: &str = "FlightBook Travels Private Limited";

@@ -152,14 +152,18 @@ impl<'a> BookingBody<'a> {
     pub fn new(details: &'a BookingDetails) -> Self {
         let record = &details.record;
         let money = |amount: i64| MoneyBody::new(amount, &record.currency);
-        let seat_numbers: Vec<&str> = record.seats.iter().filter(|s| s.leg == 1).map(|s| s.seat.as_str()).collect();
+        // The original's flat fields describe the first leg; after a change
+        // of the first slice that is the first leg still held.
+        let first_leg = record.seats.iter().filter(|s| s.live).map(|s| s.leg).min().unwrap_or(1);
+        let seat_numbers: Vec<&str> =
+            record.seats.iter().filter(|s| s.leg == first_leg).map(|s| s.seat.as_str()).collect();
         BookingBody {
             id: record.id,
             booking_id: record.id,
             pnr: &record.pnr,
             user_id: record.user_id,
             status: record.status.as_str(),
-            flight_id: record.seats.first().map(|s| s.flight_id),
+            flight_id: record.seats.iter().find(|s| s.leg == first_leg).map(|s| s.flight_id),
             seats: seat_numbers.len(),
             seat_numbers,
             price: record.total_amount as f64 / 100.0,

@@ -36,6 +36,7 @@ pub struct DocumentBody<'a> {
 pub enum DocumentJson<'a> {
     Invoice(&'a crate::domain::invoice::Invoice),
     CreditNote(&'a crate::domain::invoice::CreditNote),
+    DebitNote(&'a crate::domain::invoice::DebitNote),
 }
 
 impl<'a> DocumentBody<'a> {
@@ -45,6 +46,7 @@ impl<'a> DocumentBody<'a> {
         let (kind, json) = match document {
             GstDocument::Invoice(invoice) => ("INVOICE", DocumentJson::Invoice(invoice)),
             GstDocument::CreditNote(note) => ("CREDIT_NOTE", DocumentJson::CreditNote(note)),
+            GstDocument::DebitNote(note) => ("DEBIT_NOTE", DocumentJson::DebitNote(note)),
         };
         DocumentBody {
             kind,

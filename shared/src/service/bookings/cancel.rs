@@ -283,7 +283,8 @@ mod tests {
         let mut ledger = paid().invoiced(BOOKING, Utc::now());
         let payment_id = ledger.payments[0].id;
         ledger.refunds.push(Refund { booking_id: BOOKING, payment_id, amount: 25_000, reason: "CASHBACK".into() });
-        let cashback = compute_credit_note(&ledger.invoices[&BOOKING], &[], 25_000, CreditReason::Cashback, Utc::now());
+        let cashback =
+            compute_credit_note(&ledger.invoices[&BOOKING], &[], &[], 25_000, CreditReason::Cashback, Utc::now());
         ledger.credit_notes.push((BOOKING, cashback));
         cancel_paid_in(ledger.books(), USER, BOOKING).await.unwrap();
         let credited: Vec<i64> = ledger.credit_notes.iter().map(|(_, n)| n.credit_total).collect();

@@ -66,7 +66,7 @@ pub struct CreateBooking {
     pub fare_brand: Option<FareBrand>,
 }
 
-fn plan_error(error: PlanError) -> ApiError {
+pub(super) fn plan_error(error: PlanError) -> ApiError {
     match error {
         PlanError::InvalidField(field, reason) => ApiError::invalid_field(field, reason),
         PlanError::LegsDoNotConnect { from, to } => ApiError::unprocessable(
@@ -101,7 +101,7 @@ async fn passenger_names(
 
 /// The flights of the request, each still sellable, each slice one
 /// journey, the slices in travel order.
-async fn bookable_flights(svc: &Services, legs: &[LegRequest]) -> Result<Vec<Arc<FlightFacts>>, ApiError> {
+pub(super) async fn bookable_flights(svc: &Services, legs: &[LegRequest]) -> Result<Vec<Arc<FlightFacts>>, ApiError> {
     let mut flights = Vec::new();
     for leg in legs {
         let facts = facts_or_404(svc, leg.flight_id).await?;

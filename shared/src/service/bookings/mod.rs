@@ -5,6 +5,7 @@
 //! `http::views::bookings`.
 
 mod cancel;
+mod change;
 mod create;
 pub mod inventory;
 
@@ -12,9 +13,11 @@ pub use cancel::{
     cancel_booking, cancel_paid, cancel_paid_in, close_unpaid_on_cancelled_flight, expire_unpaid_bookings,
     refund_unresolved_on_cancelled_flights, CancelledBooking, PaidCancellation,
 };
+pub use change::{confirm_change, quote_change, ChangeQuote, ChangeRequest, ConfirmedChange};
 pub use create::{create_booking, CreateBooking, LegRequest, PassengersRequest};
 
 use crate::auth::caller::Caller;
+use crate::domain::booking::BookingStatus;
 use crate::domain::booking_actions::{available_actions, BookingAction, BookingLedger, FlightOfBooking};
 use crate::domain::booking_events::BookingEvent;
 use crate::domain::flight::FlightStatus;
@@ -91,7 +94,12 @@ pub(crate) async fn details_with(
         by_leg.entry(seat.leg).or_default().push(seat.clone());
     }
     let mut legs = Vec::new();
+    // A live booking's legs whose every seat went are legs a change replaced.
+    let live_booking = matches!(record.status, BookingStatus::Paid | BookingStatus::PendingPayment);
     for (leg, seats) in by_leg {
+        if live_booking && seats.iter().all(|s| !s.live) {
+            continue;
+        }
         let flight_id = seats[0].flight_id;
         let facts = svc
             .flights

@@ -348,7 +348,7 @@ impl<'a> PgBookings<'a> {
             ),
             client.prepare_cached(
                 "SELECT slice, leg, flight_id, cabin, passenger_position, fare FROM booking_lap_fares
-                 WHERE booking_id = $1 ORDER BY leg, passenger_position",
+                 WHERE booking_id = $1 AND live ORDER BY leg, passenger_position",
             ),
         )?;
         let params: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&id];

@@ -12,7 +12,7 @@ use self::canvas::{
     fit, wrap, Canvas, Font, Style, BODY, BODY_BOLD, CELL, CELL_BOLD, CELL_MUTED, HEADING, LABEL, MARGIN, PAGE_HEIGHT,
     PAGE_WIDTH, RIGHT_EDGE, SMALL_MUTED, TITLE, TOTAL,
 };
-use super::{CreditNote, GstTreatment, Invoice, InvoiceLine, SAC_PASSENGER_AIR_TRANSPORT};
+use super::{CreditNote, DebitNote, GstTreatment, Invoice, InvoiceLine, SAC_PASSENGER_AIR_TRANSPORT};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 
@@ -127,30 +127,94 @@ pub fn render_credit_note_pdf(note: &CreditNote) -> Vec<u8> {
         footer: "This is a computer-generated credit note.",
         document: "Credit note",
     };
-    // The sheet draws an invoice's fields; a credit note fills them with what it credits.
-    let sheet = Invoice {
-        invoice_number: note.credit_note_number.clone(),
-        issued_at: note.issued_at,
-        invoice_date: note.credit_note_date,
-        pnr: note.pnr.clone(),
-        currency: note.currency.clone(),
-        seller: note.seller.clone(),
-        buyer: note.buyer.clone(),
-        place_of_supply: note.place_of_supply.clone(),
-        lines: note.lines.clone(),
-        fare_total: note.credit_total,
-        discount: None,
-        taxable_value: note.taxable_value,
-        cgst: note.cgst,
-        sgst: note.sgst,
-        igst: note.igst,
-        total_tax: note.total_tax,
-        invoice_total: note.credit_total,
-        amount_in_words: note.amount_in_words.clone(),
-        cashback: None,
-        net_amount_after_cashback: note.credit_total,
+    render_note(&labels, note.credit_note_number.clone(), note.credit_note_date, &note.lines, note.credit_total, note)
+}
+
+/// A4 debit note, on the invoice's layout: the lines the change added to, with what it added.
+pub fn render_debit_note_pdf(note: &DebitNote) -> Vec<u8> {
+    let labels = Labels {
+        title: "DEBIT NOTE",
+        number: "Debit Note No.",
+        date: "Debit Note Date",
+        particulars: vec![
+            ("Against Invoice", note.invoice_number.clone()),
+            ("Invoice Date", long_date(note.invoice_date)),
+            ("Reason", note.description.clone()),
+        ],
+        total: "Debit Note Total",
+        words: "Amount chargeable (in words)",
+        footer: "This is a computer-generated debit note.",
+        document: "Debit note",
     };
-    render(&sheet, &labels)
+    let lines: Vec<InvoiceLine> = note.lines.iter().filter(|l| l.total != 0).cloned().collect();
+    render_note(&labels, note.debit_note_number.clone(), note.debit_note_date, &lines, note.debit_total, note)
+}
+
+/// What a note shares with the invoice it refers to.
+trait NoteHeader {
+    fn head(&self) -> (&chrono::DateTime<chrono::Utc>, &str, &str, &super::Seller, &super::Buyer, &str);
+    fn taxes(&self) -> (i64, i64, i64, i64, i64);
+    fn words(&self) -> &str;
+}
+
+impl NoteHeader for CreditNote {
+    fn head(&self) -> (&chrono::DateTime<chrono::Utc>, &str, &str, &super::Seller, &super::Buyer, &str) {
+        (&self.issued_at, &self.pnr, &self.currency, &self.seller, &self.buyer, &self.place_of_supply)
+    }
+    fn taxes(&self) -> (i64, i64, i64, i64, i64) {
+        (self.taxable_value, self.cgst, self.sgst, self.igst, self.total_tax)
+    }
+    fn words(&self) -> &str {
+        &self.amount_in_words
+    }
+}
+
+impl NoteHeader for DebitNote {
+    fn head(&self) -> (&chrono::DateTime<chrono::Utc>, &str, &str, &super::Seller, &super::Buyer, &str) {
+        (&self.issued_at, &self.pnr, &self.currency, &self.seller, &self.buyer, &self.place_of_supply)
+    }
+    fn taxes(&self) -> (i64, i64, i64, i64, i64) {
+        (self.taxable_value, self.cgst, self.sgst, self.igst, self.total_tax)
+    }
+    fn words(&self) -> &str {
+        &self.amount_in_words
+    }
+}
+
+/// The sheet draws an invoice's fields; a note fills them with what it credits or adds.
+fn render_note(
+    labels: &Labels,
+    number: String,
+    date: NaiveDate,
+    lines: &[InvoiceLine],
+    total: i64,
+    note: &impl NoteHeader,
+) -> Vec<u8> {
+    let (issued_at, pnr, currency, seller, buyer, place_of_supply) = note.head();
+    let (taxable_value, cgst, sgst, igst, total_tax) = note.taxes();
+    let sheet = Invoice {
+        invoice_number: number,
+        issued_at: *issued_at,
+        invoice_date: date,
+        pnr: pnr.to_owned(),
+        currency: currency.to_owned(),
+        seller: seller.clone(),
+        buyer: buyer.clone(),
+        place_of_supply: place_of_supply.to_owned(),
+        lines: lines.to_vec(),
+        fare_total: total,
+        discount: None,
+        taxable_value,
+        cgst,
+        sgst,
+        igst,
+        total_tax,
+        invoice_total: total,
+        amount_in_words: note.words().to_owned(),
+        cashback: None,
+        net_amount_after_cashback: total,
+    };
+    render(&sheet, labels)
 }
 
 fn render(invoice: &Invoice, labels: &Labels) -> Vec<u8> {

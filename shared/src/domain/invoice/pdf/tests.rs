@@ -86,7 +86,7 @@ fn a_credit_note_shows_its_number_the_invoice_it_reduces_and_what_goes_back() {
         0,
         0,
     ));
-    let mut note = compute_credit_note(&invoice, &[], 10000, CreditReason::Cashback, invoice.issued_at);
+    let mut note = compute_credit_note(&invoice, &[], &[], 10000, CreditReason::Cashback, invoice.issued_at);
     note.credit_note_number = "CN/2025/000007".to_string();
     let text = pdf_text(&render_credit_note_pdf(&note));
     for expected in [

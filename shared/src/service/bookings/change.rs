@@ -1,0 +1,461 @@
+//! Voluntary changes of one slice of a paid, ticketed booking, as quote →
+//! confirm. Quoting checks the new flights as a booking would (same route,
+//! legs that connect, slices still in order), holds their seats for the
+//! caller, prices them in the booking's brand and stores the figures
+//! (`domain::change`). Confirming, in one transaction over the locked
+//! booking and quote, charges a positive total through the mock gateway or
+//! refunds a negative one, moves the slice's seats (`change_slice`: the
+//! live-seat index and the cabin counts guard the new seats as they guard a
+//! booking), reissues the slice's tickets and issues a debit or credit note.
+
+use super::create::{bookable_flights, plan_error, LegRequest};
+use super::inventory::{give_back, hold_for_booking, HeldSeats, LiveSeats, SeatRequest};
+use super::{details, owned_booking, BookingDetails};
+use crate::auth::caller::Caller;
+use crate::domain::booking::BookingStatus;
+use crate::domain::booking_plan::{price_party, price_seats, LegSeats};
+use crate::domain::change::change_figures;
+use crate::domain::fares::FareBrand;
+use crate::domain::ids::{BookingId, FlightId, UserId};
+use crate::domain::invoice::{compute_debit_note, CreditReason};
+use crate::domain::payment::{decide, GatewayDecision, PaymentMethod};
+use crate::domain::seating::Cabin;
+use crate::domain::travellers::PassengerType;
+use crate::service::books::{CreditNoteBooks, TxCreditNotes};
+use crate::service::credit_notes::credit_refund;
+use crate::service::notifications::{self, Notification, NotificationKind};
+use crate::service::search::invalidate_searches;
+use crate::service::seats::seats_on_aircraft;
+use crate::store::bookings::BookingRecord;
+use crate::store::changes::{self, ChangePayment, ChangeQuoteRow, MoveError, NewChangeQuote, QuotedLeg};
+use crate::store::documents::{self, NewDebitNote};
+use crate::store::outbox::Outgoing;
+use crate::store::payments::{lock_booking, refunded_so_far, successful_payment};
+use crate::store::tickets::{self, GapFreeSeries};
+use crate::ErrorCode;
+use crate::{ApiError, Services};
+use chrono::Utc;
+use std::collections::BTreeMap;
+
+/// The new legs of a slice, in travel order.
+pub struct ChangeRequest {
+    /// 1-based.
+    pub slice: i32,
+    /// (flight, seats named; empty: assigned).
+    pub legs: Vec<(i64, Vec<String>)>,
+}
+
+/// A stored quote with its booking's currency.
+pub struct ChangeQuote {
+    pub quote: ChangeQuoteRow,
+}
+
+/// A confirmed change and the booking after it.
+pub struct ConfirmedChange {
+    pub quote: ChangeQuoteRow,
+    pub booking: BookingDetails,
+    /// The debit or credit note issued, by number.
+    pub document: Option<String>,
+}
+
+fn not_changeable(booking_id: i64, why: &str) -> ApiError {
+    ApiError::conflict(ErrorCode::BookingNotChangeable, format!("booking {booking_id} cannot be changed: {why}"))
+}
+
+/// The slice's seated passengers (positions, in order) with their types,
+/// its infants (infant, adult) and what the slice was paid in fares.
+struct SliceParty {
+    positions: Vec<i32>,
+    kinds: Vec<PassengerType>,
+    infants: Vec<(i32, i32)>,
+    cabin: Cabin,
+    paid: i64,
+    /// The slice's flights, in order.
+    flights: Vec<i64>,
+}
+
+fn slice_party(record: &BookingRecord, slice: i32) -> Option<SliceParty> {
+    let live: Vec<_> = record.seats.iter().filter(|s| s.slice == slice && s.live).collect();
+    let first_leg = live.iter().map(|s| s.leg).min()?;
+    let mut positions: Vec<i32> = live.iter().filter(|s| s.leg == first_leg).map(|s| s.passenger_position).collect();
+    positions.sort_unstable();
+    let kind_of = |p: i32| record.passengers.iter().find(|x| x.position == p).map_or(PassengerType::Adult, |x| x.kind);
+    let laps: Vec<_> = record.laps.iter().filter(|l| l.slice == slice).collect();
+    let mut infants: Vec<(i32, i32)> = laps
+        .iter()
+        .filter_map(|l| {
+            let adult = record.passengers.iter().find(|x| x.position == l.passenger_position)?.infant_of?;
+            Some((l.passenger_position, adult))
+        })
+        .collect();
+    infants.sort_unstable();
+    infants.dedup();
+    let cabin = Cabin::parse(&live[0].cabin)?;
+    let paid = live.iter().map(|s| s.fare).sum::<i64>() + laps.iter().map(|l| l.fare).sum::<i64>();
+    let mut legs: BTreeMap<i32, i64> = BTreeMap::new();
+    for seat in &live {
+        legs.insert(seat.leg, seat.flight_id);
+    }
+    Some(SliceParty {
+        kinds: positions.iter().map(|p| kind_of(*p)).collect(),
+        positions,
+        infants,
+        cabin,
+        paid,
+        flights: legs.into_values().collect(),
+    })
+}
+
+pub async fn quote_change(
+    svc: &Services,
+    caller: &Caller,
+    booking_id: i64,
+    request: ChangeRequest,
+) -> Result<ChangeQuote, ApiError> {
+    let record = owned_booking(svc, caller, booking_id).await?;
+    if record.status != BookingStatus::Paid {
+        return Err(not_changeable(booking_id, "only a paid booking can be changed"));
+    }
+    let party = slice_party(&record, request.slice).ok_or_else(|| {
+        ApiError::invalid_field("slice", format!("booking {booking_id} has no slice {}", request.slice))
+    })?;
+    if crate::store::documents::PgDocuments::new(&svc.db).invoice_of_booking(booking_id).await?.is_none() {
+        return Err(not_changeable(booking_id, "its tickets are being issued; try again in a moment"));
+    }
+    if request.legs.is_empty() || request.legs.len() > 3 {
+        return Err(ApiError::invalid_field("legs", "give 1 to 3 legs"));
+    }
+    // The slice's flights now and the booking's other slices, to check the
+    // new legs against: same route, still departing later, slices in order.
+    let old_flights = party.flights.clone();
+    let old_first = crate::service::seats::facts_or_404(svc, old_flights[0]).await?;
+    let old_last = crate::service::seats::facts_or_404(svc, old_flights[old_flights.len() - 1]).await?;
+    if old_first.leg.departs_at <= Utc::now() {
+        return Err(not_changeable(booking_id, "the slice has departed"));
+    }
+    let mut slices: BTreeMap<i32, Vec<i64>> = BTreeMap::new();
+    for seat in record.seats.iter().filter(|s| s.live) {
+        let legs = slices.entry(seat.slice).or_default();
+        if !legs.contains(&seat.flight_id) {
+            legs.push(seat.flight_id);
+        }
+    }
+    let mut wanted = Vec::new();
+    for (index, (slice, flights)) in slices.iter().enumerate() {
+        let legs: Vec<i64> =
+            if *slice == request.slice { request.legs.iter().map(|(f, _)| *f).collect() } else { flights.clone() };
+        wanted.extend(legs.into_iter().map(|flight_id| LegRequest { slice: index, flight_id, seats: Vec::new() }));
+    }
+    let flights = bookable_flights(svc, &wanted).await?;
+    let new_flights: Vec<_> =
+        flights.iter().filter(|f| request.legs.iter().any(|(id, _)| *id == f.leg.flight_id)).cloned().collect();
+    let (first, last) = (&new_flights[0].leg, &new_flights[new_flights.len() - 1].leg);
+    if first.origin != old_first.leg.origin || last.destination != old_last.leg.destination {
+        return Err(ApiError::invalid_field(
+            "legs",
+            format!("a change keeps the route: from {} to {}", old_first.leg.origin, old_last.leg.destination),
+        ));
+    }
+    if request.legs.iter().map(|(f, _)| *f).collect::<Vec<_>>() == old_flights {
+        return Err(ApiError::invalid_field("legs", "these are the slice's flights already"));
+    }
+
+    let ledger = LiveSeats { svc };
+    let count = party.positions.len();
+    let cap = svc.config.seat_hold_max_per_flight.max(count);
+    let mut held: Vec<HeldSeats> = Vec::new();
+    let quoted = async {
+        for ((flight_id, seats), facts) in request.legs.iter().zip(&new_flights) {
+            let named = if seats.is_empty() { Vec::new() } else { seats_on_aircraft(facts, seats)? };
+            if !named.is_empty() && named.len() != count {
+                return Err(ApiError::invalid_field(
+                    "legs",
+                    format!("name {count} seats on flight {flight_id}, or none"),
+                ));
+            }
+            let request = SeatRequest {
+                flight_id: *flight_id,
+                plan: &facts.plan,
+                named: &named,
+                count,
+                cabin: Some(party.cabin),
+                cap,
+            };
+            held.push(hold_for_booking(&ledger, caller.user_id, request).await?);
+        }
+        let fares: Vec<Vec<(Cabin, i64)>> =
+            new_flights.iter().map(|f| f.fares.iter().map(|fare| (fare.cabin, fare.amount)).collect()).collect();
+        let legs: Vec<LegSeats> = new_flights
+            .iter()
+            .zip(&held)
+            .zip(&fares)
+            .map(|((facts, held), fares)| LegSeats {
+                flight_id: facts.leg.flight_id,
+                plan: &facts.plan,
+                fares,
+                seats: &held.seats,
+            })
+            .collect();
+        let priced = price_seats(&legs, record.fare_brand).map_err(plan_error)?;
+        if priced.iter().any(|p| p.cabin != party.cabin) {
+            return Err(ApiError::invalid_field("legs", format!("a change keeps the cabin: {}", party.cabin)));
+        }
+        // The party in the order of its positions, as price_party numbers them (1..).
+        let local_of = |position: i32| party.positions.iter().position(|p| *p == position).map(|i| i as i32 + 1);
+        let local_infants: Vec<(i32, i32)> = party
+            .infants
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, adult))| Some((count as i32 + 1 + i as i32, local_of(*adult)?)))
+            .collect();
+        let (charged, laps) = price_party(&priced, &party.kinds, &local_infants);
+        let new_total = charged.iter().sum::<i64>() + laps.iter().map(|l| l.fare).sum::<i64>();
+        let quoted_legs: Vec<QuotedLeg> = held
+            .iter()
+            .enumerate()
+            .map(|(index, leg)| {
+                let mine: Vec<usize> = (0..priced.len()).filter(|i| priced[*i].leg == index as i32 + 1).collect();
+                QuotedLeg {
+                    flight_id: leg.flight_id,
+                    cabin: party.cabin.as_str().to_string(),
+                    seats: leg.seats.clone(),
+                    positions: party.positions.clone(),
+                    fares: mine.iter().map(|i| charged[*i]).collect(),
+                    published: mine.first().map_or(0, |i| priced[*i].published),
+                    laps: laps
+                        .iter()
+                        .filter(|l| l.leg == index as i32 + 1)
+                        .map(|l| (party.infants[(l.passenger_position - count as i32 - 1) as usize].0, l.fare))
+                        .collect(),
+                }
+            })
+            .collect();
+        let brand = record.fare_brand.in_cabin(party.cabin).unwrap_or(FareBrand::default_in(party.cabin));
+        let refundable = {
+            let ledger = crate::store::bookings::PgBookings::new(&svc.db).ledger(booking_id).await?;
+            ledger.paid - ledger.refunded
+        };
+        let figures = change_figures(brand, party.paid, new_total, count, refundable)
+            .map_err(|_| not_changeable(booking_id, "its fare does not allow changes"))?;
+        let replaced = {
+            let mut seats: Vec<String> = record
+                .seats
+                .iter()
+                .filter(|s| s.slice == request.slice && s.live)
+                .map(|s| format!("{}:{}", s.flight_id, s.seat))
+                .collect();
+            seats.sort();
+            seats
+        };
+        let expires_at =
+            Utc::now() + chrono::Duration::from_std(svc.config.seat_hold_ttl).map_err(ApiError::internal)?;
+        let row = changes::insert_quote(
+            &svc.db,
+            &NewChangeQuote {
+                booking_id,
+                user_id: caller.user_id,
+                slice: request.slice,
+                legs: &quoted_legs,
+                replaced_seats: &replaced,
+                currency: &record.currency,
+                fare_difference: figures.fare_difference,
+                penalty: figures.penalty,
+                total_due: figures.total_due,
+                expires_at,
+            },
+        )
+        .await?;
+        Ok(row)
+    }
+    .await;
+    match quoted {
+        Ok(quote) => Ok(ChangeQuote { quote }),
+        Err(e) => {
+            give_back(&ledger, caller.user_id, &held).await;
+            Err(e)
+        }
+    }
+}
+
+fn moved_refused(error: MoveError) -> ApiError {
+    match error {
+        MoveError::SeatTaken => ApiError::conflict(
+            ErrorCode::SeatUnavailable,
+            "a seat of the change was taken after its hold ran out; ask for a new quote",
+        ),
+        MoveError::SoldOut => {
+            ApiError::conflict(ErrorCode::SoldOut, "a new flight's cabin sold out; ask for a new quote")
+        }
+        MoveError::FlightNotBookable(id) => {
+            ApiError::conflict(ErrorCode::FlightNotBookable, format!("flight {id} can no longer be booked"))
+        }
+        MoveError::FareChanged(id) => ApiError::conflict(
+            ErrorCode::QuoteStale,
+            format!("a fare of flight {id} changed since the quote; ask for a new one"),
+        ),
+        MoveError::Store(e) => e.into(),
+    }
+}
+
+pub async fn confirm_change(
+    svc: &Services,
+    caller: &Caller,
+    quote_id: i64,
+    method: PaymentMethod,
+) -> Result<ConfirmedChange, ApiError> {
+    let missing = || ApiError::not_found(format!("change quote {quote_id} does not exist"));
+    let quote =
+        changes::find_quote(&svc.db, quote_id).await?.filter(|q| q.user_id == caller.user_id).ok_or_else(missing)?;
+    let mut client = svc.db.get().await?;
+    let tx = client.transaction().await?;
+    let booking = lock_booking(&tx, quote.booking_id).await?.ok_or_else(missing)?;
+    let quote = changes::lock_quote(&tx, quote_id).await?.ok_or_else(missing)?;
+    if quote.confirmed {
+        return Err(ApiError::conflict(
+            ErrorCode::QuoteConfirmed,
+            format!("change quote {quote_id} is confirmed already"),
+        ));
+    }
+    let now = Utc::now();
+    if quote.expires_at <= now {
+        return Err(ApiError::conflict(
+            ErrorCode::QuoteExpired,
+            format!("change quote {quote_id} expired; ask for a new one"),
+        ));
+    }
+    if booking.status != BookingStatus::Paid {
+        return Err(not_changeable(booking.id, "it is not paid any more"));
+    }
+    if changes::live_seats_of_slice(&tx, booking.id, quote.slice).await? != quote.replaced_seats {
+        return Err(ApiError::conflict(
+            ErrorCode::QuoteStale,
+            format!("booking {} changed since change quote {quote_id}; ask for a new one", booking.id),
+        ));
+    }
+    let mut outgoing = Outgoing::default();
+    let mut document = None;
+    if quote.total_due > 0 {
+        let reference = match decide(&method) {
+            GatewayDecision::ProcessingError => {
+                return Err(ApiError::unavailable(
+                    "payment gateway",
+                    "the gateway could not process the payment; nothing was charged",
+                ))
+            }
+            GatewayDecision::Declined { code, message } => {
+                let reference = format!("dec_{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
+                let payment = ChangePayment {
+                    booking_id: booking.id,
+                    user_id: booking.user_id,
+                    quote_id,
+                    amount: quote.total_due,
+                    currency: &booking.currency,
+                    method: method.kind(),
+                    card_last4: method.card_last4(),
+                    reference: &reference,
+                    decline_code: Some(code),
+                };
+                changes::record_payment(&tx, &payment).await?;
+                tx.commit().await?;
+                return Err(ApiError::PaymentRequired {
+                    code: ErrorCode::PaymentDeclined,
+                    detail: format!("{message} The change quote can still be confirmed until it expires."),
+                    extensions: Default::default(),
+                }
+                .with("declineCode", code));
+            }
+            GatewayDecision::Approved { reference } => reference,
+        };
+        let payment = ChangePayment {
+            booking_id: booking.id,
+            user_id: booking.user_id,
+            quote_id,
+            amount: quote.total_due,
+            currency: &booking.currency,
+            method: method.kind(),
+            card_last4: method.card_last4(),
+            reference: &reference,
+            decline_code: None,
+        };
+        changes::record_payment(&tx, &payment).await?;
+    }
+    let moved = changes::move_slice(&tx, booking.id, quote.slice, &quote.legs).await.map_err(moved_refused)?;
+    let replaced_tickets = changes::reissue_tickets(&tx, booking.id, quote.slice).await?;
+    let mut books = TxCreditNotes(&tx);
+    if quote.total_due > 0 {
+        let invoice =
+            books.issued_invoice(booking.id).await?.ok_or_else(|| not_changeable(booking.id, "no invoice"))?;
+        let changed: Vec<bool> = invoice.lines.iter().map(|l| replaced_tickets.contains(&l.ticket_number)).collect();
+        let mut note = compute_debit_note(
+            &invoice,
+            &changed,
+            quote.total_due,
+            format!("Change of slice {}: fare difference and change fee", quote.slice),
+            now,
+        );
+        let number = tickets::next_in_series(&tx, GapFreeSeries::DebitNotes, now).await?;
+        note.debit_note_number = number.2.clone();
+        let stored = serde_json::to_value(&note).map_err(ApiError::internal)?;
+        documents::insert_debit_note(
+            &tx,
+            &number,
+            &NewDebitNote {
+                booking_id: booking.id,
+                invoice_number: &note.invoice_number,
+                change_quote_id: quote_id,
+                amount: note.debit_total,
+                issued_at: now,
+                document: &stored,
+            },
+        )
+        .await?;
+        document = Some(number.2);
+    } else if quote.total_due < 0 {
+        let (payment_id, paid) =
+            successful_payment(&tx, booking.id).await?.ok_or_else(|| not_changeable(booking.id, "no payment"))?;
+        let refund = (-quote.total_due).min(paid - refunded_so_far(&tx, booking.id).await?);
+        if refund > 0 {
+            changes::record_refund(&tx, booking.id, payment_id, quote_id, refund).await?;
+            document = credit_refund(&mut books, booking.id, refund, CreditReason::Change, now)
+                .await?
+                .map(|note| note.credit_note_number);
+        }
+    }
+    changes::mark_confirmed(&tx, quote_id).await?;
+    let notification = Notification::new(
+        booking.user_id,
+        NotificationKind::BookingChanged,
+        format!("Booking {} changed", booking.pnr),
+        format!("Slice {} of booking {} is on its new flights; its tickets are reissued.", quote.slice, booking.pnr),
+    );
+    notifications::enqueue(&mut outgoing, &tx, &notification).await?;
+    tx.commit().await?;
+    drop(client);
+    outgoing.send(&svc.outbox()).await;
+    after_move(svc, caller.user_id, booking.id, &moved).await;
+    let quote = changes::find_quote(&svc.db, quote_id).await?.ok_or_else(missing)?;
+    let record = owned_booking(svc, caller, quote.booking_id).await?;
+    Ok(ConfirmedChange { quote, booking: details(svc, record).await?, document })
+}
+
+/// Redis and cached searches follow the move: the old seats are free, the
+/// new ones sold (and no longer held).
+async fn after_move(svc: &Services, user_id: i64, booking_id: i64, moved: &[changes::MovedSeat]) {
+    let mut per_flight: BTreeMap<(i64, bool), Vec<String>> = BTreeMap::new();
+    for seat in moved {
+        per_flight.entry((seat.flight_id, seat.live)).or_default().push(seat.seat.clone());
+    }
+    let holds = svc.seat_holds();
+    for ((flight_id, live), seats) in per_flight {
+        let outcome = if live {
+            holds.mark_sold(FlightId(flight_id), UserId(user_id), BookingId(booking_id), &seats).await
+        } else {
+            let sold: Vec<(String, i64)> = seats.iter().map(|s| (s.clone(), booking_id)).collect();
+            holds.mark_unsold(flight_id, &sold).await
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, flight_id, "could not update seats in Redis after a change; Postgres is right");
+        }
+        invalidate_searches(svc, flight_id).await;
+    }
+}
