@@ -5,6 +5,7 @@ pub mod booking;
 pub mod booking_actions;
 pub mod booking_events;
 pub mod booking_plan;
+pub mod cancellation;
 pub mod discount;
 pub mod fares;
 pub mod flight;

@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod booking_events;
 pub mod bookings;
+pub mod cancellation_quotes;
 pub mod discounts;
 pub mod documents;
 pub mod error;
