@@ -6,6 +6,7 @@ mod auth;
 mod booking_inputs;
 mod bookings;
 mod calendar;
+mod cancellation_quotes;
 mod data_path;
 mod documents;
 mod family_bookings;

@@ -119,11 +119,12 @@ pub trait QuoteBooks: CancellationBooks {
         amount: i64,
         quote_id: i64,
     ) -> impl Future<Output = Result<i64, ApiError>> + Send;
+    /// Records the confirmation; when it happened by the books' clock.
     fn confirm_quote(
         &mut self,
         quote_id: i64,
         confirmation: QuoteConfirmation<'_>,
-    ) -> impl Future<Output = Result<(), ApiError>> + Send;
+    ) -> impl Future<Output = Result<chrono::DateTime<chrono::Utc>, ApiError>> + Send;
 }
 
 /// What a confirmation records on its quote.
@@ -132,7 +133,6 @@ pub struct QuoteConfirmation<'a> {
     pub idempotency_key: Option<&'a str>,
     pub refund_id: Option<i64>,
     pub closed_booking: bool,
-    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The books in Postgres: one transaction, and the outbox messages it
@@ -325,8 +325,12 @@ impl QuoteBooks for PgBooks<'_, '_> {
         Ok(cancellation_quotes::record_refund(&self.tx, booking_id, payment_id, amount, quote_id).await?)
     }
 
-    async fn confirm_quote(&mut self, quote_id: i64, confirmation: QuoteConfirmation<'_>) -> Result<(), ApiError> {
-        let QuoteConfirmation { idempotency_key, refund_id, closed_booking, at } = confirmation;
-        Ok(cancellation_quotes::confirm(&self.tx, quote_id, idempotency_key, refund_id, closed_booking, at).await?)
+    async fn confirm_quote(
+        &mut self,
+        quote_id: i64,
+        confirmation: QuoteConfirmation<'_>,
+    ) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+        let QuoteConfirmation { idempotency_key, refund_id, closed_booking } = confirmation;
+        Ok(cancellation_quotes::confirm(&self.tx, quote_id, idempotency_key, refund_id, closed_booking).await?)
     }
 }

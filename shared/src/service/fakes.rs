@@ -414,16 +414,21 @@ impl QuoteBooks for MemoryBooks<'_> {
         Ok(index as i64 + 1)
     }
 
-    async fn confirm_quote(&mut self, quote_id: i64, confirmation: QuoteConfirmation<'_>) -> Result<(), ApiError> {
+    async fn confirm_quote(
+        &mut self,
+        quote_id: i64,
+        confirmation: QuoteConfirmation<'_>,
+    ) -> Result<DateTime<Utc>, ApiError> {
+        let at = Utc::now();
         let quote = self.working.quotes.get_mut(&quote_id).expect("locked quote");
         if quote.status != QuoteStatus::Quoted {
             return Err(ApiError::internal(format!("quote {quote_id} confirmed twice")));
         }
         quote.status = QuoteStatus::Confirmed;
-        quote.confirmed_at = Some(confirmation.at);
+        quote.confirmed_at = Some(at);
         quote.confirm_idempotency_key = confirmation.idempotency_key.map(str::to_string);
         quote.refund_id = confirmation.refund_id;
         quote.closed_booking = Some(confirmation.closed_booking);
-        Ok(())
+        Ok(at)
     }
 }

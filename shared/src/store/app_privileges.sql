@@ -17,6 +17,9 @@ GRANT SELECT, INSERT ON booking_passengers, booking_lap_fares, payments, refunds
 -- GST credit notes: issued, never changed; the series row is bumped per note.
 GRANT SELECT, INSERT ON credit_notes TO {app};
 GRANT SELECT, INSERT, UPDATE ON credit_note_series TO {app};
+-- Cancellation quotes: written once, then confirmed once (V16's trigger).
+GRANT SELECT, INSERT ON cancellation_quotes TO {app};
+GRANT UPDATE (status, confirmed_at, confirm_idempotency_key, refund_id, closed_booking) ON cancellation_quotes TO {app};
 -- A promo use given back when its booking ends unpaid.
 GRANT UPDATE (released_at) ON booking_discounts TO {app};
 -- Identities, ticket serials and admin ids.

@@ -217,7 +217,9 @@ pub async fn lock(tx: &Transaction<'_>, quote_id: i64) -> Result<Option<StoredQu
     row.map(|r| quote_from_row(&r)).transpose()
 }
 
-/// Marks the quote confirmed with what it did.
+/// Marks the quote confirmed with what it did, at the transaction's time
+/// (the time its refund and seat changes carry, so the timeline orders
+/// them); that time.
 #[tracing::instrument(name = "postgres.cancellation_quotes.confirm", level = "debug", skip_all, fields(quote_id = quote_id))]
 pub async fn confirm(
     tx: &Transaction<'_>,
@@ -225,20 +227,18 @@ pub async fn confirm(
     key: Option<&str>,
     refund_id: Option<i64>,
     closed_booking: bool,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<DateTime<Utc>, StoreError> {
     let updated = tx
-        .execute(
-            "UPDATE cancellation_quotes SET status = 'CONFIRMED', confirmed_at = $2, confirm_idempotency_key = $3,
-                    refund_id = $4, closed_booking = $5
-              WHERE id = $1 AND status = 'QUOTED'",
-            &[&quote_id, &at, &key, &refund_id, &closed_booking],
+        .query_opt(
+            "UPDATE cancellation_quotes SET status = 'CONFIRMED', confirmed_at = now(), confirm_idempotency_key = $2,
+                    refund_id = $3, closed_booking = $4
+              WHERE id = $1 AND status = 'QUOTED' RETURNING confirmed_at",
+            &[&quote_id, &key, &refund_id, &closed_booking],
         )
         .await?;
-    if updated != 1 {
-        return Err(StoreError::internal(format!("cancellation quote {quote_id} was not open to confirm")));
-    }
-    Ok(())
+    updated
+        .map(|row| row.get(0))
+        .ok_or_else(|| StoreError::internal(format!("cancellation quote {quote_id} was not open to confirm")))
 }
 
 /// Frees the chosen live seats of the booking and lowers the cabin counts.

@@ -177,15 +177,15 @@ pub async fn confirm_in(
     if quoted.closes_booking {
         books.mark_cancelled(booking_id).await?;
     }
-    let confirmation = QuoteConfirmation { idempotency_key, refund_id, closed_booking: quoted.closes_booking, at: now };
-    books.confirm_quote(quote_id, confirmation).await?;
+    let confirmation = QuoteConfirmation { idempotency_key, refund_id, closed_booking: quoted.closes_booking };
+    let confirmed_at = books.confirm_quote(quote_id, confirmation).await?;
     books.announce(&notification(&booking.pnr, booking.user_id, booking.status, &stored)).await?;
     books.commit().await?;
 
     let booking_status = if quoted.closes_booking { BookingStatus::Cancelled } else { booking.status };
     let quote = StoredQuote {
         status: QuoteStatus::Confirmed,
-        confirmed_at: Some(now),
+        confirmed_at: Some(confirmed_at),
         confirm_idempotency_key: idempotency_key.map(str::to_string),
         refund_id,
         closed_booking: Some(quoted.closes_booking),
