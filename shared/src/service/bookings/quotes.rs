@@ -249,5 +249,6 @@ pub(super) async fn cancel_whole(svc: &Services, caller: &Caller, booking_id: i6
 }
 
 #[cfg(test)]
+#[allow(clippy::inconsistent_digit_grouping)] // paise as rupees_paise
 #[path = "quotes_tests.rs"]
 mod tests;
