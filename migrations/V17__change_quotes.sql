@@ -41,13 +41,14 @@ CREATE UNIQUE INDEX payments_one_success_per_booking ON payments (booking_id)
 CREATE UNIQUE INDEX payments_one_success_per_change ON payments (change_quote_id)
     WHERE status = 'SUCCEEDED';
 
--- A change that costs less gives the difference back, once per quote.
+-- A change that costs less gives the difference back, once per quote
+-- (V16 keeps one cashback and one unquoted cancellation per booking).
 ALTER TABLE refunds ADD COLUMN change_quote_id bigint REFERENCES change_quotes;
 ALTER TABLE refunds DROP CONSTRAINT refunds_reason_check;
 ALTER TABLE refunds ADD CONSTRAINT refunds_reason_check CHECK (reason IN ('CASHBACK', 'CANCELLATION', 'CHANGE'));
-ALTER TABLE refunds DROP CONSTRAINT refunds_once_per_reason;
-CREATE UNIQUE INDEX refunds_once_per_reason ON refunds (booking_id, reason) WHERE change_quote_id IS NULL;
-CREATE UNIQUE INDEX refunds_once_per_change ON refunds (change_quote_id);
+CREATE UNIQUE INDEX refunds_once_per_change ON refunds (change_quote_id) WHERE change_quote_id IS NOT NULL;
+ALTER TABLE refunds ADD CONSTRAINT refunds_changes_are_changes
+    CHECK ((change_quote_id IS NOT NULL) = (reason = 'CHANGE'));
 ALTER TABLE credit_notes DROP CONSTRAINT credit_notes_reason_check;
 ALTER TABLE credit_notes ADD CONSTRAINT credit_notes_reason_check
     CHECK (reason IN ('CANCELLATION', 'CASHBACK', 'CHANGE'));

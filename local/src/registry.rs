@@ -30,6 +30,8 @@ pub fn http_handler(package: &str) -> Option<HttpHandler> {
         "change-quotes-create" => |s, r| Box::pin(change_quotes_create::handle(s, r)),
         "change-quotes-confirm" => |s, r| Box::pin(change_quotes_confirm::handle(s, r)),
         "bookings-documents" => |s, r| Box::pin(bookings_documents::handle(s, r)),
+        "cancellation-quotes-create" => |s, r| Box::pin(cancellation_quotes_create::handle(s, r)),
+        "cancellation-quotes-confirm" => |s, r| Box::pin(cancellation_quotes_confirm::handle(s, r)),
         "notifications-send" => |s, r| Box::pin(notifications_send::handle(s, r)),
         "notifications-list" => |s, r| Box::pin(notifications_list::handle(s, r)),
         "payments-pay" => |s, r| Box::pin(payments_pay::handle(s, r)),

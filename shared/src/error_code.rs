@@ -61,12 +61,15 @@ error_codes! {
     BookingNotDiscountable = "BOOKING_NOT_DISCOUNTABLE",
     AmountMismatch = "AMOUNT_MISMATCH",
     BookingNotChangeable = "BOOKING_NOT_CHANGEABLE",
-    QuoteExpired = "QUOTE_EXPIRED",
-    QuoteStale = "QUOTE_STALE",
-    QuoteConfirmed = "QUOTE_CONFIRMED",
     PaymentDeclined = "PAYMENT_DECLINED",
     IdempotencyInProgress = "IDEMPOTENCY_IN_PROGRESS",
     IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED",
+    // Cancellation quotes.
+    CancellationScopeInvalid = "CANCELLATION_SCOPE_INVALID",
+    NothingToCancel = "NOTHING_TO_CANCEL",
+    QuoteExpired = "QUOTE_EXPIRED",
+    QuoteAlreadyConfirmed = "QUOTE_ALREADY_CONFIRMED",
+    QuoteStale = "QUOTE_STALE",
     // Discounts.
     DiscountAlreadyApplied = "DISCOUNT_ALREADY_APPLIED",
     DiscountExhausted = "DISCOUNT_EXHAUSTED",

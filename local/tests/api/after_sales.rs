@@ -298,7 +298,9 @@ async fn a_booking_shows_its_money_and_what_can_be_done_next_at_every_step() {
     let (status, cancelled) = cancel_booking(&stack, &token, booking).await;
     assert_eq!(status, 200, "{cancelled}");
     let closed = booking_of(&stack, &token, booking).await;
-    assert_eq!(state(&closed), ("CANCELLED".into(), 0, 500000, 500000, json!([])), "never more back than was paid");
+    // Saver keeps ₹3,500 a seat, more than each ₹2,500 seat paid: only the
+    // cashback came back (the fare rules; once 500000, all that was paid).
+    assert_eq!(state(&closed), ("CANCELLED".into(), 0, 500000, cashback, json!([])), "the penalty is kept");
 
     // Unpaid on a departed flight: only cancelling is left.
     let other = book(&stack, &token, flight, 1).await;
@@ -389,6 +391,8 @@ async fn a_booking_timeline_shows_every_change_with_its_actor_and_money_in_order
     assert_eq!(pay(&stack, &token, json!({"bookingId": booking})).await.0, 200);
     let (_, cashback) = apply_code(&stack, &token, booking, "SAVE200").await;
     let cashback = cashback["cashback"]["amount"].as_i64().unwrap();
+    // Flexi keeps ₹1,500 of each ₹2,500 seat (Saver would keep it all).
+    net.db.execute("UPDATE bookings SET fare_brand = 'FLEXI' WHERE id = $1", &[&booking]).await.unwrap();
     assert_eq!(cancel_booking(&stack, &token, booking).await.0, 200);
 
     let (status, events) = events_of(&stack, &token, booking).await;
@@ -404,7 +408,7 @@ async fn a_booking_timeline_shows_every_change_with_its_actor_and_money_in_order
             ("CASHBACK_GRANTED".into(), "customer".into(), Some(cashback), s("SAVE200")),
             ("REFUNDED".into(), "system".into(), Some(cashback), s("CASHBACK")),
             ("BOOKING_CANCELLED".into(), "customer".into(), None, None),
-            ("REFUNDED".into(), "system".into(), Some(500000 - cashback), s("CANCELLATION")),
+            ("REFUNDED".into(), "system".into(), Some(2 * (250000 - 150000)), s("CANCELLATION")),
         ]
     );
     assert_eq!(events["events"][0]["amount"]["formatted"], "₹5,000.00");

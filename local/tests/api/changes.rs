@@ -136,7 +136,7 @@ async fn a_dearer_flight_charges_the_difference_and_the_saver_penalty_and_moves_
     let (status, replay) = confirm(&stack, &token, id, Some(card.clone()), Some("change-1")).await;
     assert_eq!((status, &replay), (200, &confirmed));
     let (status, again) = confirm(&stack, &token, id, Some(card), Some("change-2")).await;
-    assert_eq!((status, again["code"].as_str()), (409, Some("QUOTE_CONFIRMED")), "{again}");
+    assert_eq!((status, again["code"].as_str()), (409, Some("QUOTE_ALREADY_CONFIRMED")), "{again}");
     assert_eq!(books_of(&net, booking).await.0, 1_600_000, "charged once");
 
     // The morning seats are free for anyone now.

@@ -71,6 +71,18 @@ async fn cancel(stack: &TestStack, token: &str, booking: i64) -> Value {
     body
 }
 
+/// The airline cancels the booking's flight: its refund is everything paid.
+async fn ground(stack: &TestStack, booking: i64) {
+    let db = stack.db().await;
+    db.execute(
+        "UPDATE flights SET status = 'CANCELLED', cancelled_at = now()
+          WHERE id IN (SELECT flight_id FROM booking_seats WHERE booking_id = $1)",
+        &[&booking],
+    )
+    .await
+    .unwrap();
+}
+
 async fn first_ticket(stack: &TestStack, booking: i64) -> String {
     let db = stack.db().await;
     let row = db.query_one("SELECT min(id) FROM tickets WHERE booking_id = $1", &[&booking]).await.unwrap();
@@ -103,6 +115,9 @@ async fn the_cancellation_refund_is_a_credit_note_against_the_invoice_for_what_w
     let net = Network::new(&stack).await;
     let (_, token) = customer(&stack, "refunded@example.com").await;
     let booking = ticketed(&stack, &net, &token, "XY1", 2).await;
+    // A whole refund: the airline cancelled the flight (a customer's own
+    // Saver cancellation would keep the penalty, domain::cancellation).
+    ground(&stack, booking).await;
     let cancelled = cancel(&stack, &token, booking).await;
     let refund = cancelled["refund"]["amount"].as_i64().unwrap();
     assert_eq!(refund, 500000);
@@ -170,6 +185,7 @@ async fn cashback_after_the_invoice_is_a_credit_note_and_the_cancellation_credit
     assert_eq!(taxable + gst, 10000);
     assert!(gst > 0, "the cashback carries its share of GST back");
 
+    ground(&stack, booking).await;
     let cancelled = cancel(&stack, &token, booking).await;
     assert_eq!(cancelled["refund"]["amount"], 490000);
     let listed = documents(&stack, &token, booking).await;
@@ -219,8 +235,12 @@ async fn credit_note_numbers_stay_gap_free_and_unique_under_concurrent_cancellat
     for n in 0..8 {
         bookings.push(ticketed(&stack, &net, &token, &format!("XY{n}"), 1).await);
     }
+    // Flexi keeps ₹1,500 of each ₹2,500 (Saver would keep it all and
+    // credit nothing: domain::cancellation).
+    let db = stack.db().await;
+    db.execute("UPDATE bookings SET fare_brand = 'FLEXI' WHERE id = ANY($1)", &[&bookings]).await.unwrap();
     let cancelled = futures::future::join_all(bookings.iter().map(|b| cancel(&stack, &token, *b))).await;
-    assert!(cancelled.iter().all(|c| c["refund"]["amount"] == 250000));
+    assert!(cancelled.iter().all(|c| c["refund"]["amount"] == 100000), "{cancelled:?}");
 
     let db = stack.db().await;
     let rows =

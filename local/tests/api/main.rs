@@ -6,6 +6,7 @@ mod auth;
 mod booking_inputs;
 mod bookings;
 mod calendar;
+mod cancellation_quotes;
 mod changes;
 mod data_path;
 mod documents;

@@ -150,6 +150,7 @@ fn idempotent_routes_document_the_idempotency_key_and_links_name_real_operations
                 "/api/bookings",
                 "/api/tickets/generate",
                 "/api/change-quotes/{quoteId}/confirm",
+                "/api/cancellation-quotes/{quoteId}/confirm",
             ]
             .contains(&path.as_str());
         assert_eq!(has_key, idempotent, "{method} {path}: Idempotency-Key header");

@@ -39,8 +39,10 @@ pub struct FlightOfBooking {
 
 /// - Unpaid and within its hold: pay (every flight still bookable), cancel,
 ///   and a code if none is on it yet. Past its hold: nothing (it expires).
-/// - Paid: cancel until a flight of it has departed (a flight the airline
-///   cancelled leaves it cancellable, for the refund), and a code as
+/// - Paid: cancel while something is left to cancel or to refund by the
+///   fare rules (`domain::cancellation`): a flight not yet departed (or
+///   cancelled by the airline), or, once all have left, taxes still to give
+///   back to a no-show (less has come back than was paid); and a code as
 ///   cashback if none is on it yet; a change while a flight of it is still
 ///   to fly (the quote says which slice can move).
 /// - Cancelled or expired: nothing.
@@ -54,7 +56,7 @@ pub fn available_actions(
     let why_not =
         |f: &FlightOfBooking| unbookable_because(f.status.unwrap_or(FlightStatus::Scheduled), f.departs_at, now);
     let all_bookable = flights.iter().all(|f| why_not(f).is_none());
-    let any_departed = flights.iter().any(|f| why_not(f) == Some(FlightStatus::Departed));
+    let all_departed = flights.iter().all(|f| why_not(f) == Some(FlightStatus::Departed));
     let mut actions = Vec::new();
     match status {
         BookingStatus::PendingPayment if expires_at > now => {
@@ -67,7 +69,7 @@ pub fn available_actions(
             }
         }
         BookingStatus::Paid => {
-            if !any_departed {
+            if !all_departed || ledger.refunded < ledger.paid {
                 actions.push(BookingAction::Cancel);
             }
             if !ledger.code_applied {
@@ -124,7 +126,7 @@ mod tests {
     }
 
     #[test]
-    fn a_paid_booking_can_be_cancelled_until_it_departs_changed_while_a_flight_is_ahead_and_take_one_code() {
+    fn a_paid_booking_can_be_cancelled_while_something_is_left_changed_while_a_flight_is_ahead_and_take_one_code() {
         let now = Utc::now();
         let paid = BookingLedger { paid: 500_000, ..Default::default() };
         let ahead = [flight(FlightStatus::Scheduled, 48, now)];
@@ -133,10 +135,14 @@ mod tests {
         assert_eq!(available_actions(BookingStatus::Paid, now, &ahead, &with_cashback, now), [Cancel, Change]);
         let grounded = [flight(FlightStatus::Cancelled, 48, now)];
         assert_eq!(available_actions(BookingStatus::Paid, now, &grounded, &with_cashback, now), [Cancel]);
-        let flown = [flight(FlightStatus::Departed, -2, now), flight(FlightStatus::Scheduled, 48, now)];
-        assert_eq!(available_actions(BookingStatus::Paid, now, &flown, &with_cashback, now), [Change], "the way back");
-        let all_flown = [flight(FlightStatus::Departed, -2, now)];
-        assert!(available_actions(BookingStatus::Paid, now, &all_flown, &with_cashback, now).is_empty());
+        // Half flown: the rest can still be cancelled; all flown: a no-show's
+        // taxes can come back until everything paid has.
+        let half_flown = [flight(FlightStatus::Departed, -2, now), flight(FlightStatus::Scheduled, 48, now)];
+        assert_eq!(available_actions(BookingStatus::Paid, now, &half_flown, &with_cashback, now), [Cancel, Change]);
+        let flown = [flight(FlightStatus::Departed, -2, now), flight(FlightStatus::Scheduled, -1, now)];
+        assert_eq!(available_actions(BookingStatus::Paid, now, &flown, &with_cashback, now), [Cancel]);
+        let all_back = BookingLedger { refunded: 500_000, ..with_cashback };
+        assert!(available_actions(BookingStatus::Paid, now, &flown, &all_back, now).is_empty());
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub enum EventKind {
     CashbackGranted,
     TicketsIssued,
     BookingCancelled,
+    /// Some passengers or slices cancelled by a confirmed quote; the rest
+    /// of the booking stands.
+    PartiallyCancelled,
     BookingExpired,
     TicketsVoided,
     Refunded,
@@ -23,7 +26,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    const ALL: [EventKind; 12] = [
+    const ALL: [EventKind; 13] = [
         EventKind::BookingCreated,
         EventKind::PaymentDeclined,
         EventKind::PaymentSucceeded,
@@ -31,6 +34,7 @@ impl EventKind {
         EventKind::CashbackGranted,
         EventKind::TicketsIssued,
         EventKind::BookingCancelled,
+        EventKind::PartiallyCancelled,
         EventKind::BookingExpired,
         EventKind::TicketsVoided,
         EventKind::Refunded,
@@ -47,6 +51,7 @@ impl EventKind {
             EventKind::CashbackGranted => "CASHBACK_GRANTED",
             EventKind::TicketsIssued => "TICKETS_ISSUED",
             EventKind::BookingCancelled => "BOOKING_CANCELLED",
+            EventKind::PartiallyCancelled => "PARTIALLY_CANCELLED",
             EventKind::BookingExpired => "BOOKING_EXPIRED",
             EventKind::TicketsVoided => "TICKETS_VOIDED",
             EventKind::Refunded => "REFUNDED",
@@ -88,7 +93,8 @@ pub struct BookingEvent {
     pub actor: Actor,
     /// Minor units of the booking's currency, when money moved.
     pub amount: Option<i64>,
-    /// The decline code, promo code, refund reason or ticket count.
+    /// The decline code, promo code, refund reason, ticket count or what a
+    /// partial cancellation covered.
     pub detail: Option<String>,
 }
 

@@ -5,9 +5,12 @@
 //! [`PgBooks`] is Postgres with the outbox; the unit tests of the use cases
 //! run on an in-memory ledger (`service::fakes`).
 
+use crate::domain::cancellation::{QuoteFacts, QuotedSeat};
 use crate::domain::invoice::{CreditNote, DebitNote, Invoice};
 use crate::service::notifications::{self, Notification};
 use crate::store::bookings::{mark_cancelled, release_seats, ReleasedSeat};
+use crate::store::cancellation_quotes::{self, StoredQuote};
+use crate::store::discounts;
 use crate::store::documents::{self, NewCreditNote};
 use crate::store::outbox::{Destination, Outgoing};
 use crate::store::payments::{
@@ -86,6 +89,52 @@ pub trait CancellationBooks: Books + CreditNoteBooks {
         amount: i64,
         reason: &str,
     ) -> impl Future<Output = Result<bool, ApiError>> + Send;
+}
+
+/// What confirming a cancellation quote reads and changes, beside what
+/// any cancellation does: part of a booking may go, refunded once per quote.
+pub trait QuoteBooks: CancellationBooks {
+    /// The quote, locked until the transaction ends.
+    fn quote(&mut self, quote_id: i64) -> impl Future<Output = Result<Option<StoredQuote>, ApiError>> + Send;
+    /// What a quote of the booking is computed from, as this transaction
+    /// sees it.
+    fn quote_facts(&mut self, booking_id: i64) -> impl Future<Output = Result<Option<QuoteFacts>, ApiError>> + Send;
+    /// Frees these live seats of the booking.
+    fn release_chosen(
+        &mut self,
+        booking_id: i64,
+        seats: &[QuotedSeat],
+    ) -> impl Future<Output = Result<Vec<ReleasedSeat>, ApiError>> + Send;
+    /// Voids the tickets of these (passenger, leg) pairs.
+    fn void_chosen(
+        &mut self,
+        booking_id: i64,
+        legs: &[(i32, i32)],
+    ) -> impl Future<Output = Result<u64, ApiError>> + Send;
+    /// An unpaid booking's promo use comes back with it.
+    fn give_back_promo(&mut self, booking_id: i64) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// The refund the quote makes; its id.
+    fn record_quote_refund(
+        &mut self,
+        booking_id: i64,
+        payment_id: i64,
+        amount: i64,
+        quote_id: i64,
+    ) -> impl Future<Output = Result<i64, ApiError>> + Send;
+    /// Records the confirmation; when it happened by the books' clock.
+    fn confirm_quote(
+        &mut self,
+        quote_id: i64,
+        confirmation: QuoteConfirmation<'_>,
+    ) -> impl Future<Output = Result<chrono::DateTime<chrono::Utc>, ApiError>> + Send;
+}
+
+/// What a confirmation records on its quote.
+#[derive(Clone, Copy, Debug)]
+pub struct QuoteConfirmation<'a> {
+    pub idempotency_key: Option<&'a str>,
+    pub refund_id: Option<i64>,
+    pub closed_booking: bool,
 }
 
 /// The books in Postgres: one transaction, and the outbox messages it
@@ -255,5 +304,47 @@ impl CancellationBooks for PgBooks<'_, '_> {
         reason: &str,
     ) -> Result<bool, ApiError> {
         Ok(record_refund(&self.tx, booking_id, payment_id, amount, reason).await?)
+    }
+}
+
+impl QuoteBooks for PgBooks<'_, '_> {
+    async fn quote(&mut self, quote_id: i64) -> Result<Option<StoredQuote>, ApiError> {
+        Ok(cancellation_quotes::lock(&self.tx, quote_id).await?)
+    }
+
+    async fn quote_facts(&mut self, booking_id: i64) -> Result<Option<QuoteFacts>, ApiError> {
+        Ok(cancellation_quotes::facts(&self.tx, booking_id).await?)
+    }
+
+    async fn release_chosen(&mut self, booking_id: i64, seats: &[QuotedSeat]) -> Result<Vec<ReleasedSeat>, ApiError> {
+        Ok(cancellation_quotes::release_chosen(&self.tx, booking_id, seats).await?)
+    }
+
+    async fn void_chosen(&mut self, booking_id: i64, legs: &[(i32, i32)]) -> Result<u64, ApiError> {
+        Ok(cancellation_quotes::void_chosen(&self.tx, booking_id, legs).await?)
+    }
+
+    async fn give_back_promo(&mut self, booking_id: i64) -> Result<(), ApiError> {
+        discounts::give_back_uses(&self.tx, &[booking_id]).await?;
+        Ok(())
+    }
+
+    async fn record_quote_refund(
+        &mut self,
+        booking_id: i64,
+        payment_id: i64,
+        amount: i64,
+        quote_id: i64,
+    ) -> Result<i64, ApiError> {
+        Ok(cancellation_quotes::record_refund(&self.tx, booking_id, payment_id, amount, quote_id).await?)
+    }
+
+    async fn confirm_quote(
+        &mut self,
+        quote_id: i64,
+        confirmation: QuoteConfirmation<'_>,
+    ) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+        let QuoteConfirmation { idempotency_key, refund_id, closed_booking } = confirmation;
+        Ok(cancellation_quotes::confirm(&self.tx, quote_id, idempotency_key, refund_id, closed_booking).await?)
     }
 }

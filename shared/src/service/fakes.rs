@@ -3,12 +3,15 @@
 //! only on commit, as a transaction would.
 
 use crate::domain::booking::BookingStatus;
+use crate::domain::cancellation::{FareLine, QuoteFacts, QuoteFlight, QuotePassenger, QuotedSeat};
+use crate::domain::fares::FareBrand;
 use crate::domain::flight::FlightStatus;
 use crate::domain::invoice::{compute_invoice, CreditNote, DebitNote, Invoice, InvoiceInput, InvoiceLineInput};
 use crate::domain::seating::Cabin;
-use crate::service::books::{Books, CancellationBooks, CreditNoteBooks, PaymentBooks};
+use crate::service::books::{Books, CancellationBooks, CreditNoteBooks, PaymentBooks, QuoteBooks, QuoteConfirmation};
 use crate::service::notifications::Notification;
 use crate::store::bookings::ReleasedSeat;
+use crate::store::cancellation_quotes::{QuoteStatus, StoredQuote};
 use crate::store::payments::{BookedFlight, KeyedPayment, LockedBooking, PaymentRow};
 use crate::ApiError;
 use chrono::{DateTime, Duration, Utc};
@@ -54,6 +57,15 @@ pub struct Ledger {
     /// (booking, note) in issue order; the series is their count.
     pub credit_notes: Vec<(i64, CreditNote)>,
     pub debit_notes: Vec<(i64, DebitNote)>,
+    /// What each booking's quotes are computed from besides its status and
+    /// money: brand, discount, passengers, fares (their `live` kept here),
+    /// flights.
+    pub fares: BTreeMap<i64, QuoteFacts>,
+    pub quotes: BTreeMap<i64, StoredQuote>,
+    /// Quote → the index of its refund in `refunds`.
+    pub quote_refunds: BTreeMap<i64, usize>,
+    /// Bookings whose promo use came back.
+    pub promos_given_back: Vec<i64>,
     pub commits: usize,
 }
 
@@ -136,6 +148,57 @@ impl Ledger {
         });
         self.invoices.insert(booking_id, invoice);
         self
+    }
+
+    /// Gives the booking passengers, fares and flights for quotes: each
+    /// seat line is a live seat (replacing `with_booking`'s one), one
+    /// ticket per passenger and slice if tickets were issued.
+    pub fn with_fares(
+        mut self,
+        booking_id: i64,
+        brand: FareBrand,
+        passengers: Vec<QuotePassenger>,
+        lines: Vec<FareLine>,
+        flights: Vec<QuoteFlight>,
+    ) -> Self {
+        let seats = lines
+            .iter()
+            .filter_map(|l| Some(ReleasedSeat { booking_id, flight_id: l.flight_id, seat: l.seat.clone()? }))
+            .collect();
+        self.seats.insert(booking_id, seats);
+        if self.tickets.contains_key(&booking_id) {
+            let parts: std::collections::BTreeSet<(i32, i32)> = lines.iter().map(|l| (l.position, l.slice)).collect();
+            self.tickets.insert(booking_id, parts.len() as u64);
+        }
+        let booking = &self.bookings[&booking_id];
+        let facts = QuoteFacts {
+            booking_id,
+            user_id: booking.user_id,
+            pnr: booking.pnr.clone(),
+            status: booking.status,
+            currency: booking.currency.clone(),
+            expires_at: booking.expires_at,
+            brand,
+            discount: booking.total_amount - booking.amount_due,
+            paid: 0,
+            refunded: 0,
+            passengers,
+            lines,
+            flights,
+        };
+        self.fares.insert(booking_id, facts);
+        self
+    }
+
+    /// What a quote of the booking is computed from, from the ledger.
+    pub fn quote_facts(&self, booking_id: i64) -> Option<QuoteFacts> {
+        let mut facts = self.fares.get(&booking_id)?.clone();
+        let booking = &self.bookings[&booking_id];
+        facts.status = booking.status;
+        facts.expires_at = booking.expires_at;
+        facts.paid = self.payments.iter().filter(|p| p.booking_id == booking_id && p.succeeded).map(|p| p.amount).sum();
+        facts.refunded = self.refunds.iter().filter(|r| r.booking_id == booking_id).map(|r| r.amount).sum();
+        Some(facts)
     }
 
     pub fn books(&mut self) -> MemoryBooks<'_> {
@@ -272,10 +335,105 @@ impl CancellationBooks for MemoryBooks<'_> {
         amount: i64,
         reason: &str,
     ) -> Result<bool, ApiError> {
-        if self.working.refunds.iter().any(|r| r.booking_id == booking_id && r.reason == reason) {
+        let quoted: Vec<usize> = self.working.quote_refunds.values().copied().collect();
+        let taken = self
+            .working
+            .refunds
+            .iter()
+            .enumerate()
+            .any(|(i, r)| r.booking_id == booking_id && r.reason == reason && !quoted.contains(&i));
+        if taken {
             return Ok(false);
         }
         self.working.refunds.push(Refund { booking_id, payment_id, amount, reason: reason.to_string() });
         Ok(true)
+    }
+}
+
+impl QuoteBooks for MemoryBooks<'_> {
+    async fn quote(&mut self, quote_id: i64) -> Result<Option<StoredQuote>, ApiError> {
+        Ok(self.working.quotes.get(&quote_id).cloned())
+    }
+
+    async fn quote_facts(&mut self, booking_id: i64) -> Result<Option<QuoteFacts>, ApiError> {
+        Ok(self.working.quote_facts(booking_id))
+    }
+
+    async fn release_chosen(&mut self, booking_id: i64, seats: &[QuotedSeat]) -> Result<Vec<ReleasedSeat>, ApiError> {
+        let chosen = |flight_id: i64, seat: &str| seats.iter().any(|s| s.flight_id == flight_id && s.seat == seat);
+        let live = self.working.seats.entry(booking_id).or_default();
+        let (released, kept): (Vec<ReleasedSeat>, Vec<ReleasedSeat>) =
+            live.drain(..).partition(|s| chosen(s.flight_id, &s.seat));
+        *live = kept;
+        if let Some(facts) = self.working.fares.get_mut(&booking_id) {
+            let gone: Vec<(i32, i32)> = facts
+                .lines
+                .iter()
+                .filter(|l| l.seat.as_deref().is_some_and(|seat| chosen(l.flight_id, seat)))
+                .map(|l| (l.position, l.leg))
+                .collect();
+            let laps_of: Vec<(i32, i32)> =
+                facts.passengers.iter().filter_map(|p| Some((p.position, p.infant_of?))).collect();
+            for line in facts.lines.iter_mut() {
+                let adult = laps_of.iter().find(|(infant, _)| *infant == line.position).map(|(_, adult)| *adult);
+                let seat_gone = gone.contains(&(line.position, line.leg));
+                let lap_gone = line.seat.is_none() && adult.is_some_and(|a| gone.contains(&(a, line.leg)));
+                if seat_gone || lap_gone {
+                    line.live = false;
+                }
+            }
+        }
+        Ok(released)
+    }
+
+    async fn void_chosen(&mut self, booking_id: i64, legs: &[(i32, i32)]) -> Result<u64, ApiError> {
+        // A ticket per passenger and slice: one for each passenger given up
+        // on each slice (the fake's slices are one leg each).
+        let Some(issued) = self.working.tickets.get_mut(&booking_id) else { return Ok(0) };
+        let voided = (legs.len() as u64).min(*issued);
+        *issued -= voided;
+        if *issued == 0 {
+            self.working.tickets.remove(&booking_id);
+        }
+        Ok(voided)
+    }
+
+    async fn give_back_promo(&mut self, booking_id: i64) -> Result<(), ApiError> {
+        self.working.promos_given_back.push(booking_id);
+        Ok(())
+    }
+
+    async fn record_quote_refund(
+        &mut self,
+        booking_id: i64,
+        payment_id: i64,
+        amount: i64,
+        quote_id: i64,
+    ) -> Result<i64, ApiError> {
+        if self.working.quote_refunds.contains_key(&quote_id) {
+            return Err(ApiError::internal(format!("quote {quote_id} refunded twice")));
+        }
+        self.working.refunds.push(Refund { booking_id, payment_id, amount, reason: "CANCELLATION".into() });
+        let index = self.working.refunds.len() - 1;
+        self.working.quote_refunds.insert(quote_id, index);
+        Ok(index as i64 + 1)
+    }
+
+    async fn confirm_quote(
+        &mut self,
+        quote_id: i64,
+        confirmation: QuoteConfirmation<'_>,
+    ) -> Result<DateTime<Utc>, ApiError> {
+        let at = Utc::now();
+        let quote = self.working.quotes.get_mut(&quote_id).expect("locked quote");
+        if quote.status != QuoteStatus::Quoted {
+            return Err(ApiError::internal(format!("quote {quote_id} confirmed twice")));
+        }
+        quote.status = QuoteStatus::Confirmed;
+        quote.confirmed_at = Some(at);
+        quote.confirm_idempotency_key = confirmation.idempotency_key.map(str::to_string);
+        quote.refund_id = confirmation.refund_id;
+        quote.closed_booking = Some(confirmation.closed_booking);
+        Ok(at)
     }
 }

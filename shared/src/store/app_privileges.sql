@@ -24,6 +24,9 @@ GRANT SELECT, INSERT ON change_quotes, debit_notes TO {app};
 GRANT UPDATE (status, confirmed_at) ON change_quotes TO {app};
 GRANT UPDATE (live) ON booking_lap_fares TO {app};
 GRANT SELECT, INSERT, UPDATE ON debit_note_series TO {app};
+-- Cancellation quotes: written once, then confirmed once (V16's trigger).
+GRANT SELECT, INSERT ON cancellation_quotes TO {app};
+GRANT UPDATE (status, confirmed_at, confirm_idempotency_key, refund_id, closed_booking) ON cancellation_quotes TO {app};
 -- A promo use given back when its booking ends unpaid.
 GRANT UPDATE (released_at) ON booking_discounts TO {app};
 -- Identities, ticket serials and admin ids.

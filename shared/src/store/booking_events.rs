@@ -1,5 +1,6 @@
 //! A booking's timeline, read from the rows its changes left (the booking,
-//! its payment attempts, codes, refunds and tickets): every change already
+//! its payment attempts, codes, refunds, tickets and confirmed cancellation
+//! quotes): every change already
 //! writes one of them in its own transaction, so the timeline cannot miss
 //! one or show one that was rolled back.
 
@@ -32,10 +33,15 @@ SELECT at, kind, actor, amount, detail FROM (
            NULL, NULL, 5
       FROM b WHERE b.cancelled_at IS NOT NULL
     UNION ALL
+    SELECT q.confirmed_at, 'PARTIALLY_CANCELLED', 'customer', q.refund_amount,
+           'passengers ' || array_to_string(q.passengers, ', ') || '; slices ' || array_to_string(q.slices, ', '), 5
+      FROM cancellation_quotes q WHERE q.booking_id = $1 AND q.status = 'CONFIRMED' AND NOT q.closed_booking
+    UNION ALL
     SELECT b.expires_at, 'BOOKING_EXPIRED', 'system', NULL, NULL, 5 FROM b WHERE b.status = 'EXPIRED'
     UNION ALL
-    SELECT max(t.voided_at), 'TICKETS_VOIDED', 'system', NULL, count(*)::text, 6
-      FROM tickets t WHERE t.booking_id = $1 AND t.voided_at IS NOT NULL HAVING count(*) > 0
+    -- One event per voiding (a partial cancellation voids some, a later one the rest).
+    SELECT t.voided_at, 'TICKETS_VOIDED', 'system', NULL, count(*)::text, 6
+      FROM tickets t WHERE t.booking_id = $1 AND t.voided_at IS NOT NULL GROUP BY t.voided_at
     UNION ALL
     SELECT r.created_at, 'REFUNDED', 'system', r.amount, r.reason, 7 FROM refunds r WHERE r.booking_id = $1
     UNION ALL

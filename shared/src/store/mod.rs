@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod booking_events;
 pub mod bookings;
+pub mod cancellation_quotes;
 pub mod changes;
 pub mod discounts;
 pub mod documents;

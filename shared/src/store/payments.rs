@@ -185,7 +185,9 @@ pub async fn refunded_so_far(tx: &Transaction<'_>, booking_id: i64) -> Result<i6
     Ok(row.get(0))
 }
 
-/// Records a (mock) refund; `false` if one for this reason already exists.
+/// Records a (mock) refund without a quote (a cashback, the schedule's full
+/// refund); `false` if one for this reason already exists (V16's
+/// `refunds_one_cashback`, `refunds_one_unquoted_cancellation`).
 #[tracing::instrument(name = "postgres.payments.record_refund", level = "debug", skip_all, fields(booking_id = booking_id, payment_id = payment_id, reason = reason))]
 pub async fn record_refund(
     tx: &Transaction<'_>,
@@ -197,7 +199,7 @@ pub async fn record_refund(
     let inserted = tx
         .execute(
             "INSERT INTO refunds (booking_id, payment_id, amount, reason) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (booking_id, reason) WHERE change_quote_id IS NULL DO NOTHING",
+             ON CONFLICT DO NOTHING",
             &[&booking_id, &payment_id, &amount, &reason],
         )
         .await?;

@@ -58,8 +58,15 @@ pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, StoreEr
                            FROM (SELECT booking_id, passenger_position, slice, leg, flight_id, seat
                                  FROM booking_seats WHERE booking_id = $1 AND live
                                  UNION ALL
-                                 SELECT booking_id, passenger_position, slice, leg, flight_id, '{LAP_SEAT}'
-                                 FROM booking_lap_fares WHERE booking_id = $1 AND live) travelled
+                                 -- An infant travels while its adult's seat on the leg is live.
+                                 SELECT l.booking_id, l.passenger_position, l.slice, l.leg, l.flight_id, '{LAP_SEAT}'
+                                 FROM booking_lap_fares l
+                                 JOIN booking_passengers p
+                                   ON p.booking_id = l.booking_id AND p.position = l.passenger_position
+                                 WHERE l.booking_id = $1 AND l.live AND EXISTS (
+                                     SELECT 1 FROM booking_seats s
+                                      WHERE s.booking_id = l.booking_id AND s.leg = l.leg
+                                        AND s.passenger_position = p.infant_of AND s.live)) travelled
                            ORDER BY passenger_position, slice, leg) first_legs
                        ORDER BY slice, passenger_position) t
                  ON CONFLICT ON CONSTRAINT tickets_once_per_passenger_leg DO NOTHING"

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod bookings;
 pub mod calendar;
+pub mod cancellation_quotes;
 pub mod changes;
 pub mod discounts;
 pub mod documents;

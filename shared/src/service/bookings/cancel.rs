@@ -1,8 +1,10 @@
-//! Cancelling a booking (unpaid: its seats go back; paid: also its tickets
-//! are voided and what was paid is refunded) and the schedule's expiry of
-//! unpaid ones. Freed seats are marked unsold in Redis and searches showing
-//! their flights are dropped.
+//! Cancelling a booking (unpaid: its seats go back; paid: a quote of all of
+//! it by the fare rules, confirmed at once, see `quotes`), the schedule's
+//! expiry of unpaid ones and its full refund of paid ones left on a
+//! cancelled flight. Freed seats are marked unsold in Redis and searches
+//! showing their flights are dropped.
 
+use super::quotes::cancel_whole;
 use super::{details, owned_booking, BookingDetails};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
@@ -20,7 +22,8 @@ use crate::{ApiError, Services};
 use chrono::Utc;
 use std::collections::{BTreeMap, HashSet};
 
-/// The refund reason of a cancellation (one per booking).
+/// The refund reason of a cancellation (once per quote; without one, the
+/// schedule's full refund, once per booking).
 const CANCELLATION: &str = "CANCELLATION";
 
 /// A cancelled booking and what its cancellation refunded.
@@ -30,6 +33,7 @@ pub struct CancelledBooking {
 }
 
 pub async fn cancel_booking(svc: &Services, caller: &Caller, booking_id: i64) -> Result<CancelledBooking, ApiError> {
+    let mut refunded_now = None;
     match PgBookings::new(&svc.db).cancel_unpaid(booking_id, caller.user_id).await? {
         CancelOutcome::NotFound => return Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
         CancelOutcome::Expired => {
@@ -38,15 +42,16 @@ pub async fn cancel_booking(svc: &Services, caller: &Caller, booking_id: i64) ->
                 format!("booking {booking_id} has expired; its seats are released"),
             ))
         }
-        CancelOutcome::Paid => {
-            let cancelled = cancel_paid(svc, caller, booking_id).await?;
-            after_release(svc, caller.user_id, &cancelled.released).await;
-        }
+        CancelOutcome::Paid => refunded_now = cancel_whole(svc, caller, booking_id).await?,
         CancelOutcome::AlreadyCancelled => {}
         CancelOutcome::Cancelled { released } => after_release(svc, caller.user_id, &released).await,
     }
     let record = owned_booking(svc, caller, booking_id).await?;
-    let refunded = crate::store::payments::refunded_for(&svc.db, booking_id, CANCELLATION).await?;
+    // Cancelled before (or by a concurrent request): what its cancellations refunded.
+    let refunded = match refunded_now {
+        Some(amount) => amount,
+        None => crate::store::payments::refunded_for(&svc.db, booking_id, CANCELLATION).await?,
+    };
     let refund = Money::new(refunded, &record.currency);
     Ok(CancelledBooking { booking: details(svc, record).await?, refund })
 }
@@ -54,7 +59,7 @@ pub async fn cancel_booking(svc: &Services, caller: &Caller, booking_id: i64) ->
 /// Seats freed in Postgres: they are not sold in Redis any more, any
 /// leftover hold of the owner goes, and cached searches show the flight
 /// again.
-async fn after_release(svc: &Services, user_id: i64, released: &[ReleasedSeat]) {
+pub(super) async fn after_release(svc: &Services, user_id: i64, released: &[ReleasedSeat]) {
     let mut per_flight: BTreeMap<i64, Vec<(String, i64)>> = BTreeMap::new();
     for seat in released {
         per_flight.entry(seat.flight_id).or_default().push((seat.seat.clone(), seat.booking_id));
@@ -155,20 +160,9 @@ pub struct PaidCancellation {
     pub refund: i64,
 }
 
-/// Cancels a paid booking of the caller, in one Postgres transaction (see
-/// [`cancel_paid_in`]); the notification leaves after the commit.
-pub async fn cancel_paid(svc: &Services, caller: &Caller, booking_id: i64) -> Result<PaidCancellation, ApiError> {
-    let mut client = svc.db.get().await?;
-    let mut committed = Outgoing::default();
-    let cancelled =
-        cancel_paid_in(PgBooks::begin(&mut client, &mut committed).await?, caller.user_id, booking_id).await;
-    drop(client);
-    committed.send(&svc.outbox()).await;
-    cancelled
-}
-
-/// Cancels a paid booking: seats released, tickets voided, and a (mock)
-/// refund of what was paid minus any cashback already given, with its GST
+/// Cancels a paid booking in full, whatever its fare (the schedule's refund
+/// of a booking the airline left unflown): seats released, tickets voided,
+/// and a (mock) refund of what was paid minus any refund already made, with its GST
 /// credit note against the booking's invoice (when it has one), committed
 /// with the customer's notification. A booking no longer paid (another
 /// request changed it meanwhile) is left as it is, and nothing is freed.

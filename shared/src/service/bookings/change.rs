@@ -312,7 +312,7 @@ pub async fn confirm_change(
     let quote = changes::lock_quote(&tx, quote_id).await?.ok_or_else(missing)?;
     if quote.confirmed {
         return Err(ApiError::conflict(
-            ErrorCode::QuoteConfirmed,
+            ErrorCode::QuoteAlreadyConfirmed,
             format!("change quote {quote_id} is confirmed already"),
         ));
     }

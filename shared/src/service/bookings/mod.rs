@@ -1,5 +1,6 @@
 //! Bookings: creating one from held seats (`create`), reading and listing
-//! them with their flights (here), cancelling and expiring them (`cancel`).
+//! them with their flights (here), cancelling and expiring them (`cancel`),
+//! cancellation quotes by the fare rules (`quotes`).
 //!
 //! The use cases return [`BookingDetails`]; the wire format is
 //! `http::views::bookings`.
@@ -8,13 +9,15 @@ mod cancel;
 mod change;
 mod create;
 pub mod inventory;
+mod quotes;
 
 pub use cancel::{
-    cancel_booking, cancel_paid, cancel_paid_in, close_unpaid_on_cancelled_flight, expire_unpaid_bookings,
+    cancel_booking, cancel_paid_in, close_unpaid_on_cancelled_flight, expire_unpaid_bookings,
     refund_unresolved_on_cancelled_flights, CancelledBooking, PaidCancellation,
 };
 pub use change::{confirm_change, quote_change, ChangeQuote, ChangeRequest, ConfirmedChange};
 pub use create::{create_booking, CreateBooking, LegRequest, PassengersRequest};
+pub use quotes::{confirm_in, confirm_quote, create_quote, ConfirmedCancellation, QUOTE_VALIDITY};
 
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
