@@ -46,6 +46,8 @@ error_codes! {
     // Flights and seats.
     FlightNotBookable = "FLIGHT_NOT_BOOKABLE",
     FlightDeparted = "FLIGHT_DEPARTED",
+    FlightCancelled = "FLIGHT_CANCELLED",
+    FlightNumberTaken = "FLIGHT_NUMBER_TAKEN",
     SeatUnavailable = "SEAT_UNAVAILABLE",
     SeatNotHeld = "SEAT_NOT_HELD",
     NotEnoughSeats = "NOT_ENOUGH_SEATS",
@@ -62,6 +64,10 @@ error_codes! {
     AmountMismatch = "AMOUNT_MISMATCH",
     PaymentDeclined = "PAYMENT_DECLINED",
     IdempotencyInProgress = "IDEMPOTENCY_IN_PROGRESS",
+    // Airline-initiated schedule changes.
+    ScheduleChangeResolved = "SCHEDULE_CHANGE_RESOLVED",
+    AcceptNotAllowed = "ACCEPT_NOT_ALLOWED",
+    NotAnAlternative = "NOT_AN_ALTERNATIVE",
     IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED",
     // Discounts.
     DiscountAlreadyApplied = "DISCOUNT_ALREADY_APPLIED",

@@ -6,12 +6,14 @@ use super::flight::{unbookable_because, FlightStatus};
 use chrono::{DateTime, Utc};
 
 /// A booking's money: what was paid, what came back, whether a promo code
-/// is on it (one per booking).
+/// is on it (one per booking); and whether an airline's schedule change
+/// awaits the customer's answer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BookingLedger {
     pub paid: i64,
     pub refunded: i64,
     pub code_applied: bool,
+    pub schedule_change_open: bool,
 }
 
 /// Routes the booking accepts now (the client need not try the others).
@@ -25,6 +27,9 @@ pub enum BookingAction {
     /// `POST /api/discounts/apply`: off the amount due before payment,
     /// cashback after it.
     ApplyDiscount,
+    /// `POST /api/schedule-changes/{id}/accept|rebook|refund` (listed by
+    /// `GET /api/bookings/{id}/schedule-changes`).
+    ResolveScheduleChange,
 }
 
 /// One flight of the booking as the rules see it.
@@ -40,6 +45,7 @@ pub struct FlightOfBooking {
 /// - Paid: cancel until a flight of it has departed (a flight the airline
 ///   cancelled leaves it cancellable, for the refund), and a code as
 ///   cashback if none is on it yet.
+///   An open schedule change: resolve it, until its flight leaves.
 /// - Cancelled or expired: nothing.
 pub fn available_actions(
     status: BookingStatus,
@@ -69,6 +75,9 @@ pub fn available_actions(
             }
             if !ledger.code_applied {
                 actions.push(BookingAction::ApplyDiscount);
+            }
+            if ledger.schedule_change_open && !any_departed {
+                actions.push(BookingAction::ResolveScheduleChange);
             }
         }
         BookingStatus::PendingPayment | BookingStatus::Cancelled | BookingStatus::Expired => {}
@@ -129,6 +138,18 @@ mod tests {
         assert_eq!(available_actions(BookingStatus::Paid, now, &grounded, &with_cashback, now), [Cancel]);
         let flown = [flight(FlightStatus::Departed, -2, now), flight(FlightStatus::Scheduled, 48, now)];
         assert!(available_actions(BookingStatus::Paid, now, &flown, &with_cashback, now).is_empty());
+    }
+
+    #[test]
+    fn an_open_schedule_change_is_resolvable_until_the_flight_leaves() {
+        let now = Utc::now();
+        let open =
+            BookingLedger { paid: 500_000, code_applied: true, schedule_change_open: true, ..Default::default() };
+        let ahead = [flight(FlightStatus::Scheduled, 48, now)];
+        assert_eq!(available_actions(BookingStatus::Paid, now, &ahead, &open, now), [Cancel, ResolveScheduleChange]);
+        let flown = [flight(FlightStatus::Departed, -2, now)];
+        assert!(available_actions(BookingStatus::Paid, now, &flown, &open, now).is_empty());
+        assert!(available_actions(BookingStatus::Cancelled, now, &ahead, &open, now).is_empty());
     }
 
     #[test]

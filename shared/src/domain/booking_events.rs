@@ -18,10 +18,14 @@ pub enum EventKind {
     Refunded,
     /// A promo use given back when the booking ended unpaid.
     PromoReleased,
+    /// The airline retimed a flight of the booking (detail: its number).
+    ScheduleChanged,
+    /// The customer answered it (detail: ACCEPTED, REBOOKED or REFUNDED).
+    ScheduleChangeResolved,
 }
 
 impl EventKind {
-    const ALL: [EventKind; 11] = [
+    const ALL: [EventKind; 13] = [
         EventKind::BookingCreated,
         EventKind::PaymentDeclined,
         EventKind::PaymentSucceeded,
@@ -33,6 +37,8 @@ impl EventKind {
         EventKind::TicketsVoided,
         EventKind::Refunded,
         EventKind::PromoReleased,
+        EventKind::ScheduleChanged,
+        EventKind::ScheduleChangeResolved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,6 +54,8 @@ impl EventKind {
             EventKind::TicketsVoided => "TICKETS_VOIDED",
             EventKind::Refunded => "REFUNDED",
             EventKind::PromoReleased => "PROMO_RELEASED",
+            EventKind::ScheduleChanged => "SCHEDULE_CHANGED",
+            EventKind::ScheduleChangeResolved => "SCHEDULE_CHANGE_RESOLVED",
         }
     }
 
@@ -56,7 +64,8 @@ impl EventKind {
     }
 }
 
-/// Who made the change: the customer, the airline (a flight it cancelled),
+/// Who made the change: the customer, the airline (a flight it cancelled
+/// or retimed),
 /// or the system (ticketing, the schedule's sweeps, the gateway's refunds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -84,7 +93,8 @@ pub struct BookingEvent {
     pub actor: Actor,
     /// Minor units of the booking's currency, when money moved.
     pub amount: Option<i64>,
-    /// The decline code, promo code, refund reason or ticket count.
+    /// The decline code, promo code, refund reason, ticket count, retimed
+    /// flight or a schedule change's answer.
     pub detail: Option<String>,
 }
 

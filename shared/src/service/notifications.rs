@@ -39,6 +39,8 @@ pub enum NotificationKind {
     TicketIssued,
     BookingExpired,
     FlightCancelled,
+    /// The airline retimed a flight of the booking.
+    ScheduleChanged,
     Refund,
     Message,
 }
@@ -50,6 +52,7 @@ impl NotificationKind {
             NotificationKind::TicketIssued => "TICKET_ISSUED",
             NotificationKind::BookingExpired => "BOOKING_EXPIRED",
             NotificationKind::FlightCancelled => "FLIGHT_CANCELLED",
+            NotificationKind::ScheduleChanged => "SCHEDULE_CHANGED",
             NotificationKind::Refund => "REFUND",
             NotificationKind::Message => "MESSAGE",
         }

@@ -9,6 +9,8 @@ GRANT USAGE ON SCHEMA public TO {app};
 -- The schedule and reference data: written by the operator's seeding only.
 GRANT SELECT ON airports, airlines, aircraft_types, schedule_revision TO {app};
 GRANT SELECT, UPDATE (status, cancelled_at, cancelled_by) ON flights TO {app};
+-- An admin's reschedule retimes a flight.
+GRANT UPDATE (departs_at, arrives_at) ON flights TO {app};
 GRANT SELECT, UPDATE (seats_sold) ON flight_fares TO {app};
 
 -- What customers and the admin's routes change.
@@ -17,6 +19,11 @@ GRANT SELECT, INSERT ON booking_passengers, booking_lap_fares, payments, refunds
 -- GST credit notes: issued, never changed; the series row is bumped per note.
 GRANT SELECT, INSERT ON credit_notes TO {app};
 GRANT SELECT, INSERT, UPDATE ON credit_note_series TO {app};
+-- Airline-initiated schedule changes, resolved once by their customer; a
+-- rebooked infant's lap fare follows its adult to the new flight.
+GRANT SELECT, INSERT ON schedule_changes TO {app};
+GRANT UPDATE (new_departs_at, new_arrives_at, accept_allowed, status, rebooked_to, resolved_at) ON schedule_changes TO {app};
+GRANT UPDATE (flight_id) ON booking_lap_fares TO {app};
 -- A promo use given back when its booking ends unpaid.
 GRANT UPDATE (released_at) ON booking_discounts TO {app};
 -- Identities, ticket serials and admin ids.

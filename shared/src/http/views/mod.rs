@@ -10,6 +10,7 @@ pub mod discounts;
 pub mod documents;
 pub mod flights;
 pub mod notifications;
+pub mod schedule_changes;
 pub mod seat_map;
 pub mod seats;
 pub mod tickets;
