@@ -144,8 +144,16 @@ fn idempotent_routes_document_the_idempotency_key_and_links_name_real_operations
             .as_array()
             .is_some_and(|params| params.iter().any(|p| resolve(&doc, p)["name"] == "Idempotency-Key"));
         let idempotent = method == "POST"
-            && ["/api/payments/pay", "/api/bookings/create", "/api/bookings", "/api/tickets/generate"]
-                .contains(&path.as_str());
+            && [
+                "/api/payments/pay",
+                "/api/bookings/create",
+                "/api/bookings",
+                "/api/tickets/generate",
+                "/api/schedule-changes/{scheduleChangeId}/accept",
+                "/api/schedule-changes/{scheduleChangeId}/rebook",
+                "/api/schedule-changes/{scheduleChangeId}/refund",
+            ]
+            .contains(&path.as_str());
         assert_eq!(has_key, idempotent, "{method} {path}: Idempotency-Key header");
         for response in operation["responses"].as_object().unwrap().values() {
             for (name, link) in resolve(&doc, response)["links"].as_object().into_iter().flatten() {
