@@ -46,6 +46,8 @@ error_codes! {
     // Flights and seats.
     FlightNotBookable = "FLIGHT_NOT_BOOKABLE",
     FlightDeparted = "FLIGHT_DEPARTED",
+    FlightCancelled = "FLIGHT_CANCELLED",
+    FlightNumberTaken = "FLIGHT_NUMBER_TAKEN",
     SeatUnavailable = "SEAT_UNAVAILABLE",
     SeatNotHeld = "SEAT_NOT_HELD",
     NotEnoughSeats = "NOT_ENOUGH_SEATS",
@@ -63,6 +65,10 @@ error_codes! {
     BookingNotChangeable = "BOOKING_NOT_CHANGEABLE",
     PaymentDeclined = "PAYMENT_DECLINED",
     IdempotencyInProgress = "IDEMPOTENCY_IN_PROGRESS",
+    // Airline-initiated schedule changes.
+    ScheduleChangeResolved = "SCHEDULE_CHANGE_RESOLVED",
+    AcceptNotAllowed = "ACCEPT_NOT_ALLOWED",
+    NotAnAlternative = "NOT_AN_ALTERNATIVE",
     IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED",
     // Cancellation quotes.
     CancellationScopeInvalid = "CANCELLATION_SCOPE_INVALID",

@@ -21,6 +21,7 @@ mod notifications;
 mod openapi;
 mod payments;
 mod races;
+mod schedule_changes;
 mod secrets;
 mod security;
 mod seed;

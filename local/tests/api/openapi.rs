@@ -151,6 +151,9 @@ fn idempotent_routes_document_the_idempotency_key_and_links_name_real_operations
                 "/api/tickets/generate",
                 "/api/change-quotes/{quoteId}/confirm",
                 "/api/cancellation-quotes/{quoteId}/confirm",
+                "/api/schedule-changes/{scheduleChangeId}/accept",
+                "/api/schedule-changes/{scheduleChangeId}/rebook",
+                "/api/schedule-changes/{scheduleChangeId}/refund",
             ]
             .contains(&path.as_str());
         assert_eq!(has_key, idempotent, "{method} {path}: Idempotency-Key header");

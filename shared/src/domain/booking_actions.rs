@@ -6,12 +6,14 @@ use super::flight::{unbookable_because, FlightStatus};
 use chrono::{DateTime, Utc};
 
 /// A booking's money: what was paid, what came back, whether a promo code
-/// is on it (one per booking).
+/// is on it (one per booking); and whether an airline's schedule change
+/// awaits the customer's answer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct BookingLedger {
     pub paid: i64,
     pub refunded: i64,
     pub code_applied: bool,
+    pub schedule_change_open: bool,
 }
 
 /// Routes the booking accepts now (the client need not try the others).
@@ -27,6 +29,9 @@ pub enum BookingAction {
     ApplyDiscount,
     /// `POST /api/bookings/{id}/change-quotes`: a slice to other flights.
     Change,
+    /// `POST /api/schedule-changes/{id}/accept|rebook|refund` (listed by
+    /// `GET /api/bookings/{id}/schedule-changes`).
+    ResolveScheduleChange,
 }
 
 /// One flight of the booking as the rules see it.
@@ -45,6 +50,7 @@ pub struct FlightOfBooking {
 ///   back to a no-show (less has come back than was paid); and a code as
 ///   cashback if none is on it yet; a change while a flight of it is still
 ///   to fly (the quote says which slice can move).
+///   An open schedule change: resolve it, until its flight leaves.
 /// - Cancelled or expired: nothing.
 pub fn available_actions(
     status: BookingStatus,
@@ -57,6 +63,7 @@ pub fn available_actions(
         |f: &FlightOfBooking| unbookable_because(f.status.unwrap_or(FlightStatus::Scheduled), f.departs_at, now);
     let all_bookable = flights.iter().all(|f| why_not(f).is_none());
     let all_departed = flights.iter().all(|f| why_not(f) == Some(FlightStatus::Departed));
+    let any_departed = flights.iter().any(|f| why_not(f) == Some(FlightStatus::Departed));
     let mut actions = Vec::new();
     match status {
         BookingStatus::PendingPayment if expires_at > now => {
@@ -77,6 +84,9 @@ pub fn available_actions(
             }
             if flights.iter().any(|f| why_not(f).is_none()) {
                 actions.push(BookingAction::Change);
+            }
+            if ledger.schedule_change_open && !any_departed {
+                actions.push(BookingAction::ResolveScheduleChange);
             }
         }
         BookingStatus::PendingPayment | BookingStatus::Cancelled | BookingStatus::Expired => {}
@@ -143,6 +153,21 @@ mod tests {
         assert_eq!(available_actions(BookingStatus::Paid, now, &flown, &with_cashback, now), [Cancel]);
         let all_back = BookingLedger { refunded: 500_000, ..with_cashback };
         assert!(available_actions(BookingStatus::Paid, now, &flown, &all_back, now).is_empty());
+    }
+
+    #[test]
+    fn an_open_schedule_change_is_resolvable_until_the_flight_leaves() {
+        let now = Utc::now();
+        let open =
+            BookingLedger { paid: 500_000, code_applied: true, schedule_change_open: true, ..Default::default() };
+        let ahead = [flight(FlightStatus::Scheduled, 48, now)];
+        assert_eq!(
+            available_actions(BookingStatus::Paid, now, &ahead, &open, now),
+            [Cancel, Change, ResolveScheduleChange]
+        );
+        let flown = [flight(FlightStatus::Departed, -2, now)];
+        assert_eq!(available_actions(BookingStatus::Paid, now, &flown, &open, now), [Cancel], "a no-show's taxes only");
+        assert!(available_actions(BookingStatus::Cancelled, now, &ahead, &open, now).is_empty());
     }
 
     #[test]

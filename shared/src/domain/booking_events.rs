@@ -23,10 +23,14 @@ pub enum EventKind {
     PromoReleased,
     /// A slice moved to other flights (a confirmed change quote).
     SliceChanged,
+    /// The airline retimed a flight of the booking (detail: its number).
+    ScheduleChanged,
+    /// The customer answered it (detail: ACCEPTED, REBOOKED or REFUNDED).
+    ScheduleChangeResolved,
 }
 
 impl EventKind {
-    const ALL: [EventKind; 13] = [
+    const ALL: [EventKind; 15] = [
         EventKind::BookingCreated,
         EventKind::PaymentDeclined,
         EventKind::PaymentSucceeded,
@@ -40,6 +44,8 @@ impl EventKind {
         EventKind::Refunded,
         EventKind::PromoReleased,
         EventKind::SliceChanged,
+        EventKind::ScheduleChanged,
+        EventKind::ScheduleChangeResolved,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +63,8 @@ impl EventKind {
             EventKind::Refunded => "REFUNDED",
             EventKind::PromoReleased => "PROMO_RELEASED",
             EventKind::SliceChanged => "SLICE_CHANGED",
+            EventKind::ScheduleChanged => "SCHEDULE_CHANGED",
+            EventKind::ScheduleChangeResolved => "SCHEDULE_CHANGE_RESOLVED",
         }
     }
 
@@ -65,7 +73,8 @@ impl EventKind {
     }
 }
 
-/// Who made the change: the customer, the airline (a flight it cancelled),
+/// Who made the change: the customer, the airline (a flight it cancelled
+/// or retimed),
 /// or the system (ticketing, the schedule's sweeps, the gateway's refunds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -93,8 +102,8 @@ pub struct BookingEvent {
     pub actor: Actor,
     /// Minor units of the booking's currency, when money moved.
     pub amount: Option<i64>,
-    /// The decline code, promo code, refund reason, ticket count or what a
-    /// partial cancellation covered.
+    /// The decline code, promo code, refund reason, ticket count, what a
+    /// partial cancellation covered, a retimed flight or a schedule change's answer.
     pub detail: Option<String>,
 }
 

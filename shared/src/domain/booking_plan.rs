@@ -79,6 +79,7 @@ pub fn passenger_count(request: &RequestedLegs<'_>) -> Result<usize, PlanError> 
 }
 
 /// One leg's place in the journey.
+#[derive(Clone, Debug)]
 pub struct LegTimes<'a> {
     pub flight_id: i64,
     pub origin: &'a str,

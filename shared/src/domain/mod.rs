@@ -19,6 +19,7 @@ pub mod itinerary;
 pub mod money;
 pub mod passengers;
 pub mod payment;
+pub mod schedule_change;
 pub mod seating;
 pub mod timetable;
 pub mod travellers;

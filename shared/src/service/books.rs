@@ -7,6 +7,7 @@
 
 use crate::domain::cancellation::{QuoteFacts, QuotedSeat};
 use crate::domain::invoice::{CreditNote, DebitNote, Invoice};
+use crate::domain::schedule_change::ScheduleChangeStatus;
 use crate::service::notifications::{self, Notification};
 use crate::store::bookings::{mark_cancelled, release_seats, ReleasedSeat};
 use crate::store::cancellation_quotes::{self, StoredQuote};
@@ -17,6 +18,7 @@ use crate::store::payments::{
     flights_of_booking, lock_booking, record_decline, record_refund, record_success, refunded_so_far,
     success_under_key, successful_payment, BookedFlight, KeyedPayment, LockedBooking, PaymentRow,
 };
+use crate::store::schedule_changes::{self, MoveSeatsError, ScheduleChangeRow};
 use crate::store::tickets::{self, void_for_booking, GapFreeSeries};
 use crate::ApiError;
 use deadpool_postgres::{Client, Transaction};
@@ -135,6 +137,35 @@ pub struct QuoteConfirmation<'a> {
     pub idempotency_key: Option<&'a str>,
     pub refund_id: Option<i64>,
     pub closed_booking: bool,
+}
+
+/// What resolving an airline's schedule change writes, beside what a
+/// refund does.
+pub trait ScheduleChangeBooks: CancellationBooks {
+    /// The change, locked until the transaction ends.
+    fn lock_change(
+        &mut self,
+        change_id: i64,
+    ) -> impl Future<Output = Result<Option<ScheduleChangeRow>, ApiError>> + Send;
+    /// Records the customer's answer (the change was open under its lock).
+    fn resolve_change(
+        &mut self,
+        change_id: i64,
+        status: ScheduleChangeStatus,
+        rebooked_to: Option<i64>,
+    ) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// Moves the booking's seats from one flight to another (the seat for
+    /// the passenger at `positions[i]` is `seats[i]`); see
+    /// `store::schedule_changes::move_seats`.
+    fn move_seats(
+        &mut self,
+        booking_id: i64,
+        flights: (i64, i64),
+        positions: &[i32],
+        seats: &[String],
+    ) -> impl Future<Output = Result<Vec<ReleasedSeat>, MoveSeatsError>> + Send;
+    /// Voids the slice's issued tickets and issues new ones.
+    fn reissue_tickets(&mut self, booking_id: i64, slice: i32) -> impl Future<Output = Result<u64, ApiError>> + Send;
 }
 
 /// The books in Postgres: one transaction, and the outbox messages it
@@ -346,5 +377,34 @@ impl QuoteBooks for PgBooks<'_, '_> {
     ) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
         let QuoteConfirmation { idempotency_key, refund_id, closed_booking } = confirmation;
         Ok(cancellation_quotes::confirm(&self.tx, quote_id, idempotency_key, refund_id, closed_booking).await?)
+    }
+}
+
+impl ScheduleChangeBooks for PgBooks<'_, '_> {
+    async fn lock_change(&mut self, change_id: i64) -> Result<Option<ScheduleChangeRow>, ApiError> {
+        Ok(schedule_changes::lock(&self.tx, change_id).await?)
+    }
+
+    async fn resolve_change(
+        &mut self,
+        change_id: i64,
+        status: ScheduleChangeStatus,
+        rebooked_to: Option<i64>,
+    ) -> Result<(), ApiError> {
+        Ok(schedule_changes::resolve(&self.tx, change_id, status, rebooked_to).await?)
+    }
+
+    async fn move_seats(
+        &mut self,
+        booking_id: i64,
+        flights: (i64, i64),
+        positions: &[i32],
+        seats: &[String],
+    ) -> Result<Vec<ReleasedSeat>, MoveSeatsError> {
+        schedule_changes::move_seats(&self.tx, booking_id, flights, positions, seats).await
+    }
+
+    async fn reissue_tickets(&mut self, booking_id: i64, slice: i32) -> Result<u64, ApiError> {
+        Ok(tickets::reissue_slice(&self.tx, booking_id, slice).await?)
     }
 }

@@ -9,6 +9,7 @@ pub mod documents;
 pub mod flights;
 pub mod notifications;
 pub mod payments;
+pub mod schedule_changes;
 pub mod search;
 pub mod seats;
 pub mod tickets;

@@ -39,6 +39,8 @@ pub enum NotificationKind {
     TicketIssued,
     BookingExpired,
     FlightCancelled,
+    /// The airline retimed a flight of the booking.
+    ScheduleChanged,
     Refund,
     BookingChanged,
     Message,
@@ -51,6 +53,7 @@ impl NotificationKind {
             NotificationKind::TicketIssued => "TICKET_ISSUED",
             NotificationKind::BookingExpired => "BOOKING_EXPIRED",
             NotificationKind::FlightCancelled => "FLIGHT_CANCELLED",
+            NotificationKind::ScheduleChanged => "SCHEDULE_CHANGED",
             NotificationKind::Refund => "REFUND",
             NotificationKind::BookingChanged => "BOOKING_CHANGED",
             NotificationKind::Message => "MESSAGE",

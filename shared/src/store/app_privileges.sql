@@ -9,6 +9,8 @@ GRANT USAGE ON SCHEMA public TO {app};
 -- The schedule and reference data: written by the operator's seeding only.
 GRANT SELECT ON airports, airlines, aircraft_types, schedule_revision TO {app};
 GRANT SELECT, UPDATE (status, cancelled_at, cancelled_by) ON flights TO {app};
+-- An admin's reschedule retimes a flight.
+GRANT UPDATE (departs_at, arrives_at) ON flights TO {app};
 GRANT SELECT, UPDATE (seats_sold) ON flight_fares TO {app};
 
 -- What customers and the admin's routes change.
@@ -27,6 +29,11 @@ GRANT SELECT, INSERT, UPDATE ON debit_note_series TO {app};
 -- Cancellation quotes: written once, then confirmed once (V16's trigger).
 GRANT SELECT, INSERT ON cancellation_quotes TO {app};
 GRANT UPDATE (status, confirmed_at, confirm_idempotency_key, refund_id, closed_booking) ON cancellation_quotes TO {app};
+-- Airline-initiated schedule changes, resolved once by their customer; a
+-- rebooked infant's lap fare follows its adult to the new flight.
+GRANT SELECT, INSERT ON schedule_changes TO {app};
+GRANT UPDATE (new_departs_at, new_arrives_at, accept_allowed, status, rebooked_to, resolved_at) ON schedule_changes TO {app};
+GRANT UPDATE (flight_id) ON booking_lap_fares TO {app};
 -- A promo use given back when its booking ends unpaid.
 GRANT UPDATE (released_at) ON booking_discounts TO {app};
 -- Identities, ticket serials and admin ids.

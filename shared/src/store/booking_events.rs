@@ -1,6 +1,6 @@
 //! A booking's timeline, read from the rows its changes left (the booking,
-//! its payment attempts, codes, refunds, tickets and confirmed cancellation
-//! quotes): every change already
+//! its payment attempts, codes, refunds, tickets, confirmed cancellation
+//! and change quotes, and schedule changes): every change already
 //! writes one of them in its own transaction, so the timeline cannot miss
 //! one or show one that was rolled back.
 
@@ -50,6 +50,12 @@ SELECT at, kind, actor, amount, detail FROM (
     UNION ALL
     SELECT d.released_at, 'PROMO_RELEASED', 'system', NULL, d.code, 8
       FROM booking_discounts d WHERE d.booking_id = $1 AND d.released_at IS NOT NULL
+    UNION ALL
+    SELECT c.created_at, 'SCHEDULE_CHANGED', 'airline', NULL, f.flight_number, 4
+      FROM schedule_changes c JOIN flights f ON f.id = c.flight_id WHERE c.booking_id = $1
+    UNION ALL
+    SELECT c.resolved_at, 'SCHEDULE_CHANGE_RESOLVED', 'customer', NULL, c.status, 5
+      FROM schedule_changes c WHERE c.booking_id = $1 AND c.resolved_at IS NOT NULL
 ) events
 ORDER BY at, step";
 

@@ -21,6 +21,7 @@ pub mod postgres;
 pub mod rate_limit;
 pub mod redelivery;
 pub mod redis;
+pub mod schedule_changes;
 pub mod search_cache;
 pub mod seat_holds;
 pub mod secrets;

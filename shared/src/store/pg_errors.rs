@@ -15,6 +15,8 @@ pub enum UniqueConstraint {
     OneLiveBookingPerSeat,
     /// A booking already has its successful payment (`V4__payments_tickets.sql`).
     OneSuccessfulPaymentPerBooking,
+    /// A retimed flight would leave when another of its number does (`V2__flights.sql`).
+    FlightNumberOncePerDeparture,
 }
 
 impl UniqueConstraint {
@@ -24,6 +26,7 @@ impl UniqueConstraint {
             UniqueConstraint::BookingPnr => "bookings_pnr_key",
             UniqueConstraint::OneLiveBookingPerSeat => "booking_seats_one_live_booking_per_seat",
             UniqueConstraint::OneSuccessfulPaymentPerBooking => "payments_one_success_per_booking",
+            UniqueConstraint::FlightNumberOncePerDeparture => "flights_number_once_per_departure",
         }
     }
 }

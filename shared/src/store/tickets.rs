@@ -47,6 +47,32 @@ pub const LAP_SEAT: &str = "INF";
 /// Already issued tickets are left alone.
 #[tracing::instrument(name = "postgres.tickets.issue", level = "debug", skip_all, fields(booking_id = booking_id))]
 pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, StoreError> {
+    insert_tickets(tx, booking_id, None).await
+}
+
+/// Reissues the tickets of one slice after its seats moved to another
+/// flight: the issued ones are voided and new ones (new numbers) issued
+/// from the slice's live seats. A slice not ticketed yet is left to the
+/// ticketing queue. Returns how many were issued.
+#[tracing::instrument(name = "postgres.tickets.reissue_slice", level = "debug", skip_all, fields(booking_id = booking_id, slice = slice))]
+pub async fn reissue_slice(tx: &Transaction<'_>, booking_id: i64, slice: i32) -> Result<u64, StoreError> {
+    let voided = tx
+        .execute(
+            "UPDATE tickets SET status = 'VOID', voided_at = now()
+             WHERE booking_id = $1 AND status = 'ISSUED'
+               AND leg IN (SELECT leg FROM booking_seats WHERE booking_id = $1 AND slice = $2
+                           UNION SELECT leg FROM booking_lap_fares WHERE booking_id = $1 AND slice = $2)",
+            &[&booking_id, &slice],
+        )
+        .await?;
+    if voided == 0 {
+        return Ok(0);
+    }
+    insert_tickets(tx, booking_id, Some(slice)).await
+}
+
+/// One ticket per passenger per slice (of every slice, or of one).
+async fn insert_tickets(tx: &Transaction<'_>, booking_id: i64, slice: Option<i32>) -> Result<u64, StoreError> {
     let issued = tx
         .execute(
             &format!(
@@ -67,11 +93,12 @@ pub async fn issue(tx: &Transaction<'_>, booking_id: i64) -> Result<u64, StoreEr
                                      SELECT 1 FROM booking_seats s
                                       WHERE s.booking_id = l.booking_id AND s.leg = l.leg
                                         AND s.passenger_position = p.infant_of AND s.live)) travelled
+                           WHERE $2::integer IS NULL OR slice = $2
                            ORDER BY passenger_position, slice, leg) first_legs
                        ORDER BY slice, passenger_position) t
-                 ON CONFLICT ON CONSTRAINT tickets_once_per_passenger_leg DO NOTHING"
+                 ON CONFLICT (booking_id, passenger_position, leg) WHERE status = 'ISSUED' DO NOTHING"
             ),
-            &[&booking_id],
+            &[&booking_id, &slice],
         )
         .await?;
     Ok(issued)

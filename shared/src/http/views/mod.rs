@@ -13,6 +13,7 @@ pub mod documents;
 pub mod fares;
 pub mod flights;
 pub mod notifications;
+pub mod schedule_changes;
 pub mod seat_map;
 pub mod seats;
 pub mod tickets;

@@ -59,7 +59,7 @@ pub async fn cancel_booking(svc: &Services, caller: &Caller, booking_id: i64) ->
 /// Seats freed in Postgres: they are not sold in Redis any more, any
 /// leftover hold of the owner goes, and cached searches show the flight
 /// again.
-pub(super) async fn after_release(svc: &Services, user_id: i64, released: &[ReleasedSeat]) {
+pub(crate) async fn after_release(svc: &Services, user_id: i64, released: &[ReleasedSeat]) {
     let mut per_flight: BTreeMap<i64, Vec<(String, i64)>> = BTreeMap::new();
     for seat in released {
         per_flight.entry(seat.flight_id).or_default().push((seat.seat.clone(), seat.booking_id));
@@ -171,12 +171,39 @@ pub async fn cancel_paid_in(
     user_id: i64,
     booking_id: i64,
 ) -> Result<PaidCancellation, ApiError> {
+    let cancelled = cancel_paid_within(&mut books, user_id, booking_id).await?;
+    if cancelled.changed {
+        books.commit().await?;
+    }
+    Ok(cancelled.into())
+}
+
+/// [`cancel_paid_in`]'s changes, left for the caller to commit with its own
+/// (a schedule change resolved by this refund).
+pub(crate) struct UncommittedCancellation {
+    pub released: Vec<ReleasedSeat>,
+    pub refund: i64,
+    /// False when the booking was not paid and nothing was written.
+    pub changed: bool,
+}
+
+impl From<UncommittedCancellation> for PaidCancellation {
+    fn from(c: UncommittedCancellation) -> Self {
+        PaidCancellation { released: c.released, refund: c.refund }
+    }
+}
+
+pub(crate) async fn cancel_paid_within(
+    books: &mut impl CancellationBooks,
+    user_id: i64,
+    booking_id: i64,
+) -> Result<UncommittedCancellation, ApiError> {
     let booking = match books.lock(booking_id).await? {
         Some(b) if b.user_id == user_id => b,
         _ => return Err(ApiError::not_found(format!("booking {booking_id} does not exist"))),
     };
     if booking.status != BookingStatus::Paid {
-        return Ok(PaidCancellation { released: Vec::new(), refund: 0 });
+        return Ok(UncommittedCancellation { released: Vec::new(), refund: 0, changed: false });
     }
     books.mark_cancelled(booking_id).await?;
     let released = books.release_seats(booking_id).await?;
@@ -187,7 +214,7 @@ pub async fn cancel_paid_in(
         .ok_or_else(|| ApiError::internal(format!("paid booking {booking_id} has no payment")))?;
     let refund = paid - books.refunded_so_far(booking_id).await?;
     if refund > 0 && books.record_refund(booking_id, payment_id, refund, CANCELLATION).await? {
-        credit_refund(&mut books, booking_id, refund, CreditReason::Cancellation, Utc::now()).await?;
+        credit_refund(books, booking_id, refund, CreditReason::Cancellation, Utc::now()).await?;
     }
     let money = Money::new(refund, &booking.currency);
     books
@@ -202,8 +229,7 @@ pub async fn cancel_paid_in(
             ),
         ))
         .await?;
-    books.commit().await?;
-    Ok(PaidCancellation { released, refund })
+    Ok(UncommittedCancellation { released, refund, changed: true })
 }
 
 #[cfg(test)]

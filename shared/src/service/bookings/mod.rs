@@ -11,6 +11,7 @@ mod create;
 pub mod inventory;
 mod quotes;
 
+pub(crate) use cancel::{after_release, cancel_paid_within};
 pub use cancel::{
     cancel_booking, cancel_paid_in, close_unpaid_on_cancelled_flight, expire_unpaid_bookings,
     refund_unresolved_on_cancelled_flights, CancelledBooking, PaidCancellation,

@@ -205,11 +205,17 @@ impl<'a> PgBookings<'a> {
             .prepare_cached(
                 "SELECT (SELECT coalesce(sum(amount), 0)::bigint FROM payments WHERE booking_id = $1 AND status = 'SUCCEEDED'),
                         (SELECT coalesce(sum(amount), 0)::bigint FROM refunds WHERE booking_id = $1),
-                        EXISTS (SELECT 1 FROM booking_discounts WHERE booking_id = $1 AND released_at IS NULL)",
+                        EXISTS (SELECT 1 FROM booking_discounts WHERE booking_id = $1 AND released_at IS NULL),
+                        EXISTS (SELECT 1 FROM schedule_changes WHERE booking_id = $1 AND status = 'OPEN')",
             )
             .await?;
         let row = client.query_one(&statement, &[&booking_id]).await?;
-        Ok(BookingLedger { paid: row.get(0), refunded: row.get(1), code_applied: row.get(2) })
+        Ok(BookingLedger {
+            paid: row.get(0),
+            refunded: row.get(1),
+            code_applied: row.get(2),
+            schedule_change_open: row.get(3),
+        })
     }
 
     /// The flight's status and the seats of its live bookings (seat,
@@ -343,8 +349,13 @@ impl<'a> PgBookings<'a> {
                  FROM booking_passengers WHERE booking_id = $1 ORDER BY position"
             ),
             client.prepare_cached(
-                "SELECT slice, leg, flight_id, seat, cabin, passenger_position, fare, live FROM booking_seats
-                 WHERE booking_id = $1 ORDER BY leg, passenger_position, seat",
+                // A leg rebooked onto another flight (a schedule change)
+                // shows its live seats only; a closed booking's, as they were.
+                "SELECT slice, leg, flight_id, seat, cabin, passenger_position, fare, live FROM booking_seats s
+                 WHERE booking_id = $1
+                   AND (live OR NOT EXISTS (SELECT 1 FROM booking_seats l
+                                             WHERE l.booking_id = s.booking_id AND l.leg = s.leg AND l.live))
+                 ORDER BY leg, passenger_position, seat",
             ),
             client.prepare_cached(
                 "SELECT slice, leg, flight_id, cabin, passenger_position, fare FROM booking_lap_fares
