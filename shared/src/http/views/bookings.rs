@@ -2,10 +2,10 @@
 //! contract's flat fields (`flightId`, `seatNumbers`, `seats`, `price` in
 //! rupees) beside the richer ones (`legs`, money objects).
 
-use super::MoneyBody;
 use crate::domain::booking_actions::{still_due, BookingAction};
 use crate::domain::booking_events::{Actor, BookingEvent, EventKind};
 use crate::domain::flight::FlightStatus;
+use crate::domain::money::Money;
 use crate::domain::travellers::PassengerType;
 use crate::service::bookings::{BookedLeg, BookingDetails, BookingPage, CancelledBooking};
 use crate::service::payments::PaymentReceipt;
@@ -29,12 +29,12 @@ pub struct BookingBody<'a> {
     pub price: f64,
     pub legs: Vec<LegBody<'a>>,
     pub passengers: Vec<PassengerBody<'a>>,
-    pub total_amount: MoneyBody,
-    pub discount: MoneyBody,
+    pub total_amount: Money,
+    pub discount: Money,
     /// Still to pay: nothing once paid or closed.
-    pub amount_due: MoneyBody,
-    pub amount_paid: MoneyBody,
-    pub amount_refunded: MoneyBody,
+    pub amount_due: Money,
+    pub amount_paid: Money,
+    pub amount_refunded: Money,
     /// Routes the booking accepts now.
     pub available_actions: Vec<BookingAction>,
     pub expires_at: DateTime<Utc>,
@@ -65,7 +65,7 @@ pub struct LegBody<'a> {
 pub struct LapBody {
     pub passenger: i32,
     pub on_lap_of: Option<i32>,
-    pub fare: MoneyBody,
+    pub fare: Money,
 }
 
 #[derive(Serialize)]
@@ -74,7 +74,7 @@ pub struct BookedSeatBody<'a> {
     pub seat_number: &'a str,
     pub cabin: &'a str,
     pub passenger: i32,
-    pub fare: MoneyBody,
+    pub fare: Money,
     pub active: bool,
 }
 
@@ -141,7 +141,7 @@ impl<'a> From<&'a PassengerRow> for PassengerBody<'a> {
 impl<'a> BookingBody<'a> {
     pub fn new(details: &'a BookingDetails) -> Self {
         let record = &details.record;
-        let money = |amount: i64| MoneyBody::new(amount, &record.currency);
+        let money = |amount: i64| Money::new(amount, &record.currency);
         let seat_numbers: Vec<&str> = record.seats.iter().filter(|s| s.leg == 1).map(|s| s.seat.as_str()).collect();
         BookingBody {
             id: record.id,
@@ -188,7 +188,7 @@ impl<'a> LegBody<'a> {
                     seat_number: &s.seat,
                     cabin: &s.cabin,
                     passenger: s.passenger_position,
-                    fare: MoneyBody::new(s.fare, currency),
+                    fare: Money::new(s.fare, currency),
                     active: s.live,
                 })
                 .collect(),
@@ -198,7 +198,7 @@ impl<'a> LegBody<'a> {
                 .map(|l| LapBody {
                     passenger: l.passenger_position,
                     on_lap_of: passengers.iter().find(|p| p.position == l.passenger_position).and_then(|p| p.infant_of),
-                    fare: MoneyBody::new(l.fare, currency),
+                    fare: Money::new(l.fare, currency),
                 })
                 .collect(),
         }
@@ -229,12 +229,12 @@ impl<'a> BookingListBody<'a> {
 pub struct CancelledBookingBody<'a> {
     #[serde(flatten)]
     pub booking: BookingBody<'a>,
-    pub refund: MoneyBody,
+    pub refund: Money,
 }
 
 impl<'a> CancelledBookingBody<'a> {
     pub fn new(cancelled: &'a CancelledBooking) -> Self {
-        CancelledBookingBody { booking: BookingBody::new(&cancelled.booking), refund: (&cancelled.refund).into() }
+        CancelledBookingBody { booking: BookingBody::new(&cancelled.booking), refund: cancelled.refund.clone() }
     }
 }
 
@@ -245,7 +245,7 @@ pub struct PaymentBody<'a> {
     pub payment_id: i64,
     pub booking_id: i64,
     pub status: &'static str,
-    pub amount: MoneyBody,
+    pub amount: Money,
     pub method: &'a str,
     pub card_last4: Option<&'a str>,
     pub gateway_reference: &'a str,
@@ -259,7 +259,7 @@ impl<'a> PaymentBody<'a> {
             payment_id: receipt.payment_id,
             booking_id: receipt.booking.record.id,
             status: "SUCCEEDED",
-            amount: (&receipt.amount).into(),
+            amount: receipt.amount.clone(),
             method: &receipt.method,
             card_last4: receipt.card_last4.as_deref(),
             gateway_reference: &receipt.gateway_reference,
@@ -286,7 +286,7 @@ pub struct BookingEventBody<'a> {
     pub kind: EventKind,
     pub at: DateTime<Utc>,
     pub actor: Actor,
-    pub amount: Option<MoneyBody>,
+    pub amount: Option<Money>,
     pub detail: Option<&'a str>,
 }
 
@@ -302,7 +302,7 @@ impl<'a> BookingEventsBody<'a> {
                     kind: e.kind,
                     at: e.at,
                     actor: e.actor,
-                    amount: e.amount.map(|a| MoneyBody::new(a, &record.currency)),
+                    amount: e.amount.map(|a| Money::new(a, &record.currency)),
                     detail: e.detail.as_deref(),
                 })
                 .collect(),
