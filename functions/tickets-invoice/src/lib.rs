@@ -1,8 +1,10 @@
 //! `GET /api/tickets/{ticketId}/invoice`: the GST invoice of the ticket's
-//! booking, JSON by default, a PDF with `Accept: application/pdf`.
+//! booking, JSON by default (as stored, with money beside its amounts), a
+//! PDF with `Accept: application/pdf`.
 
 use lambda_http::{Body, Request, Response};
 use shared::domain::invoice::render_pdf;
+use shared::http::views::invoices::InvoiceBody;
 use shared::http::{self, path_id};
 use shared::service::tickets::invoice_of_ticket;
 use shared::{ApiError, Services};
@@ -22,7 +24,7 @@ pub async fn handle(svc: &Services, req: Request) -> Result<Response<Body>, lamb
         let ticket_id = path_id(&req, "ticketId")?;
         let invoice = invoice_of_ticket(svc, &caller, ticket_id).await?;
         if !wants_pdf(&req) {
-            return Ok(http::json(&invoice));
+            return Ok(http::json(&InvoiceBody::from(&invoice)));
         }
         let number = invoice.invoice_number.replace('/', "-");
         Response::builder()

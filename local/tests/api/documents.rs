@@ -136,6 +136,13 @@ async fn the_cancellation_refund_is_a_credit_note_against_the_invoice_for_what_w
     assert!(note["number"].as_str().unwrap().starts_with("CN/"), "{note}");
     assert_eq!(note["taxableValue"], invoice["taxableValue"], "a whole refund mirrors the invoice");
     assert_eq!(note["gst"], invoice["gst"]);
+    // The note as stored, with money beside its integers, agreeing with the list's figures.
+    for field in ["taxableValue", "cgst", "sgst", "igst", "totalTax", "creditTotal"] {
+        assert_money_beside(&note["document"], field, "INR");
+    }
+    assert_money_beside(&note["document"]["lines"][0], "total", "INR");
+    assert_eq!(note["document"]["creditTotalMoney"], note["total"]);
+    assert_eq!(note["document"]["taxableValueMoney"], note["taxableValue"]);
     assert!(invoice["issuedAt"].as_str() <= note["issuedAt"].as_str());
 
     // One document by its number: JSON, and its PDF either way it is asked for.
@@ -223,7 +230,11 @@ async fn a_cashback_before_the_tickets_shows_on_the_invoice_and_needs_no_credit_
     assert_eq!(status, 200, "{tickets}");
     let listed = documents(&stack, &token, id).await;
     assert_eq!(listed["documents"].as_array().unwrap().len(), 1, "{listed}");
-    assert_eq!(listed["documents"][0]["document"]["cashback"]["amount"], 10000);
+    let cashback = &listed["documents"][0]["document"]["cashback"];
+    assert_eq!(cashback["amount"], 10000);
+    assert_eq!((cashback["currency"].as_str(), cashback["formatted"].as_str()), (Some("INR"), Some("₹100.00")));
+    assert_money_beside(&listed["documents"][0]["document"], "netAmountAfterCashback", "INR");
+    assert_eq!(tickets["invoice"]["cashback"], *cashback, "the summary shows the same cashback");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -258,4 +258,18 @@ async fn the_ticket_invoice_summary_carries_the_total_and_bookings_honour_idempo
     assert_eq!(invoice["invoiceTotal"], 450_000);
     assert_eq!(tickets["invoice"]["total"], invoice["invoiceTotal"], "{tickets}");
     assert_eq!(tickets["tickets"][0]["invoice"]["total"], invoice["invoiceTotal"]);
+    // Every integer amount has its money object beside it, on the summary and the invoice.
+    for summary in [&tickets["invoice"], &tickets["tickets"][0]["invoice"]] {
+        assert_money_beside(summary, "total", "INR");
+        assert_money_beside(summary, "totalTax", "INR");
+    }
+    for field in
+        ["fareTotal", "taxableValue", "cgst", "sgst", "igst", "totalTax", "invoiceTotal", "netAmountAfterCashback"]
+    {
+        assert_money_beside(&invoice, field, "INR");
+    }
+    for field in ["fare", "discount", "taxableValue", "cgst", "sgst", "igst", "totalTax", "total"] {
+        assert_money_beside(&invoice["lines"][0], field, "INR");
+    }
+    assert_eq!(invoice["invoiceTotalMoney"]["formatted"], "₹4,500.00");
 }

@@ -299,3 +299,22 @@ pub async fn start_gateway_with(stack: &TestStack) -> String {
     tokio::spawn(local_stack::gateway::serve(listener, gateway, std::future::pending()));
     format!("http://{address}")
 }
+
+/// `object[field]`, an integer amount the original contract keeps, has its
+/// money object beside it (`fieldMoney`, or `field_money` in the original's
+/// snake_case rows) saying the same in `currency`.
+pub fn assert_money_beside(object: &Value, field: &str, currency: &str) {
+    let amount = object[field].as_i64().unwrap_or_else(|| panic!("{field} is an integer: {object}"));
+    let beside = if field.contains('_') || object.get(format!("{field}_money")).is_some() {
+        format!("{field}_money")
+    } else {
+        format!("{field}Money")
+    };
+    let money = &object[&beside];
+    let formatted = shared::domain::money::Money::new(amount, currency).formatted();
+    assert_eq!(
+        (money["amount"].as_i64(), money["currency"].as_str(), money["formatted"].as_str()),
+        (Some(amount), Some(currency), Some(formatted.as_str())),
+        "{beside} beside {field}: {object}"
+    );
+}

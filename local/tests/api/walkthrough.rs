@@ -58,6 +58,11 @@ async fn the_original_walkthrough_runs_end_to_end() {
         search["flights"].as_array().unwrap().iter().any(|f| f["id"] == 1 && f["flight_number"] == "AI101"),
         "flight 1 in {search}"
     );
+    for row in search["flights"].as_array().unwrap() {
+        let rupees = row["price"].as_f64().unwrap();
+        assert_eq!(row["price_money"]["amount"].as_f64(), Some((rupees * 100.0).round()), "{row}");
+        assert_eq!(row["price_money"]["currency"], row["currency"], "{row}");
+    }
     // 4. Check available seats
     let seats = send(&http, http.get(format!("{base}/api/seats/1")).bearer_auth(&token), 200, "4 seats").await;
     assert!(seats["availableSeats"].as_array().unwrap().iter().any(|s| s == "1A"));
@@ -143,6 +148,14 @@ async fn the_original_walkthrough_runs_end_to_end() {
         Some(amount) => assert_eq!((amount, credited.len()), (10000, 0), "{documents}"),
         None => assert_eq!(credited, [10000], "{ticket} {documents}"),
     }
+    // Beside the integers the walkthrough reads, the same amounts as money.
+    assert_money_beside(&ticket["invoice"], "total", "INR");
+    if on_invoice.is_some() {
+        assert_eq!(ticket["invoice"]["cashback"]["formatted"], "₹100.00", "{ticket}");
+    }
+    let invoice = &documents["documents"][0]["document"];
+    assert_money_beside(invoice, "invoiceTotal", "INR");
+    assert_eq!(invoice["invoiceTotalMoney"], documents["documents"][0]["total"]);
     // 12. Send notification
     let sent = send(
         &http,

@@ -1,8 +1,11 @@
 //! Money: integer minor units plus an ISO 4217 currency.
 
-use serde::{Deserialize, Serialize};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Serialises as the API's money object, `{amount, currency, formatted}`:
+/// the one place that shape is written, for response bodies and problem
+/// extensions alike.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Money {
     /// Minor units (paise for INR).
     pub amount: i64,
@@ -49,9 +52,19 @@ impl Money {
         format!("{}{symbol}{grouped}.{cents:02}", if negative { "-" } else { "" })
     }
 
-    /// The JSON shape of money in responses.
+    /// The money object as a JSON value, for a problem's extension members.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({"amount": self.amount, "currency": self.currency, "formatted": self.formatted()})
+        serde_json::to_value(self).expect("money serialises")
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut object = serializer.serialize_struct("Money", 3)?;
+        object.serialize_field("amount", &self.amount)?;
+        object.serialize_field("currency", &self.currency)?;
+        object.serialize_field("formatted", &self.formatted())?;
+        object.end()
     }
 }
 
@@ -85,5 +98,12 @@ mod tests {
         assert_eq!(Money::inr(5).formatted(), "₹0.05");
         assert_eq!(Money::inr(-10000).formatted(), "-₹100.00");
         assert_eq!(Money::new(123456789, "USD").formatted(), "$1,234,567.89");
+    }
+
+    #[test]
+    fn serialises_as_the_money_object() {
+        let json = serde_json::to_string(&Money::inr(500000)).unwrap();
+        assert_eq!(json, r#"{"amount":500000,"currency":"INR","formatted":"₹5,000.00"}"#);
+        assert_eq!(Money::inr(-1).to_json()["formatted"], "-₹0.01");
     }
 }

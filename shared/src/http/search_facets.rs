@@ -18,37 +18,24 @@ const BUCKETS: [(u32, u32, &str, &str); 4] =
     [(0, 6, "00:00", "06:00"), (6, 12, "06:00", "12:00"), (12, 18, "12:00", "18:00"), (18, 24, "18:00", "24:00")];
 
 #[derive(Serialize)]
-struct MoneyJson {
-    amount: i64,
-    currency: String,
-    formatted: String,
-}
-
-impl MoneyJson {
-    fn new(amount: i64, currency: &str) -> Self {
-        MoneyJson { amount, currency: currency.to_string(), formatted: Money::new(amount, currency).formatted() }
-    }
-}
-
-#[derive(Serialize)]
 struct AirlineFacet {
     code: String,
     name: Option<String>,
     count: usize,
-    cheapest: MoneyJson,
+    cheapest: Money,
 }
 
 #[derive(Serialize)]
 struct StopsFacet {
     stops: usize,
     count: usize,
-    cheapest: MoneyJson,
+    cheapest: Money,
 }
 
 #[derive(Serialize)]
 struct PriceRange {
-    min: MoneyJson,
-    max: MoneyJson,
+    min: Money,
+    max: Money,
 }
 
 #[derive(Serialize)]
@@ -129,7 +116,7 @@ pub fn write_facets(
                 name: snapshot.directory.airlines.get(&code).cloned(),
                 code,
                 count,
-                cheapest: MoneyJson::new(cheapest, &currency),
+                cheapest: Money::new(cheapest, &currency),
             }
         })
         .collect();
@@ -141,12 +128,12 @@ pub fn write_facets(
             .map(|(stops, (count, cheapest, currency))| StopsFacet {
                 stops,
                 count,
-                cheapest: MoneyJson::new(cheapest, &currency),
+                cheapest: Money::new(cheapest, &currency),
             })
             .collect(),
         price: price.map(|(low, high, currency)| PriceRange {
-            min: MoneyJson::new(low, &currency),
-            max: MoneyJson::new(high, &currency),
+            min: Money::new(low, &currency),
+            max: Money::new(high, &currency),
         }),
         departure_times: buckets
             .into_iter()

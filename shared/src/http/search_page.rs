@@ -217,19 +217,6 @@ impl<'a> From<&'a Airport> for AirportJson<'a> {
 }
 
 #[derive(Serialize)]
-struct MoneyJson<'a> {
-    amount: i64,
-    currency: &'a str,
-    formatted: String,
-}
-
-impl<'a> MoneyJson<'a> {
-    fn new(amount: i64, currency: &'a str) -> Self {
-        MoneyJson { amount, currency, formatted: Money::new(amount, currency).formatted() }
-    }
-}
-
-#[derive(Serialize)]
 struct AirlineJson<'a> {
     code: &'a str,
     name: &'a str,
@@ -249,23 +236,23 @@ struct LegJson<'a> {
     duration_minutes: i64,
     aircraft: &'a str,
     cabin: Cabin,
-    fare: MoneyJson<'a>,
+    fare: Money,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ItineraryHead<'a> {
+struct ItineraryHead {
     id: String,
     stops: usize,
     departure_time: String,
     arrival_time: String,
     total_duration_minutes: i64,
-    price: MoneyJson<'a>,
-    price_per_passenger: MoneyJson<'a>,
-    price_breakdown: Vec<TypeFareJson<'a>>,
+    price: Money,
+    price_per_passenger: Money,
+    price_breakdown: Vec<TypeFareJson>,
     /// The price in each brand the cabin sells (the page's `fareBrands`
     /// say what each allows); the first is `price`.
-    fare_options: Vec<FareOptionJson<'a>>,
+    fare_options: Vec<FareOptionJson>,
     passengers: i32,
     cabin: Cabin,
     seats_left: i32,
@@ -273,35 +260,35 @@ struct ItineraryHead<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct FareOptionJson<'a> {
+struct FareOptionJson {
     brand: FareBrand,
-    price: MoneyJson<'a>,
-    price_per_passenger: MoneyJson<'a>,
+    price: Money,
+    price_per_passenger: Money,
 }
 
 /// One passenger type's part of a price: per passenger, the fare without
 /// its taxes and fees, those, and the fare; then for all of that type.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct TypeFareJson<'a> {
+struct TypeFareJson {
     #[serde(rename = "type")]
     kind: PassengerType,
     count: u8,
-    base_fare: MoneyJson<'a>,
-    taxes_and_fees: MoneyJson<'a>,
-    fare: MoneyJson<'a>,
-    total: MoneyJson<'a>,
+    base_fare: Money,
+    taxes_and_fees: Money,
+    fare: Money,
+    total: Money,
 }
 
-impl<'a> TypeFareJson<'a> {
-    fn new(line: &TypeFare, currency: &'a str) -> Self {
+impl TypeFareJson {
+    fn new(line: &TypeFare, currency: &str) -> Self {
         TypeFareJson {
             kind: line.kind,
             count: line.count,
-            base_fare: MoneyJson::new(line.base, currency),
-            taxes_and_fees: MoneyJson::new(line.taxes, currency),
-            fare: MoneyJson::new(line.fare, currency),
-            total: MoneyJson::new(line.total(), currency),
+            base_fare: Money::new(line.base, currency),
+            taxes_and_fees: Money::new(line.taxes, currency),
+            fare: Money::new(line.fare, currency),
+            total: Money::new(line.total(), currency),
         }
     }
 }
@@ -309,18 +296,18 @@ impl<'a> TypeFareJson<'a> {
 /// A trip of several slices: its price for the party and its slices.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct TripHead<'a> {
+struct TripHead {
     id: String,
     departure_time: String,
     arrival_time: String,
     /// The slices' durations summed (the days between them are not travel).
     total_duration_minutes: i64,
-    price: MoneyJson<'a>,
-    price_per_passenger: MoneyJson<'a>,
-    price_breakdown: Vec<TypeFareJson<'a>>,
+    price: Money,
+    price_per_passenger: Money,
+    price_breakdown: Vec<TypeFareJson>,
     /// The price in each brand the cabin sells (the page's `fareBrands`
     /// say what each allows); the first is `price`.
-    fare_options: Vec<FareOptionJson<'a>>,
+    fare_options: Vec<FareOptionJson>,
     passengers: i32,
     cabin: Cabin,
     seats_left: i32,
@@ -338,7 +325,7 @@ struct SliceHead<'a> {
     departure_time: String,
     arrival_time: String,
     total_duration_minutes: i64,
-    price_per_passenger: MoneyJson<'a>,
+    price_per_passenger: Money,
     seats_left: i32,
 }
 
@@ -362,6 +349,8 @@ struct FlatFlightJson<'a> {
     duration_minutes: i64,
     price: f64,
     currency: &'a str,
+    /// `price` as a money object, in the row's spelling.
+    price_money: Money,
     available_seats: i32,
     status: &'static str,
 }
@@ -412,7 +401,7 @@ impl<'a> Renderer<'a> {
             duration_minutes: leg.minutes(),
             aircraft: &aircraft,
             cabin: self.cabin,
-            fare: MoneyJson::new(fare.amount, fare.currency()),
+            fare: Money::new(fare.amount, fare.currency()),
         };
         let mut text = serde_json::to_string(&json).map_err(ApiError::internal)?;
         text.pop();
@@ -424,12 +413,12 @@ impl<'a> Renderer<'a> {
     /// The party's price per passenger type for slices whose adult fares
     /// sum to `adult_fare`: the GST inside is that of the part of the fare
     /// for slices embarking in India, at the cabin's rate.
-    fn breakdown<'c>(
+    fn breakdown(
         &self,
         slices: &[&Itinerary<'a>],
         adult_fare: i64,
-        currency: &'c str,
-    ) -> Result<Vec<TypeFareJson<'c>>, ApiError> {
+        currency: &str,
+    ) -> Result<Vec<TypeFareJson>, ApiError> {
         let mut taxed = 0;
         for slice in slices {
             if self.airport(slice.legs[0].origin)?.country == "IN" {
@@ -450,11 +439,11 @@ impl<'a> Renderer<'a> {
 
     /// The party's price in each brand of the cabin: each leg's adult fare
     /// in that brand, then each passenger type's share, as a booking prices it.
-    fn fare_options<'c>(
+    fn fare_options(
         &self,
         legs: impl Iterator<Item = &'a ScheduledFlight> + Clone,
-        currency: &'c str,
-    ) -> Vec<FareOptionJson<'c>> {
+        currency: &str,
+    ) -> Vec<FareOptionJson> {
         FareBrand::offered_in(self.cabin)
             .iter()
             .map(|brand| {
@@ -462,8 +451,8 @@ impl<'a> Renderer<'a> {
                     legs.clone().filter_map(|leg| leg.fare(self.cabin)).map(|fare| brand.price(fare.amount)).sum();
                 FareOptionJson {
                     brand: *brand,
-                    price: MoneyJson::new(self.travellers.total(adult), currency),
-                    price_per_passenger: MoneyJson::new(adult, currency),
+                    price: Money::new(self.travellers.total(adult), currency),
+                    price_per_passenger: Money::new(adult, currency),
                 }
             })
             .collect()
@@ -483,8 +472,8 @@ impl<'a> Renderer<'a> {
             departure_time: local(first.departs_at, self.airport(first.origin)?.time_zone),
             arrival_time: local(last.arrives_at, self.airport(last.destination)?.time_zone),
             total_duration_minutes: itinerary.duration_minutes(),
-            price: MoneyJson::new(self.travellers.total(adult_fare), currency),
-            price_per_passenger: MoneyJson::new(adult_fare, currency),
+            price: Money::new(self.travellers.total(adult_fare), currency),
+            price_per_passenger: Money::new(adult_fare, currency),
             price_breakdown: self.breakdown(&[itinerary], adult_fare, currency)?,
             fare_options: self.fare_options(itinerary.legs.iter().copied(), currency),
             passengers: self.travellers.seated(),
@@ -528,8 +517,8 @@ impl<'a> Renderer<'a> {
             departure_time: local(first.departs_at(), self.airport(first.legs[0].origin)?.time_zone),
             arrival_time: local(last.arrives_at(), self.airport(last.legs[last.legs.len() - 1].destination)?.time_zone),
             total_duration_minutes: trip.duration_secs() / 60,
-            price: MoneyJson::new(self.travellers.total(adult_fare), currency),
-            price_per_passenger: MoneyJson::new(adult_fare, currency),
+            price: Money::new(self.travellers.total(adult_fare), currency),
+            price_per_passenger: Money::new(adult_fare, currency),
             price_breakdown: self.breakdown(&slices, adult_fare, currency)?,
             fare_options: self.fare_options(trip.slices.iter().flat_map(|s| s.legs.iter().copied()), currency),
             passengers: self.travellers.seated(),
@@ -553,7 +542,7 @@ impl<'a> Renderer<'a> {
                 departure_time: local(from.departs_at, origin.time_zone),
                 arrival_time: local(to.arrives_at, destination.time_zone),
                 total_duration_minutes: slice.duration_minutes(),
-                price_per_passenger: MoneyJson::new(slice.price_per_passenger, currency),
+                price_per_passenger: Money::new(slice.price_per_passenger, currency),
                 seats_left: self.seats_left(slice),
             };
             let mut part = serde_json::to_string(&head).map_err(ApiError::internal)?;
@@ -582,6 +571,7 @@ impl<'a> Renderer<'a> {
             duration_minutes: leg.minutes(),
             price: fare.amount as f64 / 100.0,
             currency: fare.currency(),
+            price_money: Money::new(fare.amount, fare.currency()),
             available_seats: leg.seats_left(self.cabin),
             status: "SCHEDULED",
         };

@@ -283,6 +283,7 @@ pub struct TicketLeg {
 pub struct InvoiceSummary {
     pub ticket_id: i64,
     pub invoice_number: String,
+    pub currency: String,
     pub total: i64,
     pub total_tax: i64,
     pub cashback: Option<CashbackLine>,
@@ -294,6 +295,7 @@ impl InvoiceSummary {
         InvoiceSummary {
             ticket_id,
             invoice_number: invoice.invoice_number.clone(),
+            currency: invoice.currency.clone(),
             total: invoice.invoice_total,
             total_tax: invoice.total_tax,
             cashback: invoice.cashback.clone(),

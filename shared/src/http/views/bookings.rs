@@ -3,11 +3,11 @@
 //! rupees) beside the richer ones (`legs`, money objects).
 
 use super::fares::FareBrandBody;
-use super::MoneyBody;
 use crate::domain::booking_actions::{still_due, BookingAction};
 use crate::domain::booking_events::{Actor, BookingEvent, EventKind};
 use crate::domain::fares::FareBrand;
 use crate::domain::flight::FlightStatus;
+use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 use crate::domain::travellers::PassengerType;
 use crate::service::bookings::{BookedLeg, BookingDetails, BookingPage, CancelledBooking};
@@ -37,12 +37,12 @@ pub struct BookingBody<'a> {
     pub fare_brand: FareBrand,
     /// What that choice is in each cabin booked, with its conditions.
     pub fares: Vec<FareBrandBody>,
-    pub total_amount: MoneyBody,
-    pub discount: MoneyBody,
+    pub total_amount: Money,
+    pub discount: Money,
     /// Still to pay: nothing once paid or closed.
-    pub amount_due: MoneyBody,
-    pub amount_paid: MoneyBody,
-    pub amount_refunded: MoneyBody,
+    pub amount_due: Money,
+    pub amount_paid: Money,
+    pub amount_refunded: Money,
     /// Routes the booking accepts now.
     pub available_actions: Vec<BookingAction>,
     pub expires_at: DateTime<Utc>,
@@ -73,7 +73,7 @@ pub struct LegBody<'a> {
 pub struct LapBody {
     pub passenger: i32,
     pub on_lap_of: Option<i32>,
-    pub fare: MoneyBody,
+    pub fare: Money,
 }
 
 #[derive(Serialize)]
@@ -82,7 +82,7 @@ pub struct BookedSeatBody<'a> {
     pub seat_number: &'a str,
     pub cabin: &'a str,
     pub passenger: i32,
-    pub fare: MoneyBody,
+    pub fare: Money,
     /// The booking's brand as this seat's cabin sells it.
     pub fare_brand: Option<FareBrand>,
     pub active: bool,
@@ -151,7 +151,7 @@ impl<'a> From<&'a PassengerRow> for PassengerBody<'a> {
 impl<'a> BookingBody<'a> {
     pub fn new(details: &'a BookingDetails) -> Self {
         let record = &details.record;
-        let money = |amount: i64| MoneyBody::new(amount, &record.currency);
+        let money = |amount: i64| Money::new(amount, &record.currency);
         // The original's flat fields describe the first leg; after a change
         // of the first slice that is the first leg still held.
         let first_leg = record.seats.iter().filter(|s| s.live).map(|s| s.leg).min().unwrap_or(1);
@@ -205,7 +205,7 @@ impl<'a> LegBody<'a> {
                     seat_number: &s.seat,
                     cabin: &s.cabin,
                     passenger: s.passenger_position,
-                    fare: MoneyBody::new(s.fare, currency),
+                    fare: Money::new(s.fare, currency),
                     fare_brand: Cabin::parse(&s.cabin).and_then(|cabin| record.fare_brand.in_cabin(cabin)),
                     active: s.live,
                 })
@@ -216,7 +216,7 @@ impl<'a> LegBody<'a> {
                 .map(|l| LapBody {
                     passenger: l.passenger_position,
                     on_lap_of: passengers.iter().find(|p| p.position == l.passenger_position).and_then(|p| p.infant_of),
-                    fare: MoneyBody::new(l.fare, currency),
+                    fare: Money::new(l.fare, currency),
                 })
                 .collect(),
         }
@@ -256,12 +256,12 @@ impl<'a> BookingListBody<'a> {
 pub struct CancelledBookingBody<'a> {
     #[serde(flatten)]
     pub booking: BookingBody<'a>,
-    pub refund: MoneyBody,
+    pub refund: Money,
 }
 
 impl<'a> CancelledBookingBody<'a> {
     pub fn new(cancelled: &'a CancelledBooking) -> Self {
-        CancelledBookingBody { booking: BookingBody::new(&cancelled.booking), refund: (&cancelled.refund).into() }
+        CancelledBookingBody { booking: BookingBody::new(&cancelled.booking), refund: cancelled.refund.clone() }
     }
 }
 
@@ -272,7 +272,7 @@ pub struct PaymentBody<'a> {
     pub payment_id: i64,
     pub booking_id: i64,
     pub status: &'static str,
-    pub amount: MoneyBody,
+    pub amount: Money,
     pub method: &'a str,
     pub card_last4: Option<&'a str>,
     pub gateway_reference: &'a str,
@@ -286,7 +286,7 @@ impl<'a> PaymentBody<'a> {
             payment_id: receipt.payment_id,
             booking_id: receipt.booking.record.id,
             status: "SUCCEEDED",
-            amount: (&receipt.amount).into(),
+            amount: receipt.amount.clone(),
             method: &receipt.method,
             card_last4: receipt.card_last4.as_deref(),
             gateway_reference: &receipt.gateway_reference,
@@ -313,7 +313,7 @@ pub struct BookingEventBody<'a> {
     pub kind: EventKind,
     pub at: DateTime<Utc>,
     pub actor: Actor,
-    pub amount: Option<MoneyBody>,
+    pub amount: Option<Money>,
     pub detail: Option<&'a str>,
 }
 
@@ -329,7 +329,7 @@ impl<'a> BookingEventsBody<'a> {
                     kind: e.kind,
                     at: e.at,
                     actor: e.actor,
-                    amount: e.amount.map(|a| MoneyBody::new(a, &record.currency)),
+                    amount: e.amount.map(|a| Money::new(a, &record.currency)),
                     detail: e.detail.as_deref(),
                 })
                 .collect(),

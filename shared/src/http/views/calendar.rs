@@ -1,7 +1,7 @@
 //! The fare calendar on the wire (`flights-calendar`): per date the
 //! party's cheapest price, or `null` when nothing sells that day.
 
-use super::MoneyBody;
+use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 use crate::service::search::calendar::{CalendarDay, FareCalendar};
 use serde::Serialize;
@@ -35,9 +35,9 @@ pub struct CalendarQueryBody {
 pub struct CalendarDayBody {
     pub date: String,
     /// The whole party's price of the day's cheapest itinerary.
-    pub price: Option<MoneyBody>,
+    pub price: Option<Money>,
     /// One adult's fare of it.
-    pub price_per_passenger: Option<MoneyBody>,
+    pub price_per_passenger: Option<Money>,
     /// The itinerary (its flight ids joined by `-`), as the search shows it.
     pub itinerary_id: Option<String>,
 }
@@ -48,8 +48,8 @@ impl From<&FareCalendar> for FareCalendarBody {
         let t = &q.travellers;
         let day = |d: &CalendarDay| CalendarDayBody {
             date: d.date.to_string(),
-            price: d.cheapest.as_ref().map(|f| MoneyBody::new(t.total(f.adult_fare), &f.currency)),
-            price_per_passenger: d.cheapest.as_ref().map(|f| MoneyBody::new(f.adult_fare, &f.currency)),
+            price: d.cheapest.as_ref().map(|f| Money::new(t.total(f.adult_fare), &f.currency)),
+            price_per_passenger: d.cheapest.as_ref().map(|f| Money::new(f.adult_fare, &f.currency)),
             itinerary_id: d.cheapest.as_ref().map(|f| f.itinerary_id.clone()),
         };
         let cheapest = calendar

@@ -1,9 +1,9 @@
 //! Cancellation quotes on the wire: every amount is money, per passenger
 //! and slice with the rule that decided it.
 
-use super::MoneyBody;
 use crate::domain::booking::BookingStatus;
 use crate::domain::cancellation::{PartRule, PassengerRefund, SliceRefund};
+use crate::domain::money::Money;
 use crate::domain::travellers::PassengerType;
 use crate::service::bookings::ConfirmedCancellation;
 use crate::store::cancellation_quotes::{QuoteStatus, StoredQuote};
@@ -17,11 +17,11 @@ pub struct CancellationQuoteBody<'a> {
     pub id: i64,
     pub booking_id: i64,
     pub scope: ScopeBody<'a>,
-    pub refund_amount: MoneyBody,
-    pub penalty_amount: MoneyBody,
+    pub refund_amount: Money,
+    pub penalty_amount: Money,
     /// Taken off because refunds never exceed what was paid (a cashback
     /// already given back).
-    pub deducted_amount: MoneyBody,
+    pub deducted_amount: Money,
     pub per_passenger: Vec<PassengerRefundBody<'a>>,
     /// Confirming it leaves the booking without a seat: it is cancelled.
     pub cancels_booking: bool,
@@ -48,8 +48,8 @@ pub struct PassengerRefundBody<'a> {
     pub name: &'a str,
     #[serde(rename = "type")]
     pub kind: PassengerType,
-    pub refund_amount: MoneyBody,
-    pub penalty_amount: MoneyBody,
+    pub refund_amount: Money,
+    pub penalty_amount: Money,
     pub slices: Vec<SliceRefundBody<'a>>,
 }
 
@@ -58,17 +58,17 @@ pub struct PassengerRefundBody<'a> {
 pub struct SliceRefundBody<'a> {
     pub slice: i32,
     pub fare_brand: &'a str,
-    pub paid_amount: MoneyBody,
+    pub paid_amount: Money,
     /// The GST inside what was paid: all a departed slice gives back.
-    pub taxes_amount: MoneyBody,
-    pub refund_amount: MoneyBody,
-    pub penalty_amount: MoneyBody,
+    pub taxes_amount: Money,
+    pub refund_amount: Money,
+    pub penalty_amount: Money,
     pub rule: PartRule,
 }
 
 impl<'a> CancellationQuoteBody<'a> {
     pub fn new(stored: &'a StoredQuote, now: DateTime<Utc>) -> Self {
-        let money = |amount: i64| MoneyBody::new(amount, &stored.currency);
+        let money = |amount: i64| Money::new(amount, &stored.currency);
         let slice = |s: &'a SliceRefund| SliceRefundBody {
             slice: s.slice,
             fare_brand: &s.fare_brand,

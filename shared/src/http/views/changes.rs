@@ -2,7 +2,7 @@
 //! their seats, and, once confirmed, the booking after the change.
 
 use super::bookings::BookingBody;
-use super::MoneyBody;
+use crate::domain::money::Money;
 use crate::service::bookings::ConfirmedChange;
 use crate::store::changes::{ChangeQuoteRow, QuotedLeg};
 use chrono::{DateTime, Utc};
@@ -22,7 +22,7 @@ pub struct QuotedLegBody<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct PassengerFareBody {
     pub passenger: i32,
-    pub fare: MoneyBody,
+    pub fare: Money,
 }
 
 #[derive(Serialize)]
@@ -33,10 +33,10 @@ pub struct ChangeQuoteBody<'a> {
     pub slice: i32,
     pub legs: Vec<QuotedLegBody<'a>>,
     /// New fares less what the slice was paid (negative: cheaper).
-    pub fare_difference: MoneyBody,
-    pub penalty_amount: MoneyBody,
+    pub fare_difference: Money,
+    pub penalty_amount: Money,
     /// Charged at confirm when positive, refunded when negative.
-    pub total_due: MoneyBody,
+    pub total_due: Money,
     pub status: &'static str,
     pub expires_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
@@ -45,7 +45,7 @@ pub struct ChangeQuoteBody<'a> {
 
 impl<'a> ChangeQuoteBody<'a> {
     pub fn new(quote: &'a ChangeQuoteRow) -> Self {
-        let money = |amount| MoneyBody::new(amount, &quote.currency);
+        let money = |amount| Money::new(amount, &quote.currency);
         let leg = |leg: &'a QuotedLeg| QuotedLegBody {
             flight_id: leg.flight_id,
             cabin: &leg.cabin,
@@ -84,8 +84,8 @@ impl<'a> ChangeQuoteBody<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct ConfirmedChangeBody<'a> {
     pub quote: ChangeQuoteBody<'a>,
-    pub charged: MoneyBody,
-    pub refunded: MoneyBody,
+    pub charged: Money,
+    pub refunded: Money,
     /// The debit note (charged) or credit note (refunded) issued.
     pub document_number: Option<&'a str>,
     pub booking: BookingBody<'a>,
@@ -94,7 +94,7 @@ pub struct ConfirmedChangeBody<'a> {
 impl<'a> ConfirmedChangeBody<'a> {
     pub fn new(confirmed: &'a ConfirmedChange) -> Self {
         let due = confirmed.quote.total_due;
-        let money = |amount| MoneyBody::new(amount, &confirmed.quote.currency);
+        let money = |amount| Money::new(amount, &confirmed.quote.currency);
         ConfirmedChangeBody {
             quote: ChangeQuoteBody::new(&confirmed.quote),
             charged: money(due.max(0)),

@@ -1,7 +1,7 @@
 //! A discount code applied to a booking, on the wire.
 
-use super::MoneyBody;
 use crate::domain::discount::DiscountKind;
+use crate::domain::money::Money;
 use crate::service::discounts::{AppliedAs, AppliedDiscount};
 use serde::Serialize;
 
@@ -11,9 +11,9 @@ use serde::Serialize;
 pub struct AppliedDiscountBody<'a> {
     pub booking_id: i64,
     pub discount: DiscountBody<'a>,
-    pub amount_due: MoneyBody,
-    pub final_amount: MoneyBody,
-    pub cashback: MoneyBody,
+    pub amount_due: Money,
+    pub final_amount: Money,
+    pub cashback: Money,
 }
 
 #[derive(Debug, Serialize)]
@@ -23,7 +23,7 @@ pub struct DiscountBody<'a> {
     pub description: &'a str,
     /// `PERCENT` or `FLAT`.
     pub kind: &'static str,
-    pub amount: MoneyBody,
+    pub amount: Money,
     /// `DISCOUNT` or `CASHBACK`.
     pub applied_as: &'static str,
 }
@@ -39,15 +39,15 @@ impl<'a> From<&'a AppliedDiscount> for AppliedDiscountBody<'a> {
                     DiscountKind::Percent => "PERCENT",
                     DiscountKind::Flat => "FLAT",
                 },
-                amount: MoneyBody::from(&applied.amount),
+                amount: applied.amount.clone(),
                 applied_as: match applied.applied_as {
                     AppliedAs::Discount => "DISCOUNT",
                     AppliedAs::Cashback => "CASHBACK",
                 },
             },
-            amount_due: MoneyBody::from(&applied.amount_due),
-            final_amount: MoneyBody::from(&applied.final_amount),
-            cashback: MoneyBody::from(&applied.cashback),
+            amount_due: applied.amount_due.clone(),
+            final_amount: applied.final_amount.clone(),
+            cashback: applied.cashback.clone(),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! A booking's GST documents on the wire (`bookings-documents`): each one's
 //! figures as money, and the document itself as it was stored at issue.
 
-use super::MoneyBody;
+use super::invoices::{CreditNoteBody, DebitNoteBody, InvoiceBody};
 use crate::domain::invoice::GstDocument;
+use crate::domain::money::Money;
 use crate::service::documents::BookingDocuments;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -23,20 +24,20 @@ pub struct DocumentBody<'a> {
     pub issued_at: DateTime<Utc>,
     /// The invoice a credit note reduces; `null` for the invoice.
     pub references: Option<&'a str>,
-    pub total: MoneyBody,
-    pub taxable_value: MoneyBody,
-    pub gst: MoneyBody,
+    pub total: Money,
+    pub taxable_value: Money,
+    pub gst: Money,
     /// The whole document, the shape `tickets-invoice` serves for an invoice.
     pub document: DocumentJson<'a>,
 }
 
-/// The stored document, serialised as the domain type it was read into.
+/// The stored document, as `tickets-invoice` serves an invoice.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 pub enum DocumentJson<'a> {
-    Invoice(&'a crate::domain::invoice::Invoice),
-    CreditNote(&'a crate::domain::invoice::CreditNote),
-    DebitNote(&'a crate::domain::invoice::DebitNote),
+    Invoice(InvoiceBody<'a>),
+    CreditNote(CreditNoteBody<'a>),
+    DebitNote(DebitNoteBody<'a>),
 }
 
 impl<'a> DocumentBody<'a> {
@@ -44,18 +45,18 @@ impl<'a> DocumentBody<'a> {
         let currency = document.currency();
         let (total, taxable_value, gst) = document.figures();
         let (kind, json) = match document {
-            GstDocument::Invoice(invoice) => ("INVOICE", DocumentJson::Invoice(invoice)),
-            GstDocument::CreditNote(note) => ("CREDIT_NOTE", DocumentJson::CreditNote(note)),
-            GstDocument::DebitNote(note) => ("DEBIT_NOTE", DocumentJson::DebitNote(note)),
+            GstDocument::Invoice(invoice) => ("INVOICE", DocumentJson::Invoice(invoice.into())),
+            GstDocument::CreditNote(note) => ("CREDIT_NOTE", DocumentJson::CreditNote(note.into())),
+            GstDocument::DebitNote(note) => ("DEBIT_NOTE", DocumentJson::DebitNote(note.into())),
         };
         DocumentBody {
             kind,
             number: document.number(),
             issued_at: document.issued_at(),
             references: document.references(),
-            total: MoneyBody::new(total, currency),
-            taxable_value: MoneyBody::new(taxable_value, currency),
-            gst: MoneyBody::new(gst, currency),
+            total: Money::new(total, currency),
+            taxable_value: Money::new(taxable_value, currency),
+            gst: Money::new(gst, currency),
             document: json,
         }
     }

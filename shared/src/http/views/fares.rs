@@ -1,8 +1,8 @@
 //! Fare brands on the wire: a brand with what it allows, its penalties as
 //! money in the fare's currency.
 
-use super::MoneyBody;
 use crate::domain::fares::{Allowance, FareBrand, NoShowRefund};
+use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 use serde::Serialize;
 
@@ -11,7 +11,7 @@ use serde::Serialize;
 pub struct AllowanceBody {
     pub allowed: bool,
     /// Per passenger with a seat, per slice.
-    pub penalty: MoneyBody,
+    pub penalty: Money,
 }
 
 #[derive(Serialize)]
@@ -38,8 +38,7 @@ pub struct FareBrandBody {
 impl FareBrandBody {
     pub fn new(brand: FareBrand, cabin: Cabin, currency: &str) -> Self {
         let c = brand.conditions();
-        let allowance =
-            |a: Allowance| AllowanceBody { allowed: a.allowed, penalty: MoneyBody::new(a.penalty, currency) };
+        let allowance = |a: Allowance| AllowanceBody { allowed: a.allowed, penalty: Money::new(a.penalty, currency) };
         FareBrandBody {
             brand,
             name: brand.name(),

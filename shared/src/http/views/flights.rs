@@ -2,7 +2,7 @@
 //! cancellation answers (`flights-cancel`). Times are shown in the local
 //! time of their airport.
 
-use super::MoneyBody;
+use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 use crate::service::flights::{AirportDetails, CabinFare, CancelledFlight, FlightDetails};
 use serde::Serialize;
@@ -63,7 +63,7 @@ impl<'a> From<&'a AirportDetails> for AirportBody<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct FareBody {
     pub cabin: Cabin,
-    pub price: MoneyBody,
+    pub price: Money,
     pub seats_total: i32,
     pub seats_left: i32,
 }
@@ -72,7 +72,7 @@ impl From<&CabinFare> for FareBody {
     fn from(fare: &CabinFare) -> Self {
         FareBody {
             cabin: fare.cabin,
-            price: MoneyBody::from(&fare.price),
+            price: fare.price.clone(),
             seats_total: fare.seats_total,
             seats_left: fare.seats_left,
         }

@@ -4,7 +4,7 @@
 
 use super::bookings::BookingBody;
 use super::flights::FlightBody;
-use super::MoneyBody;
+use crate::domain::money::Money;
 use crate::service::schedule_changes::{
     Alternative, ChangeOption, LocalTimes, RescheduledFlight, ResolvedChange, ScheduleChangeDetails,
 };
@@ -77,7 +77,7 @@ impl<'a> From<&'a Alternative> for AlternativeBody<'a> {
 pub enum OptionBody<'a> {
     Accept,
     Rebook { alternatives: Vec<AlternativeBody<'a>> },
-    Refund { amount: MoneyBody },
+    Refund { amount: Money },
 }
 
 impl<'a> From<&'a ChangeOption> for OptionBody<'a> {
@@ -87,7 +87,7 @@ impl<'a> From<&'a ChangeOption> for OptionBody<'a> {
             ChangeOption::Rebook { alternatives } => {
                 OptionBody::Rebook { alternatives: alternatives.iter().map(AlternativeBody::from).collect() }
             }
-            ChangeOption::Refund { amount } => OptionBody::Refund { amount: MoneyBody::from(amount) },
+            ChangeOption::Refund { amount } => OptionBody::Refund { amount: amount.clone() },
         }
     }
 }

@@ -4,7 +4,7 @@
 //! plan (here, not in the catalog) around the two things that vary: the
 //! cabin's price, per flight, and the seat's state, per request.
 
-use super::MoneyBody;
+use crate::domain::money::Money;
 use crate::domain::seating::{Cabin, Seat, SeatPlan, SeatPosition};
 use crate::service::seats::{SeatMap, SeatStatus};
 use serde::Serialize;
@@ -35,7 +35,7 @@ struct CabinBody {
     cabin: Cabin,
     seats_total: i32,
     seats_available: usize,
-    price: MoneyBody,
+    price: Money,
 }
 
 /// One seat; `state` and `heldByYou` follow, written per request.
@@ -125,7 +125,7 @@ pub fn render_seat_map(map: &SeatMap) -> String {
     let prices: Vec<(Cabin, String)> = map
         .cabins
         .iter()
-        .map(|c| (c.cabin, serde_json::to_string(&MoneyBody::from(&c.price)).expect("money serialises")))
+        .map(|c| (c.cabin, serde_json::to_string(&c.price.clone()).expect("money serialises")))
         .collect();
     let price_of = |cabin: Cabin| prices.iter().find(|(c, _)| *c == cabin).map_or("null", |(_, json)| json.as_str());
     for ((seat, fragment), status) in seats.iter().zip(fragments.iter()).zip(&map.seats) {
@@ -162,7 +162,7 @@ pub fn render_seat_map(map: &SeatMap) -> String {
                 cabin: c.cabin,
                 seats_total: c.seats_total,
                 seats_available: c.seats_available,
-                price: MoneyBody::from(&c.price),
+                price: c.price.clone(),
             })
             .collect(),
     };

@@ -1,10 +1,10 @@
 //! Tickets on the wire: one ticket (`tickets-get`) and a booking's tickets
 //! (`tickets-generate`), each with its invoice's summary. The invoice
-//! itself (`tickets-invoice`) is the domain's `Invoice`, served as stored.
+//! itself (`tickets-invoice`) is `invoices::InvoiceBody`.
 
 use super::flights::AirlineBody;
-use super::MoneyBody;
-use crate::domain::invoice::CashbackLine;
+use super::invoices::CashbackLineBody;
+use crate::domain::money::Money;
 use crate::service::tickets::{BookingTickets, InvoiceSummary, TicketDetails, TicketLeg};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -21,7 +21,7 @@ pub struct TicketBody<'a> {
     pub passenger: PassengerBody<'a>,
     pub flight_id: i64,
     pub seat_number: &'a str,
-    pub fare: MoneyBody,
+    pub fare: Money,
     pub legs: Vec<TicketLegBody<'a>>,
     pub issued_at: DateTime<Utc>,
     pub voided_at: Option<DateTime<Utc>>,
@@ -47,18 +47,22 @@ pub struct TicketLegBody<'a> {
     pub arrival_time: String,
     pub seat_number: &'a str,
     pub cabin: &'a str,
-    pub fare: MoneyBody,
+    pub fare: Money,
     pub this_ticket: bool,
 }
 
-/// The invoice's figures and where to read it in full.
+/// The invoice's figures and where to read it in full. `total` and
+/// `totalTax` are the original integers (the walkthrough reads `total`),
+/// each with its money object beside it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InvoiceSummaryBody<'a> {
     pub invoice_number: &'a str,
     pub total: i64,
+    pub total_money: Money,
     pub total_tax: i64,
-    pub cashback: Option<&'a CashbackLine>,
+    pub total_tax_money: Money,
+    pub cashback: Option<CashbackLineBody<'a>>,
     pub href: String,
 }
 
@@ -77,8 +81,10 @@ impl<'a> From<&'a InvoiceSummary> for InvoiceSummaryBody<'a> {
         InvoiceSummaryBody {
             invoice_number: &summary.invoice_number,
             total: summary.total,
+            total_money: Money::new(summary.total, &summary.currency),
             total_tax: summary.total_tax,
-            cashback: summary.cashback.as_ref(),
+            total_tax_money: Money::new(summary.total_tax, &summary.currency),
+            cashback: summary.cashback.as_ref().map(|c| CashbackLineBody::new(c, &summary.currency)),
             href: format!("/api/tickets/{}/invoice", summary.ticket_id),
         }
     }
@@ -97,7 +103,7 @@ impl<'a> From<&'a TicketLeg> for TicketLegBody<'a> {
             arrival_time: leg.arrives_at.to_rfc3339(),
             seat_number: &leg.seat_number,
             cabin: &leg.cabin,
-            fare: MoneyBody::from(&leg.fare),
+            fare: leg.fare.clone(),
             this_ticket: leg.this_ticket,
         }
     }
@@ -115,7 +121,7 @@ impl<'a> From<&'a TicketDetails> for TicketBody<'a> {
             passenger: PassengerBody { position: ticket.passenger_position, name: &ticket.passenger_name },
             flight_id: ticket.flight_id,
             seat_number: &ticket.seat_number,
-            fare: MoneyBody::from(&ticket.fare),
+            fare: ticket.fare.clone(),
             legs: ticket.legs.iter().map(TicketLegBody::from).collect(),
             issued_at: ticket.issued_at,
             voided_at: ticket.voided_at,

@@ -1,0 +1,410 @@
+//! GST invoices and credit notes on the wire (`tickets-invoice`, the
+//! `document` of `bookings-documents`): the document as it was stored at
+//! issue, field for field and in its order, with a money object beside each
+//! of its integer amounts — `invoiceTotal` and `invoiceTotalMoney`, a line's
+//! `fare` and `fareMoney`. The integers stay because the original
+//! walkthrough reads them (`invoiceTotal`, `taxableValue + totalTax`,
+//! `cashback.amount`). The discount and cashback lines, already `{…,
+//! amount}`, gain `currency` and `formatted` and so are money objects
+//! themselves.
+//!
+//! The money objects are worked out from the stored figures and currency on
+//! every read, never stored: a document issued before they existed reads
+//! the same as a new one, the same document renders the same bytes every
+//! time, and the PDF (drawn from the domain type) does not change.
+
+use crate::domain::invoice::{Buyer, CashbackLine, CreditNote, DebitNote, DiscountLine, Invoice, InvoiceLine, Seller};
+use crate::domain::invoice::{CreditReason, GstTreatment, PlaceOfSupply};
+use crate::domain::money::Money;
+use crate::domain::seating::Cabin;
+use crate::domain::travellers::PassengerType;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceBody<'a> {
+    pub invoice_number: &'a str,
+    pub issued_at: DateTime<Utc>,
+    pub invoice_date: NaiveDate,
+    pub pnr: &'a str,
+    pub currency: &'a str,
+    pub seller: &'a Seller,
+    pub buyer: &'a Buyer,
+    pub place_of_supply: &'a str,
+    pub lines: Vec<InvoiceLineBody<'a>>,
+    pub fare_total: i64,
+    pub fare_total_money: Money,
+    pub discount: Option<DiscountLineBody<'a>>,
+    #[serde(flatten)]
+    pub tax: TaxBody,
+    pub invoice_total: i64,
+    pub invoice_total_money: Money,
+    pub amount_in_words: &'a str,
+    pub cashback: Option<CashbackLineBody<'a>>,
+    pub net_amount_after_cashback: i64,
+    pub net_amount_after_cashback_money: Money,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreditNoteBody<'a> {
+    pub credit_note_number: &'a str,
+    pub issued_at: DateTime<Utc>,
+    pub credit_note_date: NaiveDate,
+    pub invoice_number: &'a str,
+    pub invoice_date: NaiveDate,
+    pub pnr: &'a str,
+    pub currency: &'a str,
+    pub seller: &'a Seller,
+    pub buyer: &'a Buyer,
+    pub place_of_supply: &'a str,
+    pub reason: CreditReason,
+    pub description: &'a str,
+    pub lines: Vec<InvoiceLineBody<'a>>,
+    #[serde(flatten)]
+    pub tax: TaxBody,
+    pub credit_total: i64,
+    pub credit_total_money: Money,
+    pub amount_in_words: &'a str,
+}
+
+/// A document's taxable value and taxes, each beside its money object; the
+/// same five figures on an invoice, a credit note and each of their lines.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxBody {
+    pub taxable_value: i64,
+    pub taxable_value_money: Money,
+    pub cgst: i64,
+    pub cgst_money: Money,
+    pub sgst: i64,
+    pub sgst_money: Money,
+    pub igst: i64,
+    pub igst_money: Money,
+    pub total_tax: i64,
+    pub total_tax_money: Money,
+}
+
+impl TaxBody {
+    fn new(figures: [i64; 5], currency: &str) -> Self {
+        let [taxable_value, cgst, sgst, igst, total_tax] = figures;
+        let money = |amount| Money::new(amount, currency);
+        TaxBody {
+            taxable_value,
+            taxable_value_money: money(taxable_value),
+            cgst,
+            cgst_money: money(cgst),
+            sgst,
+            sgst_money: money(sgst),
+            igst,
+            igst_money: money(igst),
+            total_tax,
+            total_tax_money: money(total_tax),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceLineBody<'a> {
+    pub passenger: &'a str,
+    pub passenger_type: PassengerType,
+    pub flight_number: &'a str,
+    pub origin: &'a str,
+    pub destination: &'a str,
+    pub departure_date: NaiveDate,
+    pub cabin: Cabin,
+    pub seat: &'a str,
+    pub ticket_number: &'a str,
+    pub sac: &'a str,
+    pub place_of_supply: &'a PlaceOfSupply,
+    pub gst_treatment: GstTreatment,
+    pub gst_rate_percent: u32,
+    pub fare: i64,
+    pub fare_money: Money,
+    pub discount: i64,
+    pub discount_money: Money,
+    #[serde(flatten)]
+    pub tax: TaxBody,
+    pub total: i64,
+    pub total_money: Money,
+    pub note: Option<&'a str>,
+}
+
+/// The invoice's discount: its code and description, and the amount as money.
+#[derive(Debug, Serialize)]
+pub struct DiscountLineBody<'a> {
+    pub code: Option<&'a str>,
+    pub description: &'a str,
+    #[serde(flatten)]
+    pub amount: Money,
+}
+
+/// The cashback shown on an invoice (and its summary): a description and the amount as money.
+#[derive(Debug, Serialize)]
+pub struct CashbackLineBody<'a> {
+    pub description: &'a str,
+    #[serde(flatten)]
+    pub amount: Money,
+}
+
+impl<'a> CashbackLineBody<'a> {
+    pub fn new(line: &'a CashbackLine, currency: &str) -> Self {
+        CashbackLineBody { description: &line.description, amount: Money::new(line.amount, currency) }
+    }
+}
+
+impl<'a> InvoiceLineBody<'a> {
+    fn new(line: &'a InvoiceLine, currency: &str) -> Self {
+        let money = |amount| Money::new(amount, currency);
+        InvoiceLineBody {
+            passenger: &line.passenger,
+            passenger_type: line.passenger_type,
+            flight_number: &line.flight_number,
+            origin: &line.origin,
+            destination: &line.destination,
+            departure_date: line.departure_date,
+            cabin: line.cabin,
+            seat: &line.seat,
+            ticket_number: &line.ticket_number,
+            sac: &line.sac,
+            place_of_supply: &line.place_of_supply,
+            gst_treatment: line.gst_treatment,
+            gst_rate_percent: line.gst_rate_percent,
+            fare: line.fare,
+            fare_money: money(line.fare),
+            discount: line.discount,
+            discount_money: money(line.discount),
+            tax: TaxBody::new([line.taxable_value, line.cgst, line.sgst, line.igst, line.total_tax], currency),
+            total: line.total,
+            total_money: money(line.total),
+            note: line.note.as_deref(),
+        }
+    }
+}
+
+impl<'a> From<&'a Invoice> for InvoiceBody<'a> {
+    fn from(i: &'a Invoice) -> Self {
+        let currency = i.currency.as_str();
+        let money = |amount| Money::new(amount, currency);
+        InvoiceBody {
+            invoice_number: &i.invoice_number,
+            issued_at: i.issued_at,
+            invoice_date: i.invoice_date,
+            pnr: &i.pnr,
+            currency,
+            seller: &i.seller,
+            buyer: &i.buyer,
+            place_of_supply: &i.place_of_supply,
+            lines: i.lines.iter().map(|line| InvoiceLineBody::new(line, currency)).collect(),
+            fare_total: i.fare_total,
+            fare_total_money: money(i.fare_total),
+            discount: i.discount.as_ref().map(|d: &'a DiscountLine| DiscountLineBody {
+                code: d.code.as_deref(),
+                description: &d.description,
+                amount: money(d.amount),
+            }),
+            tax: TaxBody::new([i.taxable_value, i.cgst, i.sgst, i.igst, i.total_tax], currency),
+            invoice_total: i.invoice_total,
+            invoice_total_money: money(i.invoice_total),
+            amount_in_words: &i.amount_in_words,
+            cashback: i.cashback.as_ref().map(|c| CashbackLineBody::new(c, currency)),
+            net_amount_after_cashback: i.net_amount_after_cashback,
+            net_amount_after_cashback_money: money(i.net_amount_after_cashback),
+        }
+    }
+}
+
+impl<'a> From<&'a CreditNote> for CreditNoteBody<'a> {
+    fn from(n: &'a CreditNote) -> Self {
+        let currency = n.currency.as_str();
+        CreditNoteBody {
+            credit_note_number: &n.credit_note_number,
+            issued_at: n.issued_at,
+            credit_note_date: n.credit_note_date,
+            invoice_number: &n.invoice_number,
+            invoice_date: n.invoice_date,
+            pnr: &n.pnr,
+            currency,
+            seller: &n.seller,
+            buyer: &n.buyer,
+            place_of_supply: &n.place_of_supply,
+            reason: n.reason,
+            description: &n.description,
+            lines: n.lines.iter().map(|line| InvoiceLineBody::new(line, currency)).collect(),
+            tax: TaxBody::new([n.taxable_value, n.cgst, n.sgst, n.igst, n.total_tax], currency),
+            credit_total: n.credit_total,
+            credit_total_money: Money::new(n.credit_total, currency),
+            amount_in_words: &n.amount_in_words,
+        }
+    }
+}
+
+/// A debit note: what a change added, each amount beside its money object.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DebitNoteBody<'a> {
+    pub debit_note_number: &'a str,
+    pub issued_at: DateTime<Utc>,
+    pub debit_note_date: NaiveDate,
+    pub invoice_number: &'a str,
+    pub invoice_date: NaiveDate,
+    pub pnr: &'a str,
+    pub currency: &'a str,
+    pub seller: &'a Seller,
+    pub buyer: &'a Buyer,
+    pub place_of_supply: &'a str,
+    pub description: &'a str,
+    pub lines: Vec<InvoiceLineBody<'a>>,
+    #[serde(flatten)]
+    pub tax: TaxBody,
+    pub debit_total: i64,
+    pub debit_total_money: Money,
+    pub amount_in_words: &'a str,
+}
+
+impl<'a> From<&'a DebitNote> for DebitNoteBody<'a> {
+    fn from(n: &'a DebitNote) -> Self {
+        let currency = n.currency.as_str();
+        DebitNoteBody {
+            debit_note_number: &n.debit_note_number,
+            issued_at: n.issued_at,
+            debit_note_date: n.debit_note_date,
+            invoice_number: &n.invoice_number,
+            invoice_date: n.invoice_date,
+            pnr: &n.pnr,
+            currency,
+            seller: &n.seller,
+            buyer: &n.buyer,
+            place_of_supply: &n.place_of_supply,
+            description: &n.description,
+            lines: n.lines.iter().map(|line| InvoiceLineBody::new(line, currency)).collect(),
+            tax: TaxBody::new([n.taxable_value, n.cgst, n.sgst, n.igst, n.total_tax], currency),
+            debit_total: n.debit_total,
+            debit_total_money: Money::new(n.debit_total, currency),
+            amount_in_words: &n.amount_in_words,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::invoice::{compute_credit_note, compute_invoice, InvoiceInput, InvoiceLineInput};
+    use chrono::TimeZone;
+    use serde_json::{Map, Value};
+
+    fn invoice(cashback: i64) -> Invoice {
+        let line = |passenger: &str, origin: &str, country: &str, cabin, fare| InvoiceLineInput {
+            passenger: passenger.into(),
+            passenger_type: PassengerType::Adult,
+            flight_number: "XY 1".into(),
+            origin: origin.into(),
+            origin_country: country.into(),
+            destination: "BOM".into(),
+            departure_date: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+            cabin,
+            seat: "1A".into(),
+            ticket_number: "0981234567890".into(),
+            fare,
+        };
+        compute_invoice(InvoiceInput {
+            invoice_number: "FB/2026/000007".into(),
+            issued_at: Utc.with_ymd_and_hms(2026, 3, 14, 10, 0, 0).unwrap(),
+            pnr: "ABC234".into(),
+            buyer_name: "A Buyer".into(),
+            buyer_email: "buyer@example.com".into(),
+            currency: "INR".into(),
+            lines: vec![
+                line("RAO/ASHA", "DEL", "IN", Cabin::Economy, 250000),
+                line("RAO/ARJUN", "SIN", "SG", Cabin::Business, 1234567),
+            ],
+            discount: 10000,
+            cashback,
+            discount_code: Some("FLY100".into()),
+        })
+    }
+
+    /// Every member of the stored document is in the body with the same
+    /// value and in the same order; what the body adds is a `…Money` beside
+    /// an integer, or `currency` and `formatted` beside an `amount`, agreeing
+    /// with it. Checked recursively, so a field added to the domain type but
+    /// forgotten here fails.
+    fn assert_stored_plus_money(stored: &Value, body: &Value, currency: &str, at: &str) {
+        match (stored, body) {
+            (Value::Object(stored), Value::Object(body)) => {
+                let body_keys: Vec<&String> = body.keys().filter(|k| stored.contains_key(*k)).collect();
+                let stored_keys: Vec<&String> = stored.keys().collect();
+                assert_eq!(body_keys, stored_keys, "{at}: the stored members in their order");
+                for (key, value) in stored {
+                    assert_stored_plus_money(value, &body[key], currency, &format!("{at}.{key}"));
+                }
+                for (key, added) in body.iter().filter(|(k, _)| !stored.contains_key(*k)) {
+                    let integer = match key.strip_suffix("Money") {
+                        Some(of) => &stored[of],
+                        None => {
+                            assert!(["currency", "formatted"].contains(&key.as_str()), "{at}: {key} added");
+                            continue;
+                        }
+                    };
+                    assert_money(added, integer, currency, &format!("{at}.{key}"));
+                }
+                if stored.contains_key("amount") && !stored.contains_key("currency") {
+                    let object: Map<String, Value> = body.clone();
+                    assert_money(&Value::Object(object), &stored["amount"], currency, at);
+                }
+            }
+            (Value::Array(stored), Value::Array(body)) => {
+                assert_eq!(stored.len(), body.len(), "{at}");
+                for (i, (s, b)) in stored.iter().zip(body).enumerate() {
+                    assert_stored_plus_money(s, b, currency, &format!("{at}[{i}]"));
+                }
+            }
+            _ => assert_eq!(stored, body, "{at}"),
+        }
+    }
+
+    fn assert_money(money: &Value, integer: &Value, currency: &str, at: &str) {
+        let amount = integer.as_i64().unwrap_or_else(|| panic!("{at}: beside an integer"));
+        assert_eq!(money["amount"], amount, "{at}");
+        assert_eq!(money["currency"], currency, "{at}");
+        assert_eq!(money["formatted"], Money::new(amount, currency).formatted(), "{at}");
+    }
+
+    #[test]
+    fn an_invoice_is_served_as_stored_with_money_beside_every_amount() {
+        for cashback in [0, 5000] {
+            let invoice = invoice(cashback);
+            let stored = serde_json::to_value(&invoice).unwrap();
+            let body = serde_json::to_value(InvoiceBody::from(&invoice)).unwrap();
+            assert_stored_plus_money(&stored, &body, "INR", "invoice");
+            assert_eq!(body["invoiceTotalMoney"]["formatted"], "₹14,745.67");
+            assert_eq!(body["discount"]["formatted"], "₹100.00");
+            assert_eq!(body["lines"][1]["igstMoney"]["amount"], 0, "outside the scope of GST");
+        }
+    }
+
+    #[test]
+    fn a_credit_note_is_served_as_stored_with_money_beside_every_amount() {
+        let invoice = invoice(0);
+        let issued_at = Utc.with_ymd_and_hms(2026, 3, 15, 10, 0, 0).unwrap();
+        let note = compute_credit_note(&invoice, &[], &[], 300000, CreditReason::Cancellation, issued_at);
+        let stored = serde_json::to_value(&note).unwrap();
+        let body = serde_json::to_value(CreditNoteBody::from(&note)).unwrap();
+        assert_stored_plus_money(&stored, &body, "INR", "creditNote");
+        assert_eq!(body["creditTotalMoney"]["amount"], 300000);
+    }
+
+    #[test]
+    fn a_document_stored_before_passenger_types_still_reads_and_renders() {
+        let mut stored = serde_json::to_value(invoice(0)).unwrap();
+        for line in stored["lines"].as_array_mut().unwrap() {
+            line.as_object_mut().unwrap().remove("passengerType");
+        }
+        let old: Invoice = serde_json::from_value(stored).unwrap();
+        let once = serde_json::to_string(&InvoiceBody::from(&old)).unwrap();
+        assert_eq!(once, serde_json::to_string(&InvoiceBody::from(&old)).unwrap(), "the same bytes every time");
+        assert!(once.contains(r#""passengerType":"adult""#));
+    }
+}
