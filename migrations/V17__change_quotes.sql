@@ -27,6 +27,13 @@ CREATE TABLE change_quotes (
 );
 CREATE INDEX change_quotes_by_booking ON change_quotes (booking_id, id);
 
+-- A booking's seat rows are its history: a seat it gave up (a change, a
+-- rebooking) may be its own again later, so a seat is unique per booking
+-- only while live (and across bookings while live, as before).
+ALTER TABLE booking_seats DROP CONSTRAINT booking_seats_pkey;
+ALTER TABLE booking_seats ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;
+CREATE INDEX booking_seats_by_booking ON booking_seats (booking_id, leg);
+
 -- Infants' lap fares move with their slice, as seats do.
 ALTER TABLE booking_lap_fares ADD COLUMN live boolean NOT NULL DEFAULT true;
 

@@ -276,3 +276,31 @@ async fn racing_confirms_of_one_quote_and_a_cancellation_move_the_seats_at_most_
     let (paid, documented) = books_of(&net, booking).await;
     assert_eq!(paid, documented);
 }
+
+#[tokio::test]
+async fn a_slice_changed_back_takes_its_first_seats_again() {
+    let stack = TestStack::new().await;
+    let net = Network::new(&stack).await;
+    let (_, token) = customer(&stack, "backagain@example.com").await;
+    let first = net.flight("XY1", "AAA", "BBB", 7 * 60, 60, 450_000).await;
+    let second = net.flight("XY2", "AAA", "BBB", 12 * 60, 60, 450_000).await;
+    let booking = ticketed(&stack, &token, first, 1, "FLEXI").await;
+    let seat = |quoted: &Value| quoted["legs"][0]["seatNumbers"][0].as_str().unwrap().to_owned();
+    let (_, there) = quote(&stack, &token, booking, json!({"legs": [{"flightId": second}]})).await;
+    assert_eq!(confirm(&stack, &token, there["id"].as_i64().unwrap(), None, None).await.0, 200);
+    // Back to the first flight, on the very seat the booking held there:
+    // its old row stays as history, the seat is its own again.
+    let (status, back) =
+        quote(&stack, &token, booking, json!({"legs": [{"flightId": first, "seatNumbers": ["1A"]}]})).await;
+    assert_eq!(status, 201, "{back}");
+    assert_eq!(seat(&back), "1A");
+    let (status, confirmed) = confirm(&stack, &token, back["id"].as_i64().unwrap(), None, None).await;
+    assert_eq!(status, 200, "{confirmed}");
+    assert_eq!(confirmed["booking"]["flightId"], first);
+    assert_eq!((sold(&net, first).await, sold(&net, second).await), (1, 0));
+    let rows: i64 =
+        net.db.query_one("SELECT count(*) FROM booking_seats WHERE booking_id = $1", &[&booking]).await.unwrap().get(0);
+    assert_eq!(rows, 3, "three rows of history, one live");
+    let (paid, documented) = books_of(&net, booking).await;
+    assert_eq!(paid, documented);
+}

@@ -69,6 +69,28 @@ enum Step {
     GenerateTickets {
         booking: u16,
     },
+    /// A cancellation quote for the first passenger (or the whole booking
+    /// when alone), confirmed at once.
+    CancelPartly {
+        booking: u16,
+    },
+    /// A change quote of the first slice to the other flight of its
+    /// direction, confirmed at once (sometimes with a declined card).
+    Change {
+        booking: u16,
+        declined: bool,
+    },
+    /// The airline retimes a flight by some minutes.
+    Reschedule {
+        flight: usize,
+        minutes: i64,
+    },
+    /// The customer answers an open schedule change: accept, rebook onto the
+    /// other flight of its direction, or refund.
+    ResolveScheduleChange {
+        booking: u16,
+        option: u8,
+    },
     /// The airline cancels a flight (rarely).
     CancelFlight {
         flight: usize,
@@ -83,7 +105,7 @@ enum Step {
 type Choose = fn(&mut StdRng, &Flights) -> Step;
 
 /// Every step with how often a customer takes it, relative to the others.
-const STEP_WEIGHTS: [(u32, Choose); 10] = [
+const STEP_WEIGHTS: [(u32, Choose); 14] = [
     (22, |r, f| Step::Book { flight: r.gen_range(0..f.all()), seats: r.gen_range(1..=3) }),
     (8, |r, f| Step::BookRoundTrip {
         out: r.gen_range(0..f.out.len()),
@@ -98,6 +120,10 @@ const STEP_WEIGHTS: [(u32, Choose); 10] = [
     (4, |r, _| Step::GenerateTickets { booking: r.gen() }),
     (1, |r, f| Step::CancelFlight { flight: r.gen_range(0..f.all()) }),
     (2, |r, f| Step::RefundCancelledFlights { flight: r.gen_range(0..f.all()) }),
+    (5, |r, _| Step::CancelPartly { booking: r.gen() }),
+    (9, |r, _| Step::Change { booking: r.gen(), declined: r.gen_bool(0.2) }),
+    (2, |r, f| Step::Reschedule { flight: r.gen_range(0..f.all()), minutes: r.gen_range(10..=90) }),
+    (4, |r, _| Step::ResolveScheduleChange { booking: r.gen(), option: r.gen_range(0..3) }),
 ];
 
 impl Step {
@@ -122,6 +148,13 @@ impl Step {
             Step::Cancel { .. } => &[200, 409],
             Step::GenerateTickets { .. } => &[200, 409],
             Step::CancelFlight { .. } => &[200],
+            // A quote may find nothing to cancel or change, or the booking
+            // changed under it (another step of this customer's); the
+            // confirm may meet a stale quote, a sold-out flight or a decline.
+            Step::CancelPartly { .. } => &[200, 201, 409, 422],
+            Step::Change { .. } => &[200, 201, 400, 402, 409, 422],
+            Step::Reschedule { .. } => &[200, 409],
+            Step::ResolveScheduleChange { .. } => &[200, 409, 422],
             Step::Expire { .. } | Step::DrainTicketQueue | Step::RefundCancelledFlights { .. } => &[200],
         }
     }
@@ -265,6 +298,12 @@ impl Customer {
                 (if expired.is_ok() { 200 } else { 500 }, json!(format!("{expired:?}")))
             }
             Step::DrainTicketQueue => drain_ticket_queue(world).await,
+            Step::CancelPartly { booking } => return self.cancel_partly(world, booking).await,
+            Step::Change { booking, declined } => return self.change(world, booking, declined).await,
+            Step::Reschedule { flight, minutes } => return reschedule(world, flight, minutes).await,
+            Step::ResolveScheduleChange { booking, option } => {
+                return self.resolve_schedule_change(world, booking, option).await
+            }
             Step::GenerateTickets { booking } => {
                 let body = json!({"bookingId": self.booking(booking, Some("PAID")).await?});
                 send(world, "tickets-generate", "/api/tickets/generate", &[], Some(body), &token, None).await
@@ -301,11 +340,110 @@ impl Customer {
                 (if sweep.is_ok() { 200 } else { 500 }, json!(format!("{sweep:?}")))
             }
         };
-        if let (201, Some(id)) = (answer.0, answer.1["id"].as_i64()) {
+        if let (201, Some(id), true) = (answer.0, answer.1["id"].as_i64(), answer.1["pnr"].is_string()) {
             self.bookings.push(id);
         }
         Some(answer)
     }
+
+    async fn cancel_partly(&mut self, world: &World, booking: u16) -> Option<(u16, Value)> {
+        let id = self.booking(booking, Some("PAID")).await?;
+        let seated: i64 = self
+            .db
+            .query_one(
+                "SELECT count(DISTINCT passenger_position) FROM booking_seats WHERE booking_id = $1 AND live",
+                &[&id],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        let scope = if seated > 1 { json!({"passengers": [1]}) } else { json!({}) };
+        let path = format!("/api/bookings/{id}/cancellation-quotes");
+        let params = [("bookingId", id.to_string())];
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let quoted = send(world, "cancellation-quotes-create", &path, &params, Some(scope), &self.token, None).await;
+        let Some(quote) = quoted.1["id"].as_i64().filter(|_| quoted.0 == 201) else { return Some(quoted) };
+        let path = format!("/api/cancellation-quotes/{quote}/confirm");
+        let key = format!("cancel-{quote}");
+        let params = [("quoteId", quote.to_string())];
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Some(send(world, "cancellation-quotes-confirm", &path, &params, None, &self.token, Some(&key)).await)
+    }
+
+    /// The other flight of the direction the booking's first slice flies.
+    async fn other_flight(&self, world: &World, booking: i64) -> Option<i64> {
+        let row = self
+            .db
+            .query_opt(
+                "SELECT flight_id FROM booking_seats WHERE booking_id = $1 AND slice = 1 AND live LIMIT 1",
+                &[&booking],
+            )
+            .await
+            .unwrap()?;
+        let current: i64 = row.get(0);
+        let direction = if world.flights.out.contains(&current) { &world.flights.out } else { &world.flights.back };
+        direction.iter().copied().find(|f| *f != current)
+    }
+
+    async fn change(&mut self, world: &World, booking: u16, declined: bool) -> Option<(u16, Value)> {
+        let id = self.booking(booking, Some("PAID")).await?;
+        let to = self.other_flight(world, id).await?;
+        let path = format!("/api/bookings/{id}/change-quotes");
+        let params = [("bookingId", id.to_string())];
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let body = json!({"slice": 1, "legs": [{"flightId": to}]});
+        let quoted = send(world, "change-quotes-create", &path, &params, Some(body), &self.token, None).await;
+        let Some(quote) = quoted.1["id"].as_i64().filter(|_| quoted.0 == 201) else { return Some(quoted) };
+        let path = format!("/api/change-quotes/{quote}/confirm");
+        let params = [("quoteId", quote.to_string())];
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let method = declined.then(|| json!({"method": {"type": "card", "cardNumber": DECLINED_CARD}}));
+        let key = format!("change-{quote}-{declined}");
+        let first = send(world, "change-quotes-confirm", &path, &params, method.clone(), &self.token, Some(&key)).await;
+        if first.0 == 200 {
+            let again = send(world, "change-quotes-confirm", &path, &params, method, &self.token, Some(&key)).await;
+            assert_eq!(again, first, "customer {}: a confirm retried with its key replays", self.number);
+        }
+        Some(first)
+    }
+
+    async fn resolve_schedule_change(&mut self, world: &World, booking: u16, option: u8) -> Option<(u16, Value)> {
+        let rows = self
+            .db
+            .query(
+                "SELECT id, booking_id FROM schedule_changes WHERE booking_id = ANY($1) AND status = 'OPEN' ORDER BY id",
+                &[&self.bookings],
+            )
+            .await
+            .unwrap();
+        let row = rows.get(usize::from(booking) % rows.len().max(1))?;
+        let (change, booking): (i64, i64) = (row.get(0), row.get(1));
+        let (name, body) = match option {
+            0 => ("accept", None),
+            1 => ("rebook", Some(json!({"flightId": self.other_flight(world, booking).await?}))),
+            _ => ("refund", None),
+        };
+        let path = format!("/api/schedule-changes/{change}/{name}");
+        let params = [("scheduleChangeId", change.to_string())];
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Some(send(world, "schedule-changes-resolve", &path, &params, body, &self.token, None).await)
+    }
+}
+
+/// The airline retimes a flight that is still to leave, keeping its length.
+async fn reschedule(world: &World, flight: usize, minutes: i64) -> Option<(u16, Value)> {
+    let id = world.flights.id(flight);
+    if world.cancelled.lock().await.contains(&id) {
+        return None;
+    }
+    let db = world.stack.db().await;
+    let row = db.query_one("SELECT departs_at, arrives_at FROM flights WHERE id = $1", &[&id]).await.unwrap();
+    let (departs, arrives): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) = (row.get(0), row.get(1));
+    let by = chrono::Duration::minutes(minutes);
+    let body = json!({"departureTime": (departs + by).to_rfc3339(), "arrivalTime": (arrives + by).to_rfc3339()});
+    let path = format!("/api/admin/flights/{id}/reschedule");
+    let id = id.to_string();
+    Some(send(world, "flights-reschedule", &path, &[("flightId", &id)], Some(body), &world.admin, None).await)
 }
 
 /// What waits on the ticketing queue, through its consumer, as the Lambda

@@ -208,6 +208,16 @@ pub async fn insert(
     quote_from_row(&row)
 }
 
+/// The booking a quote of `user_id`'s is of.
+#[tracing::instrument(name = "postgres.cancellation_quotes.booking_of", level = "debug", skip_all, fields(quote_id = quote_id))]
+pub async fn booking_of(pool: &Pool, quote_id: i64, user_id: i64) -> Result<Option<i64>, StoreError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt("SELECT booking_id FROM cancellation_quotes WHERE id = $1 AND user_id = $2", &[&quote_id, &user_id])
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
 /// The quote, locked until the transaction ends.
 #[tracing::instrument(name = "postgres.cancellation_quotes.lock", level = "debug", skip_all, fields(quote_id = quote_id))]
 pub async fn lock(tx: &Transaction<'_>, quote_id: i64) -> Result<Option<StoredQuote>, StoreError> {

@@ -69,6 +69,25 @@ pub struct BookingOnFlight {
     pub status: BookingStatus,
 }
 
+/// Locks the live bookings with seats on the flight, in id order. A retime
+/// takes them before it updates the flight: the update locks the flight's
+/// row against the foreign-key checks of every booking writing seats or
+/// tickets on it, and those hold their booking's lock first, so taking the
+/// bookings after the flight would wait in a cycle.
+#[tracing::instrument(name = "postgres.schedule_changes.lock_bookings_on", level = "debug", skip_all, fields(flight_id = flight_id))]
+pub async fn lock_bookings_on(tx: &Transaction<'_>, flight_id: i64) -> Result<u64, StoreError> {
+    let locked = tx
+        .execute(
+            "SELECT id FROM bookings
+              WHERE id IN (SELECT booking_id FROM booking_seats WHERE flight_id = $1 AND live)
+                AND status IN ('PENDING_PAYMENT', 'PAID')
+              ORDER BY id FOR UPDATE",
+            &[&flight_id],
+        )
+        .await?;
+    Ok(locked)
+}
+
 /// Live bookings (unpaid or paid) with seats on the flight.
 #[tracing::instrument(name = "postgres.schedule_changes.live_bookings_on", level = "debug", skip_all, fields(flight_id = flight_id))]
 pub async fn live_bookings_on(client: &impl GenericClient, flight_id: i64) -> Result<Vec<BookingOnFlight>, StoreError> {

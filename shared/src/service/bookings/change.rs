@@ -119,8 +119,13 @@ pub async fn quote_change(
     let party = slice_party(&record, request.slice).ok_or_else(|| {
         ApiError::invalid_field("slice", format!("booking {booking_id} has no slice {}", request.slice))
     })?;
+    // A change is charged or refunded against the booking's invoice: a paid
+    // booking not ticketed yet is ticketed now (as the queue would be moments later).
     if crate::store::documents::PgDocuments::new(&svc.db).invoice_of_booking(booking_id).await?.is_none() {
-        return Err(not_changeable(booking_id, "its tickets are being issued; try again in a moment"));
+        crate::service::tickets::issue_tickets(svc, booking_id).await?;
+        if crate::store::documents::PgDocuments::new(&svc.db).invoice_of_booking(booking_id).await?.is_none() {
+            return Err(not_changeable(booking_id, "its tickets could not be issued; try again in a moment"));
+        }
     }
     if request.legs.is_empty() || request.legs.len() > 3 {
         return Err(ApiError::invalid_field("legs", "give 1 to 3 legs"));

@@ -93,6 +93,13 @@ pub async fn confirm_quote(
     quote_id: i64,
     idempotency_key: Option<&str>,
 ) -> Result<ConfirmedCancellation, ApiError> {
+    // What the fare keeps is revenue a GST invoice must show: a paid
+    // booking is ticketed and invoiced (as the queue would do moments
+    // later) before any of it is refunded, so the refund is a credit note
+    // against that invoice and the penalty stays on it.
+    if let Some(booking_id) = crate::store::cancellation_quotes::booking_of(&svc.db, quote_id, caller.user_id).await? {
+        crate::service::tickets::issue_tickets(svc, booking_id).await?;
+    }
     let mut client = svc.db.get().await?;
     let mut committed = Outgoing::default();
     let books = PgBooks::begin(&mut client, &mut committed).await?;

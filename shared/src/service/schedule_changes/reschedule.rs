@@ -49,6 +49,7 @@ pub async fn reschedule_flight(
     let mut client = svc.db.get().await?;
     let tx = client.transaction().await?;
     let mut outgoing = Outgoing::default();
+    schedule_changes::lock_bookings_on(&tx, flight_id).await?;
     let (affected, retimed) = match schedule_changes::retime_flight(&tx, flight_id, new).await? {
         RetimeOutcome::NotFound => return Err(ApiError::not_found(format!("flight {flight_id} does not exist"))),
         RetimeOutcome::Cancelled => {
@@ -110,9 +111,11 @@ async fn announce(
 ) -> Result<(), ApiError> {
     // Read in this transaction: the flight's new times are the journey's.
     let journey = schedule_changes::journey_of(tx, booking.booking_id).await?;
-    let retimed = journey.iter().find(|l| l.flight_id == flight_id).ok_or_else(|| {
-        ApiError::internal(format!("booking {} has no live seat on flight {flight_id}", booking.booking_id))
-    })?;
+    // A change or cancellation committed since the list was read moved the
+    // booking off the flight: the retime is not its concern any more.
+    let Some(retimed) = journey.iter().find(|l| l.flight_id == flight_id) else {
+        return Ok(());
+    };
     let when = Route::new(&retimed.origin, &retimed.destination, directory).local(new);
     let times = format!("now departs {} and arrives {}", when.departs.to_rfc3339(), when.arrives.to_rfc3339());
     let pnr = &booking.pnr;
