@@ -114,6 +114,24 @@ impl Services {
     }
 }
 
+/// [`run_http`] for a function that takes money through the mock gateway:
+/// it refuses to start on a production stage unless the deployer allowed
+/// the mock explicitly (`domain::payment::mock_gateway_permitted`).
+pub async fn run_mock_gateway_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+where
+    F: Fn(&'static Services, Request) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = Result<Response<Body>, lambda_http::Error>> + Send,
+{
+    let stage = std::env::var("STAGE").ok();
+    let allow = std::env::var("ALLOW_MOCK_PAYMENTS").ok();
+    if let Err(refusal) = crate::domain::payment::mock_gateway_permitted(stage.as_deref(), allow.as_deref()) {
+        crate::telemetry::init_lambda();
+        tracing::error!(%refusal, "not starting");
+        return Err(refusal.into());
+    }
+    run_http(handler).await
+}
+
 /// What a function's `main` does: logs, configuration, clients, then the
 /// runtime loop. A configuration error ends the process with a clear message.
 pub async fn run_http<F, Fut>(handler: F) -> Result<(), lambda_http::Error>

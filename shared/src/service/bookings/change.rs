@@ -30,7 +30,7 @@ use crate::store::bookings::BookingRecord;
 use crate::store::changes::{self, ChangePayment, ChangeQuoteRow, MoveError, NewChangeQuote, QuotedLeg};
 use crate::store::documents::{self, NewDebitNote};
 use crate::store::outbox::Outgoing;
-use crate::store::payments::{lock_booking, refunded_so_far, successful_payment};
+use crate::store::payments::{lock_booking, refunded_so_far, successful_payment, LockedBooking};
 use crate::store::tickets::{self, GapFreeSeries};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
@@ -340,7 +340,8 @@ pub async fn confirm_change(
     let mut outgoing = Outgoing::default();
     let mut document = None;
     if quote.total_due > 0 {
-        let reference = match decide(&method) {
+        let payment = |reference, decline_code| change_payment(&booking, &quote, &method, reference, decline_code);
+        match decide(&method) {
             GatewayDecision::ProcessingError => {
                 return Err(ApiError::unavailable(
                     "payment gateway",
@@ -348,19 +349,9 @@ pub async fn confirm_change(
                 ))
             }
             GatewayDecision::Declined { code, message } => {
+                // The attempt is on record; nothing else of the change is.
                 let reference = format!("dec_{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
-                let payment = ChangePayment {
-                    booking_id: booking.id,
-                    user_id: booking.user_id,
-                    quote_id,
-                    amount: quote.total_due,
-                    currency: &booking.currency,
-                    method: method.kind(),
-                    card_last4: method.card_last4(),
-                    reference: &reference,
-                    decline_code: Some(code),
-                };
-                changes::record_payment(&tx, &payment).await?;
+                changes::record_payment(&tx, &payment(&reference, Some(code))).await?;
                 tx.commit().await?;
                 return Err(ApiError::PaymentRequired {
                     code: ErrorCode::PaymentDeclined,
@@ -369,20 +360,10 @@ pub async fn confirm_change(
                 }
                 .with("declineCode", code));
             }
-            GatewayDecision::Approved { reference } => reference,
-        };
-        let payment = ChangePayment {
-            booking_id: booking.id,
-            user_id: booking.user_id,
-            quote_id,
-            amount: quote.total_due,
-            currency: &booking.currency,
-            method: method.kind(),
-            card_last4: method.card_last4(),
-            reference: &reference,
-            decline_code: None,
-        };
-        changes::record_payment(&tx, &payment).await?;
+            GatewayDecision::Approved { reference } => {
+                changes::record_payment(&tx, &payment(&reference, None)).await?;
+            }
+        }
     }
     let moved = changes::move_slice(&tx, booking.id, quote.slice, &quote.legs).await.map_err(moved_refused)?;
     let replaced_tickets = changes::reissue_tickets(&tx, booking.id, quote.slice).await?;
@@ -441,6 +422,27 @@ pub async fn confirm_change(
     let quote = changes::find_quote(&svc.db, quote_id).await?.ok_or_else(missing)?;
     let record = owned_booking(svc, caller, quote.booking_id).await?;
     Ok(ConfirmedChange { quote, booking: details(svc, record).await?, document })
+}
+
+/// The change's charge (or its declined attempt) as recorded.
+fn change_payment<'a>(
+    booking: &'a LockedBooking,
+    quote: &ChangeQuoteRow,
+    method: &PaymentMethod,
+    reference: &'a str,
+    decline_code: Option<&'a str>,
+) -> ChangePayment<'a> {
+    ChangePayment {
+        booking_id: booking.id,
+        user_id: booking.user_id,
+        quote_id: quote.id,
+        amount: quote.total_due,
+        currency: &booking.currency,
+        method: method.kind(),
+        card_last4: method.card_last4(),
+        reference,
+        decline_code,
+    }
 }
 
 /// Redis and cached searches follow the move: the old seats are free, the
