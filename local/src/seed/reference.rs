@@ -301,6 +301,7 @@ fn section(
     aisle_after: &[&str],
     exit_rows: &[u16],
     extra_legroom_rows: &[u16],
+    front_rows: &[u16],
 ) -> CabinSection {
     CabinSection {
         cabin,
@@ -310,10 +311,14 @@ fn section(
         aisle_after: aisle_after.iter().map(|s| s.to_string()).collect(),
         exit_rows: exit_rows.to_vec(),
         extra_legroom_rows: extra_legroom_rows.to_vec(),
+        front_rows: front_rows.to_vec(),
     }
 }
 
 /// The all-economy A320 flight 1 flies: the original walkthrough books seat 1A.
+/// Its operator sells no front rows, so seat 1A is a standard seat, which the
+/// original booking body includes in the fare (`domain::seat_charges`): the
+/// walkthrough's two seats still cost 5000 INR.
 pub const WALKTHROUGH_AIRCRAFT: &str = "A20N";
 
 pub fn aircraft_types() -> Vec<AircraftType> {
@@ -323,51 +328,51 @@ pub fn aircraft_types() -> Vec<AircraftType> {
         AircraftType {
             code: WALKTHROUGH_AIRCRAFT,
             name: "Airbus A320neo (all economy)",
-            layout: layout(vec![section(Economy, (1, 31), "ABCDEF", &["C"], &[12, 13], &[12, 13])]),
+            layout: layout(vec![section(Economy, (1, 31), "ABCDEF", &["C"], &[12, 13], &[12, 13], &[])]),
         },
         AircraftType {
             code: "A21N",
             name: "Airbus A321neo",
             layout: layout(vec![
-                section(Business, (1, 2), "ACDF", &["C"], &[], &[]),
-                section(Economy, (3, 34), "ABCDEF", &["C"], &[12, 26], &[3, 12, 26]),
+                section(Business, (1, 2), "ACDF", &["C"], &[], &[], &[]),
+                section(Economy, (3, 34), "ABCDEF", &["C"], &[12, 26], &[3, 12, 26], &[4, 5]),
             ]),
         },
         AircraftType {
             code: "B38M",
             name: "Boeing 737-8",
-            layout: layout(vec![section(Economy, (1, 32), "ABCDEF", &["C"], &[15, 16], &[1, 15, 16])]),
+            layout: layout(vec![section(Economy, (1, 32), "ABCDEF", &["C"], &[15, 16], &[1, 15, 16], &[2, 3, 4])]),
         },
         AircraftType {
             code: "AT76",
             name: "ATR 72-600",
-            layout: layout(vec![section(Economy, (1, 18), "ACDF", &["C"], &[], &[])]),
+            layout: layout(vec![section(Economy, (1, 18), "ACDF", &["C"], &[], &[], &[1, 2])]),
         },
         AircraftType {
             code: "B788",
             name: "Boeing 787-8 Dreamliner",
             layout: layout(vec![
-                section(Business, (1, 4), "ACDGHK", &["C", "G"], &[], &[]),
-                section(PremiumEconomy, (10, 12), "ACDEFHK", &["C", "F"], &[], &[10]),
-                section(Economy, (20, 41), "ABCDEFGHK", &["C", "F"], &[20, 30], &[20, 30]),
+                section(Business, (1, 4), "ACDGHK", &["C", "G"], &[], &[], &[]),
+                section(PremiumEconomy, (10, 12), "ACDEFHK", &["C", "F"], &[], &[10], &[11]),
+                section(Economy, (20, 41), "ABCDEFGHK", &["C", "F"], &[20, 30], &[20, 30], &[21, 22]),
             ]),
         },
         AircraftType {
             code: "B77W",
             name: "Boeing 777-300ER",
             layout: layout(vec![
-                section(Business, (1, 10), "ADGK", &["A", "G"], &[], &[]),
-                section(PremiumEconomy, (15, 18), "ACDEFGHK", &["C", "G"], &[], &[15]),
-                section(Economy, (20, 49), "ABCDEFGHJK", &["C", "G"], &[20, 34], &[20, 34]),
+                section(Business, (1, 10), "ADGK", &["A", "G"], &[], &[], &[]),
+                section(PremiumEconomy, (15, 18), "ACDEFGHK", &["C", "G"], &[], &[15], &[16]),
+                section(Economy, (20, 49), "ABCDEFGHJK", &["C", "G"], &[20, 34], &[20, 34], &[21, 22]),
             ]),
         },
         AircraftType {
             code: "A359",
             name: "Airbus A350-900",
             layout: layout(vec![
-                section(Business, (1, 9), "ADGK", &["A", "G"], &[], &[]),
-                section(PremiumEconomy, (10, 13), "ACDEFHK", &["C", "F"], &[], &[10]),
-                section(Economy, (15, 44), "ABCDEFGHK", &["C", "F"], &[15, 30], &[15, 30]),
+                section(Business, (1, 9), "ADGK", &["A", "G"], &[], &[], &[]),
+                section(PremiumEconomy, (10, 13), "ACDEFHK", &["C", "F"], &[], &[10], &[11]),
+                section(Economy, (15, 44), "ABCDEFGHK", &["C", "F"], &[15, 30], &[15, 30], &[16, 17]),
             ]),
         },
     ]

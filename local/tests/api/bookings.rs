@@ -175,6 +175,7 @@ async fn a_hold_left_over_a_sold_seat_does_not_block_its_holder() {
                 passenger_position: 1,
                 fare: 250000,
                 adult_fare: 250000,
+                seat_charge: None,
             }],
             laps: Vec::new(),
         })

@@ -41,7 +41,9 @@ async fn a_family_books_a_round_trip_in_one_order_at_the_searched_price_and_gets
     let (_, found, _) = search(&stack, &token, &q).await;
     let trip = &found["itineraries"][0];
     assert_eq!(trip["id"], format!("{out}_{back}"));
-    let price = trip["price"]["amount"].as_i64().unwrap();
+    // The search prices fares; the three seats the family chooses on the
+    // way out are standard seats, ₹300 each in Saver (domain::seat_charges).
+    let price = trip["price"]["amount"].as_i64().unwrap() + 3 * 30_000;
 
     let body = json!({
         "slices": [{"legs": [{"flightId": out, "seatNumbers": ["1A", "1B", "2A"]}]}, {"legs": [{"flightId": back}]}],
@@ -50,7 +52,7 @@ async fn a_family_books_a_round_trip_in_one_order_at_the_searched_price_and_gets
     });
     let (status, booking) = create_booking(&stack, &token, body).await;
     assert_eq!(status, 201, "{booking}");
-    assert_eq!(booking["totalAmount"]["amount"], price, "the searched price");
+    assert_eq!(booking["totalAmount"]["amount"], price, "the searched price and the chosen seats");
     let legs = booking["legs"].as_array().unwrap();
     assert_eq!(legs.iter().map(|l| l["slice"].as_i64().unwrap()).collect::<Vec<_>>(), [1, 2]);
     for leg in legs {
@@ -93,7 +95,9 @@ async fn a_family_books_a_round_trip_in_one_order_at_the_searched_price_and_gets
     assert_eq!(tickets.iter().filter(|t| t.get::<_, String>(1) == "INF").count(), 2);
     let record = shared::store::bookings::PgBookings::new(&stack.services.db).find(id).await.unwrap().unwrap();
     let invoice = shared::service::tickets::issued_invoice(&stack.services, &record).await.unwrap().unwrap();
-    assert_eq!(invoice.lines.len(), 8);
+    assert_eq!(invoice.lines.len(), 8 + 3, "a line per coupon and one per chosen seat's charge");
+    let seat_lines: Vec<i64> = invoice.lines.iter().filter(|l| l.seat_product.is_some()).map(|l| l.fare).collect();
+    assert_eq!(seat_lines, [30_000; 3]);
     assert_eq!(invoice.invoice_total, price, "the invoice adds up to what was paid");
     let infant_lines: Vec<_> = invoice
         .lines

@@ -20,6 +20,7 @@ mod inventory_protection;
 mod ledger;
 mod notifications;
 mod openapi;
+mod paid_seats;
 mod payments;
 mod races;
 mod schedule_changes;

@@ -274,7 +274,7 @@ async fn rebooking_moves_the_seats_reissues_the_tickets_and_frees_the_old_seat_f
     assert_eq!(moved["booking"]["legs"][0]["flightId"].as_i64(), Some(other), "{moved}");
     assert_eq!(moved["booking"]["legs"].as_array().unwrap().len(), 1, "{moved}");
     assert_eq!(moved["booking"]["status"], "PAID");
-    assert_eq!(moved["booking"]["amountPaid"]["amount"], 250000, "no extra charge");
+    assert_eq!(moved["booking"]["amountPaid"]["amount"], 250000 + 30_000, "the fare and seat 1A's charge, no more");
 
     let tickets = net
         .db

@@ -20,6 +20,7 @@ pub mod money;
 pub mod passengers;
 pub mod payment;
 pub mod schedule_change;
+pub mod seat_charges;
 pub mod seating;
 pub mod timetable;
 pub mod travellers;

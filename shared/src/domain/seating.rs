@@ -54,6 +54,10 @@ pub struct CabinSection {
     pub exit_rows: Vec<u16>,
     #[serde(default)]
     pub extra_legroom_rows: Vec<u16>,
+    /// Rows the airline sells as front-row seats (layouts before paid
+    /// seats have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub front_rows: Vec<u16>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -115,6 +119,7 @@ pub struct Seat {
     pub position: SeatPosition,
     pub exit_row: bool,
     pub extra_legroom: bool,
+    pub front_row: bool,
 }
 
 impl SeatLayout {
@@ -141,6 +146,7 @@ impl SeatLayout {
                         position,
                         exit_row: section.exit_rows.contains(&row),
                         extra_legroom: section.extra_legroom_rows.contains(&row),
+                        front_row: section.front_rows.contains(&row),
                     }
                 })
             })

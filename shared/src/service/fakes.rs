@@ -133,6 +133,7 @@ impl Ledger {
             seat: "12A".into(),
             ticket_number: format!("589{booking_id:010}"),
             fare: booking.amount_due,
+            seat_product: None,
         };
         let invoice = compute_invoice(InvoiceInput {
             invoice_number: format!("FB/2026/{booking_id:06}"),

@@ -9,6 +9,7 @@ use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::invoice::{compute_invoice, CashbackLine, Invoice, InvoiceInput, InvoiceLineInput};
 use crate::domain::money::Money;
+use crate::domain::seat_charges::SeatProduct;
 use crate::domain::seating::Cabin;
 use crate::domain::travellers::PassengerType;
 use crate::store::bookings::{BookingRecord, PgBookings};
@@ -159,7 +160,7 @@ fn invoice_from(
         for coupon in coupons {
             let flight =
                 facts.flights.get(&coupon.flight_id).ok_or_else(|| ApiError::internal("ticket of another flight"))?;
-            lines.push(InvoiceLineInput {
+            let line = InvoiceLineInput {
                 passenger: passenger_name(record, ticket.passenger_position),
                 passenger_type: passenger_type(record, ticket.passenger_position),
                 flight_number: flight.flight_number.clone(),
@@ -171,7 +172,17 @@ fn invoice_from(
                 seat: coupon.seat.to_string(),
                 ticket_number: ticket.ticket_number.clone(),
                 fare: coupon.fare,
-            });
+                seat_product: None,
+            };
+            // A chosen seat's charge is its own line after its fare's.
+            match coupon.seat_charge {
+                Some((product, charge)) => {
+                    let seat_line = InvoiceLineInput { fare: charge, seat_product: Some(product), ..line.clone() };
+                    lines.push(InvoiceLineInput { fare: coupon.fare - charge, ..line });
+                    lines.push(seat_line);
+                }
+                None => lines.push(line),
+            }
         }
     }
     Ok(compute_invoice(InvoiceInput {
@@ -196,7 +207,9 @@ struct Coupon<'a> {
     /// `INF` for an infant on a lap.
     seat: &'a str,
     cabin: &'a str,
+    /// The seat charge included.
     fare: i64,
+    seat_charge: Option<(SeatProduct, i64)>,
 }
 
 /// Every flight a passenger takes, in leg order, with its slice: seats, or
@@ -206,10 +219,28 @@ fn travelled(record: &BookingRecord, position: i32) -> Vec<(i32, Coupon<'_>)> {
         .seats
         .iter()
         .filter(|s| s.passenger_position == position)
-        .map(|s| (s.slice, Coupon { leg: s.leg, flight_id: s.flight_id, seat: &s.seat, cabin: &s.cabin, fare: s.fare }))
+        .map(|s| {
+            let coupon = Coupon {
+                leg: s.leg,
+                flight_id: s.flight_id,
+                seat: &s.seat,
+                cabin: &s.cabin,
+                fare: s.fare,
+                seat_charge: s.seat_charge,
+            };
+            (s.slice, coupon)
+        })
         .collect();
     legs.extend(record.laps.iter().filter(|l| l.passenger_position == position).map(|l| {
-        (l.slice, Coupon { leg: l.leg, flight_id: l.flight_id, seat: tickets::LAP_SEAT, cabin: &l.cabin, fare: l.fare })
+        let coupon = Coupon {
+            leg: l.leg,
+            flight_id: l.flight_id,
+            seat: tickets::LAP_SEAT,
+            cabin: &l.cabin,
+            fare: l.fare,
+            seat_charge: None,
+        };
+        (l.slice, coupon)
     }));
     legs.sort_by_key(|(_, c)| c.leg);
     legs

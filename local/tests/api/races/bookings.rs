@@ -65,7 +65,8 @@ async fn a_hundred_bookings_over_overlapping_seats_never_sell_a_seat_twice() {
                 assert_eq!(reply.body["userId"], users[i].0, "{reply:?}");
                 assert_eq!(seat_list(&reply.body["seatNumbers"]), picks[i], "{reply:?}");
                 assert_eq!(reply.body["status"], "PENDING_PAYMENT");
-                assert_eq!(reply.body["amountDue"]["amount"], 200000);
+                // Two fares and two chosen standard seats (domain::seat_charges).
+                assert_eq!(reply.body["amountDue"]["amount"], 200000 + 2 * 30_000);
                 let id = reply.body["id"].as_i64().unwrap();
                 created.insert(id);
                 for seat in &picks[i] {

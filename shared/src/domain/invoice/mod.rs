@@ -33,6 +33,7 @@ mod words;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::seat_charges::SeatProduct;
 use super::seating::Cabin;
 use super::travellers::PassengerType;
 
@@ -73,6 +74,8 @@ pub struct InvoiceLineInput {
     pub ticket_number: String,
     /// GST-inclusive, minor units.
     pub fare: i64,
+    /// A seat's charge (`fare` is the charge), not a flight's fare.
+    pub seat_product: Option<SeatProduct>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -153,6 +156,10 @@ pub struct InvoiceLine {
     pub cabin: Cabin,
     pub seat: String,
     pub ticket_number: String,
+    /// A line for the charge of a chosen seat; fare lines (and every line
+    /// issued before paid seats) have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat_product: Option<SeatProduct>,
     pub sac: String,
     pub place_of_supply: PlaceOfSupply,
     pub gst_treatment: GstTreatment,
@@ -299,6 +306,7 @@ fn invoice_line(input: InvoiceLineInput, fare: i64, discount: i64) -> InvoiceLin
         cabin: input.cabin,
         seat: input.seat,
         ticket_number: input.ticket_number,
+        seat_product: input.seat_product,
         sac: SAC_PASSENGER_AIR_TRANSPORT.to_string(),
         place_of_supply,
         gst_treatment: treatment,

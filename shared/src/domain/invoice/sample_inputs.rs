@@ -30,6 +30,7 @@ pub(super) fn line(
         seat: seat.to_string(),
         ticket_number: format!("098{:010}", fare + seat.len() as i64),
         fare,
+        seat_product: None,
     }
 }
 

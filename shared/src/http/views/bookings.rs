@@ -8,6 +8,7 @@ use crate::domain::booking_events::{Actor, BookingEvent, EventKind};
 use crate::domain::fares::FareBrand;
 use crate::domain::flight::FlightStatus;
 use crate::domain::money::Money;
+use crate::domain::seat_charges::SeatProduct;
 use crate::domain::seating::Cabin;
 use crate::domain::travellers::PassengerType;
 use crate::service::bookings::{BookedLeg, BookingDetails, BookingPage, CancelledBooking};
@@ -82,10 +83,21 @@ pub struct BookedSeatBody<'a> {
     pub seat_number: &'a str,
     pub cabin: &'a str,
     pub passenger: i32,
+    /// What the seat costs its passenger, its seat charge included.
     pub fare: Money,
     /// The booking's brand as this seat's cabin sells it.
     pub fare_brand: Option<FareBrand>,
+    /// What choosing this seat cost, when it cost anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seat_charge: Option<SeatChargeBody>,
     pub active: bool,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeatChargeBody {
+    pub seat_product: SeatProduct,
+    pub amount: Money,
 }
 
 /// A passenger: position and ticket name always; type, details and the
@@ -207,6 +219,10 @@ impl<'a> LegBody<'a> {
                     passenger: s.passenger_position,
                     fare: Money::new(s.fare, currency),
                     fare_brand: Cabin::parse(&s.cabin).and_then(|cabin| record.fare_brand.in_cabin(cabin)),
+                    seat_charge: s.seat_charge.map(|(seat_product, amount)| SeatChargeBody {
+                        seat_product,
+                        amount: Money::new(amount, currency),
+                    }),
                     active: s.live,
                 })
                 .collect(),

@@ -16,6 +16,7 @@
 use crate::domain::invoice::{Buyer, CashbackLine, CreditNote, DebitNote, DiscountLine, Invoice, InvoiceLine, Seller};
 use crate::domain::invoice::{CreditReason, GstTreatment, PlaceOfSupply};
 use crate::domain::money::Money;
+use crate::domain::seat_charges::SeatProduct;
 use crate::domain::seating::Cabin;
 use crate::domain::travellers::PassengerType;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -117,6 +118,9 @@ pub struct InvoiceLineBody<'a> {
     pub cabin: Cabin,
     pub seat: &'a str,
     pub ticket_number: &'a str,
+    /// On the line of a chosen seat's charge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seat_product: Option<SeatProduct>,
     pub sac: &'a str,
     pub place_of_supply: &'a PlaceOfSupply,
     pub gst_treatment: GstTreatment,
@@ -168,6 +172,7 @@ impl<'a> InvoiceLineBody<'a> {
             cabin: line.cabin,
             seat: &line.seat,
             ticket_number: &line.ticket_number,
+            seat_product: line.seat_product,
             sac: &line.sac,
             place_of_supply: &line.place_of_supply,
             gst_treatment: line.gst_treatment,
@@ -308,6 +313,7 @@ mod tests {
             seat: "1A".into(),
             ticket_number: "0981234567890".into(),
             fare,
+            seat_product: None,
         };
         compute_invoice(InvoiceInput {
             invoice_number: "FB/2026/000007".into(),

@@ -1,13 +1,17 @@
 //! The seat map on the wire (`seats-list`), the one view rendered by hand:
 //! it is the hottest read, and a large aircraft has hundreds of seats whose
 //! characteristics never change. Each seat's JSON is rendered once per seat
-//! plan (here, not in the catalog) around the two things that vary: the
-//! cabin's price, per flight, and the seat's state, per request.
+//! plan (here, not in the catalog) around the things that vary: the cabin's
+//! price and the seat charges in the fare's currency, per flight, and the
+//! seat's state, per request.
 
+use crate::domain::fares::FareBrand;
 use crate::domain::money::Money;
+use crate::domain::seat_charges::{SeatProduct, PRICE_LIST_CURRENCY};
 use crate::domain::seating::{Cabin, Seat, SeatPlan, SeatPosition};
 use crate::service::seats::{SeatMap, SeatStatus};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::{Arc, LazyLock, RwLock, Weak};
 
@@ -49,17 +53,25 @@ struct SeatBody<'a> {
     position: SeatPosition,
     exit_row: bool,
     extra_legroom: bool,
+    front_row: bool,
     /// A marker replaced by the cabin's price.
     price: &'static str,
+    seat_product: SeatProduct,
+    /// A marker replaced by what choosing the seat costs in each brand.
+    seat_charges: &'static str,
 }
 
 const PRICE_MARKER: &str = "@price@";
+const CHARGES_MARKER: &str = "@charges@";
 
-/// A seat's JSON around its price: what comes before the price, and what
-/// follows it up to the value of its state.
+/// A seat's JSON around its price and its charges: what comes before the
+/// price, what lies between, and what follows the charges up to the value
+/// of its state.
 struct SeatFragment {
     before_price: String,
-    after_price: String,
+    before_charges: String,
+    after_charges: String,
+    product: SeatProduct,
 }
 
 impl SeatFragment {
@@ -72,15 +84,39 @@ impl SeatFragment {
             position: seat.position,
             exit_row: seat.exit_row,
             extra_legroom: seat.extra_legroom,
+            front_row: seat.front_row,
             price: PRICE_MARKER,
+            seat_product: SeatProduct::of(seat),
+            seat_charges: CHARGES_MARKER,
         };
         let mut json = serde_json::to_string(&body).expect("seats serialise");
         json.pop();
         json.push_str(r#","state":""#);
-        let (before, after) =
+        let (before_price, rest) =
             json.split_once(&format!("\"{PRICE_MARKER}\"")).expect("the price marker is in the fragment");
-        SeatFragment { before_price: before.to_owned(), after_price: after.to_owned() }
+        let (before_charges, after_charges) =
+            rest.split_once(&format!("\"{CHARGES_MARKER}\"")).expect("the charges marker is in the fragment");
+        SeatFragment {
+            before_price: before_price.to_owned(),
+            before_charges: before_charges.to_owned(),
+            after_charges: after_charges.to_owned(),
+            product: SeatProduct::of(seat),
+        }
     }
+}
+
+/// What choosing a seat of `product` in `cabin` costs in each brand the
+/// cabin sells, as JSON in the fare's currency (free outside the price
+/// list's currency, as a booking charges it).
+fn charges_json(cabin: Cabin, product: SeatProduct, currency: &str) -> String {
+    let charges: BTreeMap<&str, Money> = FareBrand::offered_in(cabin)
+        .iter()
+        .map(|brand| {
+            let charge = if currency == PRICE_LIST_CURRENCY { product.charge(cabin, *brand) } else { 0 };
+            (brand.as_str(), Money::new(charge, currency))
+        })
+        .collect();
+    serde_json::to_string(&charges).expect("money serialises")
 }
 
 /// The fragments of each seat plan in use, by plan identity (the catalog
@@ -128,6 +164,14 @@ pub fn render_seat_map(map: &SeatMap) -> String {
         .map(|c| (c.cabin, serde_json::to_string(&c.price.clone()).expect("money serialises")))
         .collect();
     let price_of = |cabin: Cabin| prices.iter().find(|(c, _)| *c == cabin).map_or("null", |(_, json)| json.as_str());
+    let charges: Vec<((Cabin, SeatProduct), String)> = map
+        .cabins
+        .iter()
+        .flat_map(|c| SeatProduct::ALL.map(|p| ((c.cabin, p), charges_json(c.cabin, p, &c.price.currency))))
+        .collect();
+    let charges_of = |cabin: Cabin, product: SeatProduct| {
+        charges.iter().find(|(key, _)| *key == (cabin, product)).map_or("null", |(_, json)| json.as_str())
+    };
     for ((seat, fragment), status) in seats.iter().zip(fragments.iter()).zip(&map.seats) {
         if *status == SeatStatus::Available {
             if !available.is_empty() {
@@ -141,10 +185,12 @@ pub fn render_seat_map(map: &SeatMap) -> String {
         let mine = *status == SeatStatus::Held { by_caller: true };
         write!(
             rendered,
-            r#"{}{}{}{}","heldByYou":{mine}}}"#,
+            r#"{}{}{}{}{}{}","heldByYou":{mine}}}"#,
             fragment.before_price,
             price_of(seat.cabin),
-            fragment.after_price,
+            fragment.before_charges,
+            charges_of(seat.cabin, fragment.product),
+            fragment.after_charges,
             state_of(*status)
         )
         .expect("writing to a string");
@@ -188,6 +234,7 @@ mod tests {
                 aisle_after: vec![],
                 exit_rows: vec![1],
                 extra_legroom_rows: vec![],
+                front_rows: vec![1],
             }],
         };
         SeatMap {
@@ -215,7 +262,10 @@ mod tests {
         let price = json!({"amount": 450000, "currency": "INR", "formatted": "₹4,500.00"});
         let seat = |letter: &str, position: &str, state: &str, mine: bool| {
             json!({"seatNumber": format!("1{letter}"), "row": 1, "letter": letter, "cabin": "ECONOMY",
-                   "position": position, "exitRow": true, "extraLegroom": false, "price": price,
+                   "position": position, "exitRow": true, "extraLegroom": false, "frontRow": true,
+                   "price": price, "seatProduct": "EXIT_ROW",
+                   "seatCharges": {"SAVER": {"amount": 90000, "currency": "INR", "formatted": "₹900.00"},
+                                   "FLEXI": {"amount": 90000, "currency": "INR", "formatted": "₹900.00"}},
                    "state": state, "heldByYou": mine})
         };
         let positions: Vec<_> = map.plan.seats().iter().map(|s| serde_json::to_value(s.position).unwrap()).collect();

@@ -21,6 +21,7 @@ use crate::domain::flight::FlightStatus;
 use crate::domain::ids::{BookingId, FlightId, UserId};
 use crate::domain::money::Money;
 use crate::domain::passengers::{check_passengers, ticket_name, Journey, Passenger};
+use crate::domain::seat_charges::{seat_charge, SeatChoice, SeatProduct};
 use crate::domain::seating::Cabin;
 use crate::domain::travellers::PassengerType;
 use crate::service::search::invalidate_searches;
@@ -252,9 +253,14 @@ pub async fn create_booking(
             held.push(hold_for_booking(&ledger, caller.user_id, seats).await?);
         }
         let priced = priced_seats(&flights, &held, brand)?;
-        let (charged, laps) = price_party(&priced, &kinds, &infants);
-        let total = charged.iter().sum::<i64>() + laps.iter().map(|l| l.fare).sum::<i64>();
         let currency = flights[0].fares.first().map(|f| f.currency.clone()).unwrap_or_else(|| "INR".into());
+        let choices = seat_choices(&request.legs, &held, request.count.is_some());
+        let seat_charges = charges_of(&flights, &priced, &choices, brand, &currency);
+        let (mut charged, laps) = price_party(&priced, &kinds, &infants);
+        for (fare, charge) in charged.iter_mut().zip(&seat_charges) {
+            *fare += charge.map_or(0, |(_, amount)| amount);
+        }
+        let total = charged.iter().sum::<i64>() + laps.iter().map(|l| l.fare).sum::<i64>();
         if let Some(expected) = request.expected_total {
             if expected != total {
                 return Err(price_changed(total, expected, &currency));
@@ -263,7 +269,12 @@ pub async fn create_booking(
         let expires_at =
             Utc::now() + chrono::Duration::from_std(svc.config.seat_hold_ttl).map_err(ApiError::internal)?;
         let slice_of = |leg: i32| request.legs[leg as usize - 1].slice as i32 + 1;
-        let seats = priced.into_iter().zip(charged).map(|(seat, fare)| new_seat(seat, fare, slice_of)).collect();
+        let seats = priced
+            .into_iter()
+            .zip(charged)
+            .zip(seat_charges)
+            .map(|((seat, fare), seat_charge)| new_seat(seat, fare, seat_charge, slice_of))
+            .collect();
         let laps = laps
             .into_iter()
             .map(|l| LapRow {
@@ -339,6 +350,7 @@ pub async fn create_booking(
                 cabin: s.cabin,
                 passenger_position: s.passenger_position,
                 fare: s.fare,
+                seat_charge: s.seat_charge,
                 live: true,
             })
             .collect(),
@@ -374,9 +386,54 @@ fn priced_seats(
     price_seats(&legs, brand).map_err(plan_error)
 }
 
-/// A priced seat as written: what its passenger pays (`fare`) beside the
-/// cabin's adult fare it was priced from.
-fn new_seat(seat: PricedSeat, fare: i64, slice_of: impl Fn(i32) -> i32) -> NewSeat {
+/// How each held seat came to its passenger, in the priced seats' order
+/// (leg by leg, in passenger order): named in the request or held before it
+/// is chosen; the rest we assigned. The original body's count of seats
+/// includes the choice of a standard seat.
+fn seat_choices(legs: &[LegRequest], held: &[HeldSeats], by_count: bool) -> Vec<SeatChoice> {
+    let held_before = if by_count { SeatChoice::ChosenWithStandardIncluded } else { SeatChoice::Chosen };
+    legs.iter()
+        .zip(held)
+        .flat_map(|(leg, held)| {
+            held.seats.iter().map(move |seat| {
+                if !leg.seats.is_empty() {
+                    SeatChoice::Chosen
+                } else if held.newly_held.contains(seat) {
+                    SeatChoice::Assigned
+                } else {
+                    held_before
+                }
+            })
+        })
+        .collect()
+}
+
+/// What each priced seat's choice costs, in its order.
+fn charges_of(
+    flights: &[Arc<FlightFacts>],
+    priced: &[PricedSeat],
+    choices: &[SeatChoice],
+    brand: FareBrand,
+    currency: &str,
+) -> Vec<Option<(SeatProduct, i64)>> {
+    priced
+        .iter()
+        .zip(choices)
+        .map(|(seat, choice)| {
+            let on_plan = flights[seat.leg as usize - 1].plan.find(&seat.seat)?;
+            seat_charge(on_plan, brand, *choice, currency)
+        })
+        .collect()
+}
+
+/// A priced seat as written: what its passenger pays (`fare`, its seat
+/// charge included) beside the cabin's adult fare it was priced from.
+fn new_seat(
+    seat: PricedSeat,
+    fare: i64,
+    seat_charge: Option<(SeatProduct, i64)>,
+    slice_of: impl Fn(i32) -> i32,
+) -> NewSeat {
     NewSeat {
         slice: slice_of(seat.leg),
         leg: seat.leg,
@@ -386,6 +443,7 @@ fn new_seat(seat: PricedSeat, fare: i64, slice_of: impl Fn(i32) -> i32) -> NewSe
         passenger_position: seat.passenger_position,
         fare,
         adult_fare: seat.published,
+        seat_charge,
     }
 }
 

@@ -10,6 +10,7 @@ use crate::config::UnpaidSeatCaps;
 use crate::domain::booking::{new_pnr, BookingStatus};
 use crate::domain::booking_actions::BookingLedger;
 use crate::domain::fares::FareBrand;
+use crate::domain::seat_charges::SeatProduct;
 use crate::domain::travellers::PassengerType;
 use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Pool;
@@ -25,9 +26,12 @@ pub struct NewSeat {
     pub seat: String,
     pub cabin: String,
     pub passenger_position: i32,
+    /// What its passenger pays, the seat charge included.
     pub fare: i64,
     /// The cabin's adult fare the seat was priced from (the fare check's).
     pub adult_fare: i64,
+    /// What choosing the seat cost, and its product.
+    pub seat_charge: Option<(SeatProduct, i64)>,
 }
 
 pub struct NewBooking {
@@ -105,7 +109,9 @@ pub struct SeatRow {
     pub seat: String,
     pub cabin: String,
     pub passenger_position: i32,
+    /// The seat charge included.
     pub fare: i64,
+    pub seat_charge: Option<(SeatProduct, i64)>,
     pub live: bool,
 }
 
@@ -246,8 +252,8 @@ impl<'a> PgBookings<'a> {
         let statement = client
             .prepare_cached(
                 "SELECT booking_id, created_at, full_flights
-                 FROM book_branded_seats($17, $15, $16, $1, $2, $3, $4, $5::text::jsonb, $6, $7, $8, $9, $10, $11,
-                                         $12, $13, $14::text::jsonb)",
+                 FROM book_seats_with_charges($18, $19, $17, $15, $16, $1, $2, $3, $4, $5::text::jsonb, $6, $7,
+                                              $8, $9, $10, $11, $12, $13, $14::text::jsonb)",
             )
             .await?;
         let seats = &booking.seats;
@@ -261,6 +267,9 @@ impl<'a> PgBookings<'a> {
         let positions: Vec<i32> = seats.iter().map(|s| s.passenger_position).collect();
         let fares: Vec<i64> = seats.iter().map(|s| s.fare).collect();
         let adult_fares: Vec<i64> = seats.iter().map(|s| s.adult_fare).collect();
+        let seat_charges: Vec<i64> = seats.iter().map(|s| s.seat_charge.map_or(0, |(_, c)| c)).collect();
+        let seat_products: Vec<Option<&str>> =
+            seats.iter().map(|s| s.seat_charge.map(|(product, _)| product.as_str())).collect();
         // A PNR is random: on the rare collision, draw another.
         for _ in 0..5 {
             let pnr = new_pnr();
@@ -285,6 +294,8 @@ impl<'a> PgBookings<'a> {
                         &booking.caps.per_flight,
                         &booking.caps.in_all,
                         &booking.fare_brand.as_str(),
+                        &seat_charges,
+                        &seat_products,
                     ],
                 )
                 .await;
@@ -351,7 +362,8 @@ impl<'a> PgBookings<'a> {
             client.prepare_cached(
                 // A leg rebooked onto another flight (a schedule change)
                 // shows its live seats only; a closed booking's, as they were.
-                "SELECT slice, leg, flight_id, seat, cabin, passenger_position, fare, live FROM booking_seats s
+                "SELECT slice, leg, flight_id, seat, cabin, passenger_position, fare, live, seat_charge, seat_product
+                 FROM booking_seats s
                  WHERE booking_id = $1
                    AND (live OR NOT EXISTS (SELECT 1 FROM booking_seats l
                                              WHERE l.booking_id = s.booking_id AND l.leg = s.leg AND l.live))
@@ -384,6 +396,10 @@ impl<'a> PgBookings<'a> {
                 passenger_position: r.get(5),
                 fare: r.get(6),
                 live: r.get(7),
+                seat_charge: r
+                    .get::<_, Option<&str>>(9)
+                    .and_then(SeatProduct::parse)
+                    .map(|product| (product, r.get::<_, i64>(8))),
             })
             .collect();
         record.laps = laps

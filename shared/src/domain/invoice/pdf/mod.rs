@@ -344,7 +344,10 @@ fn table_row(index: usize, line: &InvoiceLine, currency: &str, show_place: bool)
         [fit(&line.flight_number, CELL, cell_width(2)), long_date(line.departure_date)],
         [
             fit(&format!("{}-{}, {}", line.origin, line.destination, line.seat), CELL, cell_width(3)),
-            cabin_label(line.cabin).to_string(),
+            match line.seat_product {
+                Some(product) => product.description().to_string(),
+                None => cabin_label(line.cabin).to_string(),
+            },
         ],
         [amount(line.taxable_value), String::new()],
         [if outside { "-".to_string() } else { format!("{}%", line.gst_rate_percent) }, String::new()],
