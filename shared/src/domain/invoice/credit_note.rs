@@ -104,31 +104,20 @@ pub fn compute_credit_note(
         .enumerate()
         .zip(shares.iter().zip(&remaining))
         .map(|((index, line), (share, left))| {
-            let (taxable_value, cgst, sgst, igst) = if share == left {
+            let part = if share == left {
                 // What is left of the line, to the paisa: rounding each note on its own could
                 // leave a paisa of tax uncredited (or credit one too many).
-                (
-                    line.taxable_value - credited(index, |l| l.taxable_value),
-                    line.cgst - credited(index, |l| l.cgst),
-                    line.sgst - credited(index, |l| l.sgst),
-                    line.igst - credited(index, |l| l.igst),
-                )
+                LinePart {
+                    total: *share,
+                    taxable_value: line.taxable_value - credited(index, |l| l.taxable_value),
+                    cgst: line.cgst - credited(index, |l| l.cgst),
+                    sgst: line.sgst - credited(index, |l| l.sgst),
+                    igst: line.igst - credited(index, |l| l.igst),
+                }
             } else {
-                let taxable_value = gst::taxable_value(*share, line.gst_rate_percent);
-                let (cgst, sgst, igst) = gst::split_tax(share - taxable_value, line.gst_treatment);
-                (taxable_value, cgst, sgst, igst)
+                LinePart::at_rate_of(line, *share)
             };
-            InvoiceLine {
-                fare: *share,
-                discount: 0,
-                taxable_value,
-                cgst,
-                sgst,
-                igst,
-                total_tax: cgst + sgst + igst,
-                total: *share,
-                ..line.clone()
-            }
+            part.on(line)
         })
         .collect();
 
@@ -154,6 +143,42 @@ pub fn compute_credit_note(
         credit_total: amount,
         amount_in_words: amount_in_words(amount, &invoice.currency),
         lines,
+    }
+}
+
+/// A note's part of one invoice line: what it credits or adds there, split into taxable value
+/// and GST. Credit and debit notes build their lines alike from it.
+pub(super) struct LinePart {
+    pub total: i64,
+    pub taxable_value: i64,
+    pub cgst: i64,
+    pub sgst: i64,
+    pub igst: i64,
+}
+
+impl LinePart {
+    /// `total` split at the line's rate and treatment, as the invoice splits a fare.
+    pub fn at_rate_of(line: &InvoiceLine, total: i64) -> Self {
+        let taxable_value = gst::taxable_value(total, line.gst_rate_percent);
+        let (cgst, sgst, igst) = gst::split_tax(total - taxable_value, line.gst_treatment);
+        LinePart { total, taxable_value, cgst, sgst, igst }
+    }
+
+    /// The invoice line's particulars carrying this part as its fare and total; no discount,
+    /// as the part is already what changes hands.
+    pub fn on(self, line: &InvoiceLine) -> InvoiceLine {
+        let LinePart { total, taxable_value, cgst, sgst, igst } = self;
+        InvoiceLine {
+            fare: total,
+            discount: 0,
+            taxable_value,
+            cgst,
+            sgst,
+            igst,
+            total_tax: cgst + sgst + igst,
+            total,
+            ..line.clone()
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::credit_note::LinePart;
 use super::{amount_in_words, gst, Buyer, Invoice, InvoiceLine, Seller};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,26 +63,8 @@ pub fn compute_debit_note(
     if let Some(first) = (0..weights.len()).find(|i| weights[*i] > 0) {
         shares[first] += short;
     }
-    let lines: Vec<InvoiceLine> = invoice
-        .lines
-        .iter()
-        .zip(&shares)
-        .map(|(line, share)| {
-            let taxable_value = gst::taxable_value(*share, line.gst_rate_percent);
-            let (cgst, sgst, igst) = gst::split_tax(share - taxable_value, line.gst_treatment);
-            InvoiceLine {
-                fare: *share,
-                discount: 0,
-                taxable_value,
-                cgst,
-                sgst,
-                igst,
-                total_tax: cgst + sgst + igst,
-                total: *share,
-                ..line.clone()
-            }
-        })
-        .collect();
+    let lines: Vec<InvoiceLine> =
+        invoice.lines.iter().zip(&shares).map(|(line, share)| LinePart::at_rate_of(line, *share).on(line)).collect();
     let sum = |part: fn(&InvoiceLine) -> i64| lines.iter().map(part).sum::<i64>();
     DebitNote {
         debit_note_number: String::new(),

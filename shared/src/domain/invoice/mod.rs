@@ -39,7 +39,7 @@ use super::travellers::PassengerType;
 
 pub use credit_note::{compute_credit_note, CreditNote, CreditReason};
 pub use debit_note::{compute_debit_note, DebitNote};
-pub use document::GstDocument;
+pub use document::{GstDocument, GstNote, NoteKind};
 pub use gst::{airport_state, gst_included, gst_rate_percent, INDIAN_AIRPORTS};
 pub use pdf::{render_credit_note_pdf, render_debit_note_pdf, render_pdf};
 pub use words::amount_in_words;

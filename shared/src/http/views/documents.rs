@@ -1,7 +1,7 @@
 //! A booking's GST documents on the wire (`bookings-documents`): each one's
 //! figures as money, and the document itself as it was stored at issue.
 
-use super::invoices::{CreditNoteBody, DebitNoteBody, InvoiceBody};
+use super::invoices::{InvoiceBody, NoteBody};
 use crate::domain::invoice::GstDocument;
 use crate::domain::money::Money;
 use crate::service::documents::BookingDocuments;
@@ -36,8 +36,7 @@ pub struct DocumentBody<'a> {
 #[serde(untagged)]
 pub enum DocumentJson<'a> {
     Invoice(InvoiceBody<'a>),
-    CreditNote(CreditNoteBody<'a>),
-    DebitNote(DebitNoteBody<'a>),
+    Note(NoteBody<'a>),
 }
 
 impl<'a> DocumentBody<'a> {
@@ -46,8 +45,8 @@ impl<'a> DocumentBody<'a> {
         let (total, taxable_value, gst) = document.figures();
         let (kind, json) = match document {
             GstDocument::Invoice(invoice) => ("INVOICE", DocumentJson::Invoice(invoice.into())),
-            GstDocument::CreditNote(note) => ("CREDIT_NOTE", DocumentJson::CreditNote(note.into())),
-            GstDocument::DebitNote(note) => ("DEBIT_NOTE", DocumentJson::DebitNote(note.into())),
+            GstDocument::CreditNote(note) => ("CREDIT_NOTE", DocumentJson::Note(NoteBody::new(note.into()))),
+            GstDocument::DebitNote(note) => ("DEBIT_NOTE", DocumentJson::Note(NoteBody::new(note.into()))),
         };
         DocumentBody {
             kind,

@@ -1,4 +1,4 @@
-//! GST invoices and credit notes on the wire (`tickets-invoice`, the
+//! GST invoices, credit notes and debit notes on the wire (`tickets-invoice`, the
 //! `document` of `bookings-documents`): the document as it was stored at
 //! issue, field for field and in its order, with a money object beside each
 //! of its integer amounts — `invoiceTotal` and `invoiceTotalMoney`, a line's
@@ -13,13 +13,14 @@
 //! the same as a new one, the same document renders the same bytes every
 //! time, and the PDF (drawn from the domain type) does not change.
 
-use crate::domain::invoice::{Buyer, CashbackLine, CreditNote, DebitNote, DiscountLine, Invoice, InvoiceLine, Seller};
-use crate::domain::invoice::{CreditReason, GstTreatment, PlaceOfSupply};
+use crate::domain::invoice::{Buyer, CashbackLine, DiscountLine, Invoice, InvoiceLine, Seller};
+use crate::domain::invoice::{CreditReason, GstNote, GstTreatment, NoteKind, PlaceOfSupply};
 use crate::domain::money::Money;
 use crate::domain::seat_charges::SeatProduct;
 use crate::domain::seating::Cabin;
 use crate::domain::travellers::PassengerType;
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -47,12 +48,18 @@ pub struct InvoiceBody<'a> {
     pub net_amount_after_cashback_money: Money,
 }
 
+/// A credit or a debit note on the wire, one body for both: the stored note
+/// field for field and in its order, with money beside each amount. Only the
+/// names of its number, date and total depend on the kind (`creditNoteNumber`,
+/// `debitTotal`, …), and only a credit note has a `reason`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CreditNoteBody<'a> {
-    pub credit_note_number: &'a str,
+pub struct NoteBody<'a> {
+    #[serde(flatten)]
+    pub number: Named<&'a str>,
     pub issued_at: DateTime<Utc>,
-    pub credit_note_date: NaiveDate,
+    #[serde(flatten)]
+    pub date: Named<NaiveDate>,
     pub invoice_number: &'a str,
     pub invoice_date: NaiveDate,
     pub pnr: &'a str,
@@ -60,18 +67,59 @@ pub struct CreditNoteBody<'a> {
     pub seller: &'a Seller,
     pub buyer: &'a Buyer,
     pub place_of_supply: &'a str,
-    pub reason: CreditReason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<CreditReason>,
     pub description: &'a str,
     pub lines: Vec<InvoiceLineBody<'a>>,
     #[serde(flatten)]
     pub tax: TaxBody,
-    pub credit_total: i64,
-    pub credit_total_money: Money,
+    #[serde(flatten)]
+    pub total: Named<i64>,
+    #[serde(flatten)]
+    pub total_money: Named<Money>,
     pub amount_in_words: &'a str,
 }
 
+/// What a note kind calls its own members, as its stored document does.
+struct NoteMemberNames {
+    number: &'static str,
+    date: &'static str,
+    total: &'static str,
+    total_money: &'static str,
+}
+
+const CREDIT_NOTE_NAMES: NoteMemberNames = NoteMemberNames {
+    number: "creditNoteNumber",
+    date: "creditNoteDate",
+    total: "creditTotal",
+    total_money: "creditTotalMoney",
+};
+
+const DEBIT_NOTE_NAMES: NoteMemberNames = NoteMemberNames {
+    number: "debitNoteNumber",
+    date: "debitNoteDate",
+    total: "debitTotal",
+    total_money: "debitTotalMoney",
+};
+
+/// One member whose name is known only at run time (a note kind's), flattened
+/// into its body where a derived field would have a fixed name.
+#[derive(Debug)]
+pub struct Named<T> {
+    pub name: &'static str,
+    pub value: T,
+}
+
+impl<T: Serialize> Serialize for Named<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut member = serializer.serialize_map(Some(1))?;
+        member.serialize_entry(self.name, &self.value)?;
+        member.end()
+    }
+}
+
 /// A document's taxable value and taxes, each beside its money object; the
-/// same five figures on an invoice, a credit note and each of their lines.
+/// same five figures on an invoice, a note and each of their lines.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaxBody {
@@ -221,74 +269,31 @@ impl<'a> From<&'a Invoice> for InvoiceBody<'a> {
     }
 }
 
-impl<'a> From<&'a CreditNote> for CreditNoteBody<'a> {
-    fn from(n: &'a CreditNote) -> Self {
-        let currency = n.currency.as_str();
-        CreditNoteBody {
-            credit_note_number: &n.credit_note_number,
-            issued_at: n.issued_at,
-            credit_note_date: n.credit_note_date,
-            invoice_number: &n.invoice_number,
-            invoice_date: n.invoice_date,
-            pnr: &n.pnr,
+impl<'a> NoteBody<'a> {
+    pub fn new(note: GstNote<'a>) -> Self {
+        let names = match note.kind {
+            NoteKind::Credit => &CREDIT_NOTE_NAMES,
+            NoteKind::Debit => &DEBIT_NOTE_NAMES,
+        };
+        let currency = note.currency;
+        NoteBody {
+            number: Named { name: names.number, value: note.number },
+            issued_at: note.issued_at,
+            date: Named { name: names.date, value: note.date },
+            invoice_number: note.invoice_number,
+            invoice_date: note.invoice_date,
+            pnr: note.pnr,
             currency,
-            seller: &n.seller,
-            buyer: &n.buyer,
-            place_of_supply: &n.place_of_supply,
-            reason: n.reason,
-            description: &n.description,
-            lines: n.lines.iter().map(|line| InvoiceLineBody::new(line, currency)).collect(),
-            tax: TaxBody::new([n.taxable_value, n.cgst, n.sgst, n.igst, n.total_tax], currency),
-            credit_total: n.credit_total,
-            credit_total_money: Money::new(n.credit_total, currency),
-            amount_in_words: &n.amount_in_words,
-        }
-    }
-}
-
-/// A debit note: what a change added, each amount beside its money object.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DebitNoteBody<'a> {
-    pub debit_note_number: &'a str,
-    pub issued_at: DateTime<Utc>,
-    pub debit_note_date: NaiveDate,
-    pub invoice_number: &'a str,
-    pub invoice_date: NaiveDate,
-    pub pnr: &'a str,
-    pub currency: &'a str,
-    pub seller: &'a Seller,
-    pub buyer: &'a Buyer,
-    pub place_of_supply: &'a str,
-    pub description: &'a str,
-    pub lines: Vec<InvoiceLineBody<'a>>,
-    #[serde(flatten)]
-    pub tax: TaxBody,
-    pub debit_total: i64,
-    pub debit_total_money: Money,
-    pub amount_in_words: &'a str,
-}
-
-impl<'a> From<&'a DebitNote> for DebitNoteBody<'a> {
-    fn from(n: &'a DebitNote) -> Self {
-        let currency = n.currency.as_str();
-        DebitNoteBody {
-            debit_note_number: &n.debit_note_number,
-            issued_at: n.issued_at,
-            debit_note_date: n.debit_note_date,
-            invoice_number: &n.invoice_number,
-            invoice_date: n.invoice_date,
-            pnr: &n.pnr,
-            currency,
-            seller: &n.seller,
-            buyer: &n.buyer,
-            place_of_supply: &n.place_of_supply,
-            description: &n.description,
-            lines: n.lines.iter().map(|line| InvoiceLineBody::new(line, currency)).collect(),
-            tax: TaxBody::new([n.taxable_value, n.cgst, n.sgst, n.igst, n.total_tax], currency),
-            debit_total: n.debit_total,
-            debit_total_money: Money::new(n.debit_total, currency),
-            amount_in_words: &n.amount_in_words,
+            seller: note.seller,
+            buyer: note.buyer,
+            place_of_supply: note.place_of_supply,
+            reason: note.reason,
+            description: note.description,
+            lines: note.lines.iter().map(|line| InvoiceLineBody::new(line, currency)).collect(),
+            tax: TaxBody::new([note.taxable_value, note.cgst, note.sgst, note.igst, note.total_tax], currency),
+            total: Named { name: names.total, value: note.total },
+            total_money: Named { name: names.total_money, value: Money::new(note.total, currency) },
+            amount_in_words: note.amount_in_words,
         }
     }
 }
@@ -296,7 +301,8 @@ impl<'a> From<&'a DebitNote> for DebitNoteBody<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::invoice::{compute_credit_note, compute_invoice, InvoiceInput, InvoiceLineInput};
+    use crate::domain::invoice::{compute_credit_note, compute_debit_note, compute_invoice};
+    use crate::domain::invoice::{InvoiceInput, InvoiceLineInput};
     use chrono::TimeZone;
     use serde_json::{Map, Value};
 
@@ -397,9 +403,21 @@ mod tests {
         let issued_at = Utc.with_ymd_and_hms(2026, 3, 15, 10, 0, 0).unwrap();
         let note = compute_credit_note(&invoice, &[], &[], 300000, CreditReason::Cancellation, issued_at);
         let stored = serde_json::to_value(&note).unwrap();
-        let body = serde_json::to_value(CreditNoteBody::from(&note)).unwrap();
+        let body = serde_json::to_value(NoteBody::new((&note).into())).unwrap();
         assert_stored_plus_money(&stored, &body, "INR", "creditNote");
         assert_eq!(body["creditTotalMoney"]["amount"], 300000);
+    }
+
+    #[test]
+    fn a_debit_note_is_served_as_stored_with_money_beside_every_amount() {
+        let invoice = invoice(0);
+        let issued_at = Utc.with_ymd_and_hms(2026, 3, 15, 10, 0, 0).unwrap();
+        let note = compute_debit_note(&invoice, &[false, true], 350_001, "Change of flights".into(), issued_at);
+        let stored = serde_json::to_value(&note).unwrap();
+        let body = serde_json::to_value(NoteBody::new((&note).into())).unwrap();
+        assert_stored_plus_money(&stored, &body, "INR", "debitNote");
+        assert_eq!(body["debitTotalMoney"]["amount"], 350_001);
+        assert!(body.get("reason").is_none(), "a debit note has no reason");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The invoice as an A4 PDF: the seller, buyer and particulars, the table of lines (continued
 //! on further pages when it does not fit), the totals with the amount in words, the cashback
-//! note, and a footer with the page number on every page. A credit note is laid out the same,
-//! under its own title, with the invoice it reduces among its particulars.
+//! note, and a footer with the page number on every page. A credit or debit note is laid out the
+//! same, under its own labels, with the invoice it refers to among its particulars.
 
 mod canvas;
 
@@ -12,7 +12,9 @@ use self::canvas::{
     fit, wrap, Canvas, Font, Style, BODY, BODY_BOLD, CELL, CELL_BOLD, CELL_MUTED, HEADING, LABEL, MARGIN, PAGE_HEIGHT,
     PAGE_WIDTH, RIGHT_EDGE, SMALL_MUTED, TITLE, TOTAL,
 };
-use super::{CreditNote, DebitNote, GstTreatment, Invoice, InvoiceLine, SAC_PASSENGER_AIR_TRANSPORT};
+use super::{
+    CreditNote, DebitNote, GstNote, GstTreatment, Invoice, InvoiceLine, NoteKind, SAC_PASSENGER_AIR_TRANSPORT,
+};
 use crate::domain::money::Money;
 use crate::domain::seating::Cabin;
 
@@ -81,13 +83,11 @@ fn column_left(index: usize) -> f32 {
     MARGIN + COLUMNS[..index].iter().map(|c| c.width).sum::<f32>()
 }
 
-/// What differs between an invoice's sheet and a credit note's.
+/// The wording that differs between an invoice's sheet and a note's.
 struct Labels {
     title: &'static str,
     number: &'static str,
     date: &'static str,
-    /// Further particulars under the date: (label, value).
-    particulars: Vec<(&'static str, String)>,
     total: &'static str,
     words: &'static str,
     footer: &'static str,
@@ -95,131 +95,99 @@ struct Labels {
     document: &'static str,
 }
 
+const INVOICE_LABELS: Labels = Labels {
+    title: "TAX INVOICE",
+    number: "Invoice No.",
+    date: "Invoice Date",
+    total: "Invoice Total",
+    words: "Amount chargeable (in words)",
+    footer: "This is a computer-generated invoice.",
+    document: "Tax invoice",
+};
+
+const CREDIT_NOTE_LABELS: Labels = Labels {
+    title: "CREDIT NOTE",
+    number: "Credit Note No.",
+    date: "Credit Note Date",
+    total: "Credit Note Total",
+    words: "Amount credited (in words)",
+    footer: "This is a computer-generated credit note.",
+    document: "Credit note",
+};
+
+const DEBIT_NOTE_LABELS: Labels = Labels {
+    title: "DEBIT NOTE",
+    number: "Debit Note No.",
+    date: "Debit Note Date",
+    total: "Debit Note Total",
+    words: "Amount chargeable (in words)",
+    footer: "This is a computer-generated debit note.",
+    document: "Debit note",
+};
+
+/// Further particulars under the date: (label, value).
+type Particulars<'a> = &'a [(&'static str, String)];
+
 /// A4 tax invoice; more pages when the lines do not fit on one.
 pub fn render_pdf(invoice: &Invoice) -> Vec<u8> {
-    let labels = Labels {
-        title: "TAX INVOICE",
-        number: "Invoice No.",
-        date: "Invoice Date",
-        particulars: Vec::new(),
-        total: "Invoice Total",
-        words: "Amount chargeable (in words)",
-        footer: "This is a computer-generated invoice.",
-        document: "Tax invoice",
-    };
-    render(invoice, &labels)
+    render(invoice, &INVOICE_LABELS, &[])
 }
 
-/// A4 credit note, on the invoice's layout: its lines are the parts of the invoice's lines
-/// credited, its total what goes back to the buyer.
+/// A4 credit note: its lines are the parts of the invoice's lines credited, its total what
+/// goes back to the buyer.
 pub fn render_credit_note_pdf(note: &CreditNote) -> Vec<u8> {
-    let labels = Labels {
-        title: "CREDIT NOTE",
-        number: "Credit Note No.",
-        date: "Credit Note Date",
-        particulars: vec![
-            ("Against Invoice", note.invoice_number.clone()),
-            ("Invoice Date", long_date(note.invoice_date)),
-            ("Reason", note.description.clone()),
-        ],
-        total: "Credit Note Total",
-        words: "Amount credited (in words)",
-        footer: "This is a computer-generated credit note.",
-        document: "Credit note",
-    };
-    render_note(&labels, note.credit_note_number.clone(), note.credit_note_date, &note.lines, note.credit_total, note)
+    render_note(note.into())
 }
 
-/// A4 debit note, on the invoice's layout: the lines the change added to, with what it added.
+/// A4 debit note: the lines the change added to, with what it added.
 pub fn render_debit_note_pdf(note: &DebitNote) -> Vec<u8> {
-    let labels = Labels {
-        title: "DEBIT NOTE",
-        number: "Debit Note No.",
-        date: "Debit Note Date",
-        particulars: vec![
-            ("Against Invoice", note.invoice_number.clone()),
-            ("Invoice Date", long_date(note.invoice_date)),
-            ("Reason", note.description.clone()),
-        ],
-        total: "Debit Note Total",
-        words: "Amount chargeable (in words)",
-        footer: "This is a computer-generated debit note.",
-        document: "Debit note",
+    render_note(note.into())
+}
+
+/// A note on the invoice's layout, under its own labels, with the invoice it refers to among
+/// its particulars: the sheet draws an invoice's fields, filled with what the note credits or
+/// adds.
+fn render_note(note: GstNote) -> Vec<u8> {
+    let labels = match note.kind {
+        NoteKind::Credit => &CREDIT_NOTE_LABELS,
+        NoteKind::Debit => &DEBIT_NOTE_LABELS,
     };
-    let lines: Vec<InvoiceLine> = note.lines.iter().filter(|l| l.total != 0).cloned().collect();
-    render_note(&labels, note.debit_note_number.clone(), note.debit_note_date, &lines, note.debit_total, note)
-}
-
-/// What a note shares with the invoice it refers to.
-trait NoteHeader {
-    fn head(&self) -> (&chrono::DateTime<chrono::Utc>, &str, &str, &super::Seller, &super::Buyer, &str);
-    fn taxes(&self) -> (i64, i64, i64, i64, i64);
-    fn words(&self) -> &str;
-}
-
-impl NoteHeader for CreditNote {
-    fn head(&self) -> (&chrono::DateTime<chrono::Utc>, &str, &str, &super::Seller, &super::Buyer, &str) {
-        (&self.issued_at, &self.pnr, &self.currency, &self.seller, &self.buyer, &self.place_of_supply)
-    }
-    fn taxes(&self) -> (i64, i64, i64, i64, i64) {
-        (self.taxable_value, self.cgst, self.sgst, self.igst, self.total_tax)
-    }
-    fn words(&self) -> &str {
-        &self.amount_in_words
-    }
-}
-
-impl NoteHeader for DebitNote {
-    fn head(&self) -> (&chrono::DateTime<chrono::Utc>, &str, &str, &super::Seller, &super::Buyer, &str) {
-        (&self.issued_at, &self.pnr, &self.currency, &self.seller, &self.buyer, &self.place_of_supply)
-    }
-    fn taxes(&self) -> (i64, i64, i64, i64, i64) {
-        (self.taxable_value, self.cgst, self.sgst, self.igst, self.total_tax)
-    }
-    fn words(&self) -> &str {
-        &self.amount_in_words
-    }
-}
-
-/// The sheet draws an invoice's fields; a note fills them with what it credits or adds.
-fn render_note(
-    labels: &Labels,
-    number: String,
-    date: NaiveDate,
-    lines: &[InvoiceLine],
-    total: i64,
-    note: &impl NoteHeader,
-) -> Vec<u8> {
-    let (issued_at, pnr, currency, seller, buyer, place_of_supply) = note.head();
-    let (taxable_value, cgst, sgst, igst, total_tax) = note.taxes();
+    let particulars = [
+        ("Against Invoice", note.invoice_number.to_owned()),
+        ("Invoice Date", long_date(note.invoice_date)),
+        ("Reason", note.description.to_owned()),
+    ];
+    // A credit note prints every invoice line, as the invoice did; a debit note only the lines
+    // the change added to, not the untouched rest of the booking.
+    let printed = |line: &&InvoiceLine| note.kind == NoteKind::Credit || line.total != 0;
     let sheet = Invoice {
-        invoice_number: number,
-        issued_at: *issued_at,
-        invoice_date: date,
-        pnr: pnr.to_owned(),
-        currency: currency.to_owned(),
-        seller: seller.clone(),
-        buyer: buyer.clone(),
-        place_of_supply: place_of_supply.to_owned(),
-        lines: lines.to_vec(),
-        fare_total: total,
+        invoice_number: note.number.to_owned(),
+        issued_at: note.issued_at,
+        invoice_date: note.date,
+        pnr: note.pnr.to_owned(),
+        currency: note.currency.to_owned(),
+        seller: note.seller.clone(),
+        buyer: note.buyer.clone(),
+        place_of_supply: note.place_of_supply.to_owned(),
+        lines: note.lines.iter().filter(printed).cloned().collect(),
+        fare_total: note.total,
         discount: None,
-        taxable_value,
-        cgst,
-        sgst,
-        igst,
-        total_tax,
-        invoice_total: total,
-        amount_in_words: note.words().to_owned(),
+        taxable_value: note.taxable_value,
+        cgst: note.cgst,
+        sgst: note.sgst,
+        igst: note.igst,
+        total_tax: note.total_tax,
+        invoice_total: note.total,
+        amount_in_words: note.amount_in_words.to_owned(),
         cashback: None,
-        net_amount_after_cashback: total,
+        net_amount_after_cashback: note.total,
     };
-    render(&sheet, labels)
+    render(&sheet, labels, &particulars)
 }
 
-fn render(invoice: &Invoice, labels: &Labels) -> Vec<u8> {
+fn render(invoice: &Invoice, labels: &Labels, particulars: Particulars) -> Vec<u8> {
     let mut canvas = Canvas::new();
-    draw_header(&mut canvas, invoice, labels);
+    draw_header(&mut canvas, invoice, labels, particulars);
     draw_lines(&mut canvas, invoice, labels);
     draw_totals(&mut canvas, invoice, labels);
     let page_count = canvas.pages.len();
@@ -230,7 +198,7 @@ fn render(invoice: &Invoice, labels: &Labels) -> Vec<u8> {
     assemble(canvas, invoice, labels)
 }
 
-fn draw_header(canvas: &mut Canvas, invoice: &Invoice, labels: &Labels) {
+fn draw_header(canvas: &mut Canvas, invoice: &Invoice, labels: &Labels, particulars: Particulars) {
     let top = canvas.top;
     canvas.text(MARGIN, top + 18.0, TITLE, labels.title);
     canvas.text_right(RIGHT_EDGE, top + 18.0, SMALL_MUTED, "Original for recipient");
@@ -262,7 +230,7 @@ fn draw_header(canvas: &mut Canvas, invoice: &Invoice, labels: &Labels) {
         canvas.text(value_x, right, style, &fit(value, style, RIGHT_EDGE - value_x));
         right += 12.0;
     }
-    for (label, value) in &labels.particulars {
+    for (label, value) in particulars {
         canvas.text(label_x, right, LABEL, label);
         for line in wrap(value, BODY, RIGHT_EDGE - value_x) {
             canvas.text(value_x, right, BODY, &line);

@@ -3,7 +3,9 @@
 use super::canvas::win_ansi;
 use super::*;
 use crate::domain::invoice::sample_inputs::{input, line, BOM_DEL, DEL_BOM, SIN_DEL};
-use crate::domain::invoice::{compute_credit_note, compute_invoice, CreditReason, InvoiceLineInput};
+use crate::domain::invoice::{
+    compute_credit_note, compute_debit_note, compute_invoice, CreditReason, InvoiceLineInput,
+};
 
 #[test]
 fn amounts_print_with_the_currency_code_and_indian_grouping() {
@@ -105,6 +107,37 @@ fn a_credit_note_shows_its_number_the_invoice_it_reduces_and_what_goes_back() {
         assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
     }
     assert!(!text.contains("TAX INVOICE"));
+}
+
+#[test]
+fn a_debit_note_shows_its_number_and_only_the_lines_the_change_added_to() {
+    let invoice = compute_invoice(input(
+        vec![
+            line("Asha Verma", DEL_BOM, Cabin::Economy, "12A", 250000),
+            line("Asha Verma", BOM_DEL, Cabin::Economy, "14C", 300000),
+        ],
+        0,
+        0,
+    ));
+    let mut note = compute_debit_note(&invoice, &[false, true], 150000, "Change of flights".into(), invoice.issued_at);
+    note.debit_note_number = "DN/2025/000003".to_string();
+    let text = pdf_text(&render_debit_note_pdf(&note));
+    for expected in [
+        "DEBIT NOTE",
+        "DN/2025/000003",
+        "Against Invoice",
+        "FB/2024-25/000123",
+        "Change of flights",
+        "Debit Note Total",
+        "INR 1,500.00",
+        "Amount chargeable (in words)",
+        &invoice.lines[1].ticket_number,
+        "This is a computer-generated debit note.",
+    ] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    assert!(!text.contains(&invoice.lines[0].ticket_number), "the untouched line is not printed");
+    assert!(!text.contains("CREDIT NOTE"));
 }
 
 #[test]
