@@ -1,5 +1,5 @@
-//! Paid seats: the seat map prices each seat's choice by its product and
-//! brand; a booking adds what its chosen seats cost to what is due, shows
+//! Paid seats: the seat map gives each seat's product and each cabin's
+//! price list by product and brand; a booking adds what its chosen seats cost to what is due, shows
 //! it per seat and itemises it on the GST invoice; seats we assign are
 //! free; the original body includes the choice of a standard seat.
 
@@ -47,12 +47,14 @@ async fn the_seat_map_prices_each_seats_choice_by_product_and_brand() {
 
     let (status, map) = seat_map(&stack, &token, flight).await;
     assert_eq!(status, 200, "{map}");
+    // The price list is once per cabin; each seat names its product.
+    let charges = &map["cabins"][0]["seatCharges"];
     let expect = |number: &str, product: &str, saver: i64, flexi: i64| {
         let s = seat(&map, number);
         assert_eq!(s["seatProduct"], product, "{s}");
-        assert_eq!(s["seatCharges"]["SAVER"]["amount"], saver, "{s}");
-        assert_eq!(s["seatCharges"]["FLEXI"]["amount"], flexi, "{s}");
-        assert_eq!(s["seatCharges"]["SAVER"]["currency"], "INR");
+        assert_eq!(charges[product]["SAVER"]["amount"], saver, "{charges}");
+        assert_eq!(charges[product]["FLEXI"]["amount"], flexi, "{charges}");
+        assert_eq!(charges[product]["SAVER"]["currency"], "INR");
     };
     expect("1A", "FRONT_ROW", 60_000, 60_000);
     expect("2B", "EXIT_ROW", 90_000, 90_000);

@@ -1,9 +1,10 @@
 //! The seat map on the wire (`seats-list`), the one view rendered by hand:
 //! it is the hottest read, and a large aircraft has hundreds of seats whose
 //! characteristics never change. Each seat's JSON is rendered once per seat
-//! plan (here, not in the catalog) around the things that vary: the cabin's
-//! price and the seat charges in the fare's currency, per flight, and the
-//! seat's state, per request.
+//! plan (here, not in the catalog) around the two things that vary: the
+//! cabin's price, per flight, and the seat's state, per request. What
+//! choosing a seat costs is written once per cabin and seat product, not per
+//! seat: a seat says its product.
 
 use crate::domain::fares::FareBrand;
 use crate::domain::money::Money;
@@ -40,6 +41,26 @@ struct CabinBody {
     seats_total: i32,
     seats_available: usize,
     price: Money,
+    /// What choosing a seat costs, by seat product and then brand.
+    seat_charges: BTreeMap<SeatProduct, BTreeMap<FareBrand, Money>>,
+}
+
+/// The cabin's seat price list in the fare's currency (free outside the
+/// price list's currency, as a booking charges it).
+fn seat_charges(cabin: Cabin, currency: &str) -> BTreeMap<SeatProduct, BTreeMap<FareBrand, Money>> {
+    SeatProduct::ALL
+        .into_iter()
+        .map(|product| {
+            let by_brand = FareBrand::offered_in(cabin)
+                .iter()
+                .map(|brand| {
+                    let charge = if currency == PRICE_LIST_CURRENCY { product.charge(cabin, *brand) } else { 0 };
+                    (*brand, Money::new(charge, currency))
+                })
+                .collect();
+            (product, by_brand)
+        })
+        .collect()
 }
 
 /// One seat; `state` and `heldByYou` follow, written per request.
@@ -54,24 +75,19 @@ struct SeatBody<'a> {
     exit_row: bool,
     extra_legroom: bool,
     front_row: bool,
+    /// Its price list is the cabin's `seatCharges`.
+    seat_product: SeatProduct,
     /// A marker replaced by the cabin's price.
     price: &'static str,
-    seat_product: SeatProduct,
-    /// A marker replaced by what choosing the seat costs in each brand.
-    seat_charges: &'static str,
 }
 
 const PRICE_MARKER: &str = "@price@";
-const CHARGES_MARKER: &str = "@charges@";
 
-/// A seat's JSON around its price and its charges: what comes before the
-/// price, what lies between, and what follows the charges up to the value
-/// of its state.
+/// A seat's JSON around its price: what comes before the price, and what
+/// follows it up to the value of its state.
 struct SeatFragment {
     before_price: String,
-    before_charges: String,
-    after_charges: String,
-    product: SeatProduct,
+    after_price: String,
 }
 
 impl SeatFragment {
@@ -85,38 +101,16 @@ impl SeatFragment {
             exit_row: seat.exit_row,
             extra_legroom: seat.extra_legroom,
             front_row: seat.front_row,
-            price: PRICE_MARKER,
             seat_product: SeatProduct::of(seat),
-            seat_charges: CHARGES_MARKER,
+            price: PRICE_MARKER,
         };
         let mut json = serde_json::to_string(&body).expect("seats serialise");
         json.pop();
         json.push_str(r#","state":""#);
-        let (before_price, rest) =
+        let (before, after) =
             json.split_once(&format!("\"{PRICE_MARKER}\"")).expect("the price marker is in the fragment");
-        let (before_charges, after_charges) =
-            rest.split_once(&format!("\"{CHARGES_MARKER}\"")).expect("the charges marker is in the fragment");
-        SeatFragment {
-            before_price: before_price.to_owned(),
-            before_charges: before_charges.to_owned(),
-            after_charges: after_charges.to_owned(),
-            product: SeatProduct::of(seat),
-        }
+        SeatFragment { before_price: before.to_owned(), after_price: after.to_owned() }
     }
-}
-
-/// What choosing a seat of `product` in `cabin` costs in each brand the
-/// cabin sells, as JSON in the fare's currency (free outside the price
-/// list's currency, as a booking charges it).
-fn charges_json(cabin: Cabin, product: SeatProduct, currency: &str) -> String {
-    let charges: BTreeMap<&str, Money> = FareBrand::offered_in(cabin)
-        .iter()
-        .map(|brand| {
-            let charge = if currency == PRICE_LIST_CURRENCY { product.charge(cabin, *brand) } else { 0 };
-            (brand.as_str(), Money::new(charge, currency))
-        })
-        .collect();
-    serde_json::to_string(&charges).expect("money serialises")
 }
 
 /// The fragments of each seat plan in use, by plan identity (the catalog
@@ -156,45 +150,6 @@ fn state_of(status: SeatStatus) -> &'static str {
 pub fn render_seat_map(map: &SeatMap) -> String {
     let seats: &[Seat] = map.plan.seats();
     let fragments = fragments(&map.plan);
-    let mut rendered = String::with_capacity(seats.len() * 230);
-    let mut available = String::with_capacity(seats.len() * 6);
-    let prices: Vec<(Cabin, String)> = map
-        .cabins
-        .iter()
-        .map(|c| (c.cabin, serde_json::to_string(&c.price.clone()).expect("money serialises")))
-        .collect();
-    let price_of = |cabin: Cabin| prices.iter().find(|(c, _)| *c == cabin).map_or("null", |(_, json)| json.as_str());
-    let charges: Vec<((Cabin, SeatProduct), String)> = map
-        .cabins
-        .iter()
-        .flat_map(|c| SeatProduct::ALL.map(|p| ((c.cabin, p), charges_json(c.cabin, p, &c.price.currency))))
-        .collect();
-    let charges_of = |cabin: Cabin, product: SeatProduct| {
-        charges.iter().find(|(key, _)| *key == (cabin, product)).map_or("null", |(_, json)| json.as_str())
-    };
-    for ((seat, fragment), status) in seats.iter().zip(fragments.iter()).zip(&map.seats) {
-        if *status == SeatStatus::Available {
-            if !available.is_empty() {
-                available.push(',');
-            }
-            write!(available, "\"{}\"", seat.number).expect("writing to a string");
-        }
-        if !rendered.is_empty() {
-            rendered.push(',');
-        }
-        let mine = *status == SeatStatus::Held { by_caller: true };
-        write!(
-            rendered,
-            r#"{}{}{}{}{}{}","heldByYou":{mine}}}"#,
-            fragment.before_price,
-            price_of(seat.cabin),
-            fragment.before_charges,
-            charges_of(seat.cabin, fragment.product),
-            fragment.after_charges,
-            state_of(*status)
-        )
-        .expect("writing to a string");
-    }
     let head = SeatMapHead {
         flight_id: map.flight_id,
         flight_number: &map.flight_number,
@@ -209,11 +164,50 @@ pub fn render_seat_map(map: &SeatMap) -> String {
                 seats_total: c.seats_total,
                 seats_available: c.seats_available,
                 price: c.price.clone(),
+                seat_charges: seat_charges(c.cabin, &c.price.currency),
             })
             .collect(),
     };
     let head = serde_json::to_string(&head).expect("the seat map serialises");
-    format!(r#"{},"seats":[{rendered}],"availableSeats":[{available}]}}"#, &head[..head.len() - 1])
+    let prices: Vec<(Cabin, String)> = map
+        .cabins
+        .iter()
+        .map(|c| (c.cabin, serde_json::to_string(&c.price.clone()).expect("money serialises")))
+        .collect();
+    let price_of = |cabin: Cabin| prices.iter().find(|(c, _)| *c == cabin).map_or("null", |(_, json)| json.as_str());
+    // One buffer sized for the whole document up front: growing or copying
+    // one of this size (a realloc and its page faults per request) costs
+    // more than writing it.
+    let longest_price = prices.iter().map(|(_, json)| json.len()).max().unwrap_or(4);
+    let per_seat = longest_price + r#"unavailable","heldByYou":false},"#.len() + r#""100K","#.len();
+    let fixed: usize = fragments.iter().map(|f| f.before_price.len() + f.after_price.len()).sum();
+    let mut document = String::with_capacity(head.len() + fixed + seats.len() * per_seat + 64);
+    document.push_str(&head[..head.len() - 1]);
+    document.push_str(r#","seats":["#);
+    let mut available = String::with_capacity(seats.len() * 6);
+    for (index, ((seat, fragment), status)) in seats.iter().zip(fragments.iter()).zip(&map.seats).enumerate() {
+        if *status == SeatStatus::Available {
+            if !available.is_empty() {
+                available.push(',');
+            }
+            write!(available, "\"{}\"", seat.number).expect("writing to a string");
+        }
+        if index > 0 {
+            document.push(',');
+        }
+        let mine = *status == SeatStatus::Held { by_caller: true };
+        write!(
+            document,
+            r#"{}{}{}{}","heldByYou":{mine}}}"#,
+            fragment.before_price,
+            price_of(seat.cabin),
+            fragment.after_price,
+            state_of(*status)
+        )
+        .expect("writing to a string");
+    }
+    write!(document, r#"],"availableSeats":[{available}]}}"#).expect("writing to a string");
+    document
 }
 
 #[cfg(test)]
@@ -260,13 +254,11 @@ mod tests {
         let map = map();
         let document: serde_json::Value = serde_json::from_str(&render_seat_map(&map)).expect("valid JSON");
         let price = json!({"amount": 450000, "currency": "INR", "formatted": "₹4,500.00"});
+        let inr = |amount: i64, formatted: &str| json!({"amount": amount, "currency": "INR", "formatted": formatted});
         let seat = |letter: &str, position: &str, state: &str, mine: bool| {
             json!({"seatNumber": format!("1{letter}"), "row": 1, "letter": letter, "cabin": "ECONOMY",
                    "position": position, "exitRow": true, "extraLegroom": false, "frontRow": true,
-                   "price": price, "seatProduct": "EXIT_ROW",
-                   "seatCharges": {"SAVER": {"amount": 90000, "currency": "INR", "formatted": "₹900.00"},
-                                   "FLEXI": {"amount": 90000, "currency": "INR", "formatted": "₹900.00"}},
-                   "state": state, "heldByYou": mine})
+                   "seatProduct": "EXIT_ROW", "price": price, "state": state, "heldByYou": mine})
         };
         let positions: Vec<_> = map.plan.seats().iter().map(|s| serde_json::to_value(s.position).unwrap()).collect();
         assert_eq!(
@@ -274,7 +266,14 @@ mod tests {
             json!({
                 "flightId": 7, "flightNumber": "AI101", "status": "SCHEDULED", "sellable": true,
                 "aircraft": {"code": "A320", "name": "Airbus A320"},
-                "cabins": [{"cabin": "ECONOMY", "seatsTotal": 2, "seatsAvailable": 1, "price": price}],
+                "cabins": [{"cabin": "ECONOMY", "seatsTotal": 2, "seatsAvailable": 1, "price": price,
+                            "seatCharges": {
+                                "STANDARD": {"SAVER": inr(30000, "₹300.00"), "FLEXI": inr(0, "₹0.00")},
+                                "FRONT_ROW": {"SAVER": inr(60000, "₹600.00"), "FLEXI": inr(60000, "₹600.00")},
+                                "EXIT_ROW": {"SAVER": inr(90000, "₹900.00"), "FLEXI": inr(90000, "₹900.00")},
+                                "EXTRA_LEGROOM": {"SAVER": inr(120000, "₹1,200.00"),
+                                                  "FLEXI": inr(120000, "₹1,200.00")},
+                            }}],
                 "seats": [seat("A", positions[0].as_str().unwrap(), "held", true),
                           seat("B", positions[1].as_str().unwrap(), "available", false)],
                 "availableSeats": ["1B"],

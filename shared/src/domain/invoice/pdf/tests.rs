@@ -6,6 +6,7 @@ use crate::domain::invoice::sample_inputs::{input, line, BOM_DEL, DEL_BOM, SIN_D
 use crate::domain::invoice::{
     compute_credit_note, compute_debit_note, compute_invoice, CreditReason, InvoiceLineInput,
 };
+use crate::domain::seat_charges::SeatProduct;
 
 #[test]
 fn amounts_print_with_the_currency_code_and_indian_grouping() {
@@ -50,6 +51,23 @@ fn pdf_shows_the_invoice() {
     ] {
         assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
     }
+}
+
+#[test]
+fn a_chosen_seats_charge_is_its_own_line_after_its_fare() {
+    let fare = line("Asha Verma", DEL_BOM, Cabin::Economy, "3A", 450000);
+    let seat = InvoiceLineInput { fare: 120000, seat_product: Some(SeatProduct::ExtraLegroom), ..fare.clone() };
+    let invoice = compute_invoice(input(vec![fare, seat], 0, 0));
+    assert_eq!(invoice.invoice_total, 570000);
+    assert_eq!(invoice.lines[1].seat_product, Some(SeatProduct::ExtraLegroom));
+    assert_eq!((invoice.lines[1].gst_rate_percent, invoice.lines[1].total_tax), (5, 5714), "the fare's rate");
+    let text = pdf_text(&render_pdf(&invoice));
+    for expected in ["Extra legroom seat", "Economy", "1,200.00", "INR 5,700.00"] {
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+    }
+    let stored = serde_json::to_value(&invoice).unwrap();
+    assert_eq!(stored["lines"][1]["seatProduct"], "EXTRA_LEGROOM");
+    assert!(stored["lines"][0].get("seatProduct").is_none(), "fare lines read as before paid seats");
 }
 
 #[test]
