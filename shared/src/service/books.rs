@@ -1,13 +1,19 @@
-//! The ports through which paying and cancelling see the books: one
-//! transaction over a locked booking, whose announcements (ticketing
+//! The ports through which paying, cancelling and changing see the books:
+//! one transaction over a locked booking, whose announcements (ticketing
 //! messages, notifications) leave if and only if it commits.
 //!
 //! [`PgBooks`] is Postgres with the outbox; the unit tests of the use cases
-//! run on an in-memory ledger (`service::fakes`).
+//! run on an in-memory ledger (`service::fakes`). The ports of a voluntary
+//! change and of a schedule change's answer are in their own modules.
+
+mod changes;
+mod schedule_changes;
+
+pub use changes::ChangeBooks;
+pub use schedule_changes::ScheduleChangeBooks;
 
 use crate::domain::cancellation::{QuoteFacts, QuotedSeat};
 use crate::domain::invoice::{CreditNote, DebitNote, Invoice};
-use crate::domain::schedule_change::ScheduleChangeStatus;
 use crate::service::notifications::{self, Notification};
 use crate::store::bookings::{mark_cancelled, release_seats, ReleasedSeat};
 use crate::store::cancellation_quotes::{self, StoredQuote};
@@ -18,7 +24,6 @@ use crate::store::payments::{
     flights_of_booking, lock_booking, record_decline, record_refund, record_success, refunded_so_far,
     success_under_key, successful_payment, BookedFlight, KeyedPayment, LockedBooking, PaymentRow,
 };
-use crate::store::schedule_changes::{self, MoveSeatsError, ScheduleChangeRow};
 use crate::store::tickets::{self, void_for_booking, GapFreeSeries};
 use crate::ApiError;
 use deadpool_postgres::{Client, Transaction};
@@ -71,18 +76,24 @@ pub trait CreditNoteBooks: Send {
     ) -> impl Future<Output = Result<CreditNote, ApiError>> + Send;
 }
 
-/// What cancelling a paid booking changes.
-pub trait CancellationBooks: Books + CreditNoteBooks {
-    fn mark_cancelled(&mut self, booking_id: i64) -> impl Future<Output = Result<(), ApiError>> + Send;
-    /// Frees the booking's live seats.
-    fn release_seats(&mut self, booking_id: i64) -> impl Future<Output = Result<Vec<ReleasedSeat>, ApiError>> + Send;
-    fn void_tickets(&mut self, booking_id: i64) -> impl Future<Output = Result<u64, ApiError>> + Send;
-    /// The successful payment: (payment id, amount).
+/// What a refund is measured against: what the booking paid and what came
+/// back of it so far (cancellations and cheaper changes both refund).
+pub trait RefundableBooks: Send {
+    /// The booking's own successful payment and everything paid on it
+    /// (changes' charges included): (payment id, amount).
     fn successful_payment(
         &mut self,
         booking_id: i64,
     ) -> impl Future<Output = Result<Option<(i64, i64)>, ApiError>> + Send;
     fn refunded_so_far(&mut self, booking_id: i64) -> impl Future<Output = Result<i64, ApiError>> + Send;
+}
+
+/// What cancelling a paid booking changes.
+pub trait CancellationBooks: Books + CreditNoteBooks + RefundableBooks {
+    fn mark_cancelled(&mut self, booking_id: i64) -> impl Future<Output = Result<(), ApiError>> + Send;
+    /// Frees the booking's live seats.
+    fn release_seats(&mut self, booking_id: i64) -> impl Future<Output = Result<Vec<ReleasedSeat>, ApiError>> + Send;
+    fn void_tickets(&mut self, booking_id: i64) -> impl Future<Output = Result<u64, ApiError>> + Send;
     /// `false` when a refund for this reason exists already.
     fn record_refund(
         &mut self,
@@ -137,35 +148,6 @@ pub struct QuoteConfirmation<'a> {
     pub idempotency_key: Option<&'a str>,
     pub refund_id: Option<i64>,
     pub closed_booking: bool,
-}
-
-/// What resolving an airline's schedule change writes, beside what a
-/// refund does.
-pub trait ScheduleChangeBooks: CancellationBooks {
-    /// The change, locked until the transaction ends.
-    fn lock_change(
-        &mut self,
-        change_id: i64,
-    ) -> impl Future<Output = Result<Option<ScheduleChangeRow>, ApiError>> + Send;
-    /// Records the customer's answer (the change was open under its lock).
-    fn resolve_change(
-        &mut self,
-        change_id: i64,
-        status: ScheduleChangeStatus,
-        rebooked_to: Option<i64>,
-    ) -> impl Future<Output = Result<(), ApiError>> + Send;
-    /// Moves the booking's seats from one flight to another (the seat for
-    /// the passenger at `positions[i]` is `seats[i]`); see
-    /// `store::schedule_changes::move_seats`.
-    fn move_seats(
-        &mut self,
-        booking_id: i64,
-        flights: (i64, i64),
-        positions: &[i32],
-        seats: &[String],
-    ) -> impl Future<Output = Result<Vec<ReleasedSeat>, MoveSeatsError>> + Send;
-    /// Voids the slice's issued tickets and issues new ones.
-    fn reissue_tickets(&mut self, booking_id: i64, slice: i32) -> impl Future<Output = Result<u64, ApiError>> + Send;
 }
 
 /// The books in Postgres: one transaction, and the outbox messages it
@@ -306,6 +288,16 @@ impl CreditNoteBooks for PgBooks<'_, '_> {
     }
 }
 
+impl RefundableBooks for PgBooks<'_, '_> {
+    async fn successful_payment(&mut self, booking_id: i64) -> Result<Option<(i64, i64)>, ApiError> {
+        Ok(successful_payment(&self.tx, booking_id).await?)
+    }
+
+    async fn refunded_so_far(&mut self, booking_id: i64) -> Result<i64, ApiError> {
+        Ok(refunded_so_far(&self.tx, booking_id).await?)
+    }
+}
+
 impl CancellationBooks for PgBooks<'_, '_> {
     async fn mark_cancelled(&mut self, booking_id: i64) -> Result<(), ApiError> {
         Ok(mark_cancelled(&self.tx, booking_id).await?)
@@ -317,14 +309,6 @@ impl CancellationBooks for PgBooks<'_, '_> {
 
     async fn void_tickets(&mut self, booking_id: i64) -> Result<u64, ApiError> {
         Ok(void_for_booking(&self.tx, booking_id).await?)
-    }
-
-    async fn successful_payment(&mut self, booking_id: i64) -> Result<Option<(i64, i64)>, ApiError> {
-        Ok(successful_payment(&self.tx, booking_id).await?)
-    }
-
-    async fn refunded_so_far(&mut self, booking_id: i64) -> Result<i64, ApiError> {
-        Ok(refunded_so_far(&self.tx, booking_id).await?)
     }
 
     async fn record_refund(
@@ -377,34 +361,5 @@ impl QuoteBooks for PgBooks<'_, '_> {
     ) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
         let QuoteConfirmation { idempotency_key, refund_id, closed_booking } = confirmation;
         Ok(cancellation_quotes::confirm(&self.tx, quote_id, idempotency_key, refund_id, closed_booking).await?)
-    }
-}
-
-impl ScheduleChangeBooks for PgBooks<'_, '_> {
-    async fn lock_change(&mut self, change_id: i64) -> Result<Option<ScheduleChangeRow>, ApiError> {
-        Ok(schedule_changes::lock(&self.tx, change_id).await?)
-    }
-
-    async fn resolve_change(
-        &mut self,
-        change_id: i64,
-        status: ScheduleChangeStatus,
-        rebooked_to: Option<i64>,
-    ) -> Result<(), ApiError> {
-        Ok(schedule_changes::resolve(&self.tx, change_id, status, rebooked_to).await?)
-    }
-
-    async fn move_seats(
-        &mut self,
-        booking_id: i64,
-        flights: (i64, i64),
-        positions: &[i32],
-        seats: &[String],
-    ) -> Result<Vec<ReleasedSeat>, MoveSeatsError> {
-        schedule_changes::move_seats(&self.tx, booking_id, flights, positions, seats).await
-    }
-
-    async fn reissue_tickets(&mut self, booking_id: i64, slice: i32) -> Result<u64, ApiError> {
-        Ok(tickets::reissue_slice(&self.tx, booking_id, slice).await?)
     }
 }

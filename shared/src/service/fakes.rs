@@ -1,21 +1,29 @@
 //! In-memory implementations of the service ports, for unit tests of the
 //! rules: [`MemoryBooks`] works on a copy of a [`Ledger`] and writes it back
-//! only on commit, as a transaction would.
+//! only on commit, as a transaction would. The ports of a cancellation
+//! quote, a voluntary change and a schedule change's answer are
+//! implemented in `quotes`, `changes` and `schedule_changes`.
+
+mod changes;
+mod quotes;
+mod schedule_changes;
 
 use crate::domain::booking::BookingStatus;
-use crate::domain::cancellation::{FareLine, QuoteFacts, QuoteFlight, QuotePassenger, QuotedSeat};
+use crate::domain::cancellation::{FareLine, QuoteFacts, QuoteFlight, QuotePassenger};
 use crate::domain::fares::FareBrand;
 use crate::domain::flight::FlightStatus;
 use crate::domain::invoice::{compute_invoice, CreditNote, DebitNote, Invoice, InvoiceInput, InvoiceLineInput};
 use crate::domain::seating::Cabin;
-use crate::service::books::{Books, CancellationBooks, CreditNoteBooks, PaymentBooks, QuoteBooks, QuoteConfirmation};
+use crate::service::books::{Books, CancellationBooks, CreditNoteBooks, PaymentBooks, RefundableBooks};
 use crate::service::notifications::Notification;
 use crate::store::bookings::ReleasedSeat;
-use crate::store::cancellation_quotes::{QuoteStatus, StoredQuote};
+use crate::store::cancellation_quotes::StoredQuote;
+use crate::store::changes::ChangeQuoteRow;
 use crate::store::payments::{BookedFlight, KeyedPayment, LockedBooking, PaymentRow};
+use crate::store::schedule_changes::ScheduleChangeRow;
 use crate::ApiError;
 use chrono::{DateTime, Duration, Utc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
@@ -27,6 +35,8 @@ pub struct Payment {
     pub reference: String,
     pub decline_code: Option<String>,
     pub idempotency_key: Option<String>,
+    /// A change's charge (or its declined attempt), under its quote.
+    pub change_quote_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +76,18 @@ pub struct Ledger {
     pub quote_refunds: BTreeMap<i64, usize>,
     /// Bookings whose promo use came back.
     pub promos_given_back: Vec<i64>,
+    pub change_quotes: BTreeMap<i64, ChangeQuoteRow>,
+    /// Change quote → the index of its refund in `refunds`.
+    pub change_refunds: BTreeMap<i64, usize>,
+    /// The issued tickets' numbers per (booking, slice), for the reissues of
+    /// changes and schedule changes (`tickets` counts them per booking).
+    pub slice_tickets: BTreeMap<(i64, i32), Vec<String>>,
+    /// Tickets voided, in order.
+    pub voided_tickets: Vec<String>,
+    pub schedule_changes: BTreeMap<i64, ScheduleChangeRow>,
+    /// Flights no longer sold (cancelled, departed): seats are not moved
+    /// onto them, as `change_slice` and `move_seats` refuse in Postgres.
+    pub closed_flights: BTreeSet<i64>,
     pub commits: usize,
 }
 
@@ -112,6 +134,7 @@ impl Ledger {
             reference: format!("pay_{booking_id}"),
             decline_code: None,
             idempotency_key: key.map(str::to_string),
+            change_quote_id: None,
         });
         self.tickets.insert(booking_id, 1);
         self
@@ -232,7 +255,7 @@ impl Books for MemoryBooks<'_> {
 
 impl MemoryBooks<'_> {
     fn record(&mut self, payment: &PaymentRow<'_>, succeeded: bool) -> i64 {
-        let id = 1 + self.working.payments.len() as i64 + 1000;
+        let id = self.next_payment_id();
         self.working.payments.push(Payment {
             id,
             booking_id: payment.booking.id,
@@ -242,8 +265,27 @@ impl MemoryBooks<'_> {
             reference: payment.reference.to_string(),
             decline_code: payment.decline_code.map(str::to_string),
             idempotency_key: payment.idempotency_key.filter(|_| succeeded).map(str::to_string),
+            change_quote_id: None,
         });
         id
+    }
+
+    /// The next payment's id.
+    fn next_payment_id(&self) -> i64 {
+        1 + self.working.payments.len() as i64 + 1000
+    }
+
+    /// Voids the slice's issued tickets and issues as many new ones,
+    /// numbered after every ticket the ledger has seen; the voided numbers.
+    fn reissue_slice(&mut self, booking_id: i64, slice: i32) -> Vec<String> {
+        let Some(voided) = self.working.slice_tickets.remove(&(booking_id, slice)) else { return Vec::new() };
+        let seen = self.working.voided_tickets.len()
+            + voided.len()
+            + self.working.slice_tickets.values().map(Vec::len).sum::<usize>();
+        let issued = (0..voided.len()).map(|i| format!("589{:010}", 9_000 + seen + i)).collect();
+        self.working.slice_tickets.insert((booking_id, slice), issued);
+        self.working.voided_tickets.extend(voided.iter().cloned());
+        voided
     }
 }
 
@@ -269,7 +311,9 @@ impl PaymentBooks for MemoryBooks<'_> {
 
     async fn record_success(&mut self, payment: PaymentRow<'_>) -> Result<Option<i64>, ApiError> {
         let booking_id = payment.booking.id;
-        if self.working.payments.iter().any(|p| p.booking_id == booking_id && p.succeeded) {
+        // One success per booking, a change's charges aside (V17).
+        let paid = |p: &Payment| p.booking_id == booking_id && p.succeeded && p.change_quote_id.is_none();
+        if self.working.payments.iter().any(paid) {
             return Ok(None);
         }
         let id = self.record(&payment, true);
@@ -307,6 +351,20 @@ impl CreditNoteBooks for MemoryBooks<'_> {
     }
 }
 
+impl RefundableBooks for MemoryBooks<'_> {
+    /// As in Postgres: the booking's own payment, and everything paid on it.
+    async fn successful_payment(&mut self, booking_id: i64) -> Result<Option<(i64, i64)>, ApiError> {
+        let succeeded: Vec<&Payment> =
+            self.working.payments.iter().filter(|p| p.booking_id == booking_id && p.succeeded).collect();
+        let Some(own) = succeeded.iter().find(|p| p.change_quote_id.is_none()) else { return Ok(None) };
+        Ok(Some((own.id, succeeded.iter().map(|p| p.amount).sum())))
+    }
+
+    async fn refunded_so_far(&mut self, booking_id: i64) -> Result<i64, ApiError> {
+        Ok(self.working.refunds.iter().filter(|r| r.booking_id == booking_id).map(|r| r.amount).sum())
+    }
+}
+
 impl CancellationBooks for MemoryBooks<'_> {
     async fn mark_cancelled(&mut self, booking_id: i64) -> Result<(), ApiError> {
         self.working.bookings.get_mut(&booking_id).expect("locked booking").status = BookingStatus::Cancelled;
@@ -318,15 +376,13 @@ impl CancellationBooks for MemoryBooks<'_> {
     }
 
     async fn void_tickets(&mut self, booking_id: i64) -> Result<u64, ApiError> {
+        let slices: Vec<(i64, i32)> =
+            self.working.slice_tickets.keys().filter(|(booking, _)| *booking == booking_id).copied().collect();
+        for slice in slices {
+            let voided = self.working.slice_tickets.remove(&slice).unwrap_or_default();
+            self.working.voided_tickets.extend(voided);
+        }
         Ok(self.working.tickets.remove(&booking_id).unwrap_or(0))
-    }
-
-    async fn successful_payment(&mut self, booking_id: i64) -> Result<Option<(i64, i64)>, ApiError> {
-        Ok(self.working.payments.iter().find(|p| p.booking_id == booking_id && p.succeeded).map(|p| (p.id, p.amount)))
-    }
-
-    async fn refunded_so_far(&mut self, booking_id: i64) -> Result<i64, ApiError> {
-        Ok(self.working.refunds.iter().filter(|r| r.booking_id == booking_id).map(|r| r.amount).sum())
     }
 
     async fn record_refund(
@@ -348,93 +404,5 @@ impl CancellationBooks for MemoryBooks<'_> {
         }
         self.working.refunds.push(Refund { booking_id, payment_id, amount, reason: reason.to_string() });
         Ok(true)
-    }
-}
-
-impl QuoteBooks for MemoryBooks<'_> {
-    async fn quote(&mut self, quote_id: i64) -> Result<Option<StoredQuote>, ApiError> {
-        Ok(self.working.quotes.get(&quote_id).cloned())
-    }
-
-    async fn quote_facts(&mut self, booking_id: i64) -> Result<Option<QuoteFacts>, ApiError> {
-        Ok(self.working.quote_facts(booking_id))
-    }
-
-    async fn release_chosen(&mut self, booking_id: i64, seats: &[QuotedSeat]) -> Result<Vec<ReleasedSeat>, ApiError> {
-        let chosen = |flight_id: i64, seat: &str| seats.iter().any(|s| s.flight_id == flight_id && s.seat == seat);
-        let live = self.working.seats.entry(booking_id).or_default();
-        let (released, kept): (Vec<ReleasedSeat>, Vec<ReleasedSeat>) =
-            live.drain(..).partition(|s| chosen(s.flight_id, &s.seat));
-        *live = kept;
-        if let Some(facts) = self.working.fares.get_mut(&booking_id) {
-            let gone: Vec<(i32, i32)> = facts
-                .lines
-                .iter()
-                .filter(|l| l.seat.as_deref().is_some_and(|seat| chosen(l.flight_id, seat)))
-                .map(|l| (l.position, l.leg))
-                .collect();
-            let laps_of: Vec<(i32, i32)> =
-                facts.passengers.iter().filter_map(|p| Some((p.position, p.infant_of?))).collect();
-            for line in facts.lines.iter_mut() {
-                let adult = laps_of.iter().find(|(infant, _)| *infant == line.position).map(|(_, adult)| *adult);
-                let seat_gone = gone.contains(&(line.position, line.leg));
-                let lap_gone = line.seat.is_none() && adult.is_some_and(|a| gone.contains(&(a, line.leg)));
-                if seat_gone || lap_gone {
-                    line.live = false;
-                }
-            }
-        }
-        Ok(released)
-    }
-
-    async fn void_chosen(&mut self, booking_id: i64, legs: &[(i32, i32)]) -> Result<u64, ApiError> {
-        // A ticket per passenger and slice: one for each passenger given up
-        // on each slice (the fake's slices are one leg each).
-        let Some(issued) = self.working.tickets.get_mut(&booking_id) else { return Ok(0) };
-        let voided = (legs.len() as u64).min(*issued);
-        *issued -= voided;
-        if *issued == 0 {
-            self.working.tickets.remove(&booking_id);
-        }
-        Ok(voided)
-    }
-
-    async fn give_back_promo(&mut self, booking_id: i64) -> Result<(), ApiError> {
-        self.working.promos_given_back.push(booking_id);
-        Ok(())
-    }
-
-    async fn record_quote_refund(
-        &mut self,
-        booking_id: i64,
-        payment_id: i64,
-        amount: i64,
-        quote_id: i64,
-    ) -> Result<i64, ApiError> {
-        if self.working.quote_refunds.contains_key(&quote_id) {
-            return Err(ApiError::internal(format!("quote {quote_id} refunded twice")));
-        }
-        self.working.refunds.push(Refund { booking_id, payment_id, amount, reason: "CANCELLATION".into() });
-        let index = self.working.refunds.len() - 1;
-        self.working.quote_refunds.insert(quote_id, index);
-        Ok(index as i64 + 1)
-    }
-
-    async fn confirm_quote(
-        &mut self,
-        quote_id: i64,
-        confirmation: QuoteConfirmation<'_>,
-    ) -> Result<DateTime<Utc>, ApiError> {
-        let at = Utc::now();
-        let quote = self.working.quotes.get_mut(&quote_id).expect("locked quote");
-        if quote.status != QuoteStatus::Quoted {
-            return Err(ApiError::internal(format!("quote {quote_id} confirmed twice")));
-        }
-        quote.status = QuoteStatus::Confirmed;
-        quote.confirmed_at = Some(at);
-        quote.confirm_idempotency_key = confirmation.idempotency_key.map(str::to_string);
-        quote.refund_id = confirmation.refund_id;
-        quote.closed_booking = Some(confirmation.closed_booking);
-        Ok(at)
     }
 }

@@ -151,6 +151,7 @@ pub enum MoveError {
 }
 
 /// A seat the move freed (`live` false) or took (`live` true).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MovedSeat {
     pub flight_id: i64,
     pub seat: String,

@@ -1,6 +1,7 @@
 //! Bookings: creating one from held seats (`create`), reading and listing
 //! them with their flights (here), cancelling and expiring them (`cancel`),
-//! cancellation quotes by the fare rules (`quotes`).
+//! cancellation quotes by the fare rules (`quotes`), voluntary changes of a
+//! slice (`change`).
 //!
 //! The use cases return [`BookingDetails`]; the wire format is
 //! `http::views::bookings`.
