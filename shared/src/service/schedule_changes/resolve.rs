@@ -1,17 +1,19 @@
 //! Resolving a schedule change, once, by its customer: accept the new
 //! times, rebook onto an alternative, or cancel with a full refund. Each is
 //! one transaction over the locked booking and the locked change, which
-//! must still be open: of two concurrent answers exactly one commits.
+//! must still be open: of two concurrent answers exactly one commits. The
+//! transactions ([`accept_in`], [`refund_in`], [`rebook_in`]) run over
+//! `ScheduleChangeBooks`, so their rules are unit tested in memory.
 
-use super::{alternatives, change_details, Route, ScheduleChangeDetails};
+use super::{alternatives, change_details, Alternative, Route, ScheduleChangeDetails};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
 use crate::domain::ids::{BookingId, FlightId, UserId};
 use crate::domain::schedule_change::{Resolution, ScheduleChangeStatus};
 use crate::domain::seating::Cabin;
-use crate::service::bookings::inventory::{give_back, hold_for_booking, HeldSeats, LiveSeats, SeatRequest};
+use crate::service::bookings::inventory::{give_back, hold_for_booking, LiveSeats, SeatRequest};
 use crate::service::bookings::{after_release, cancel_paid_within, details, owned_booking, BookingDetails};
-use crate::service::books::{Books, PgBooks, ScheduleChangeBooks};
+use crate::service::books::{PgBooks, ScheduleChangeBooks};
 use crate::service::notifications::{Notification, NotificationKind};
 use crate::service::search::invalidate_searches;
 use crate::service::seats::{seat_unavailable, seats_on_aircraft};
@@ -21,7 +23,7 @@ use crate::store::payments::LockedBooking;
 use crate::store::schedule_changes::{self, MoveSeatsError, ScheduleChangeRow};
 use crate::ErrorCode;
 use crate::{ApiError, Services};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 /// `POST /api/schedule-changes/{id}/rebook`'s body.
 #[derive(Clone, Debug, Default)]
@@ -49,7 +51,7 @@ pub async fn resolve_change(
     // Another customer's change does not exist, as their bookings do not.
     let record = owned_booking(svc, caller, change.booking_id).await.map_err(|_| not_found())?;
     // Checked again under the locks; refused here, a rebook holds no seats.
-    check_open(&change, record.status, resolution)?;
+    check_open(&change, record.status, resolution, Utc::now())?;
     match resolution {
         Resolution::Accept => accept(svc, caller.user_id, &change).await?,
         Resolution::Refund => refund(svc, caller.user_id, &change).await?,
@@ -65,7 +67,12 @@ pub async fn resolve_change(
 
 /// Still open, on a paid booking, before the flight leaves; and for
 /// `accept`, not breaking a connection.
-fn check_open(change: &ScheduleChangeRow, booking: BookingStatus, resolution: Resolution) -> Result<(), ApiError> {
+fn check_open(
+    change: &ScheduleChangeRow,
+    booking: BookingStatus,
+    resolution: Resolution,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     if change.status != ScheduleChangeStatus::Open {
         return Err(ApiError::conflict(
             ErrorCode::ScheduleChangeResolved,
@@ -80,7 +87,7 @@ fn check_open(change: &ScheduleChangeRow, booking: BookingStatus, resolution: Re
         }
         _ => return Err(ApiError::conflict(ErrorCode::BookingNotPaid, "the booking is not paid")),
     }
-    if change.new.0 <= Utc::now() {
+    if change.new.0 <= now {
         return Err(ApiError::conflict(ErrorCode::FlightDeparted, "the flight has departed at its new time"));
     }
     if resolution == Resolution::Accept && !change.accept_allowed {
@@ -97,22 +104,36 @@ fn check_open(change: &ScheduleChangeRow, booking: BookingStatus, resolution: Re
 async fn lock_open(
     books: &mut impl ScheduleChangeBooks,
     user_id: i64,
-    change_id: i64,
-    booking_id: i64,
+    (change_id, booking_id): (i64, i64),
     resolution: Resolution,
+    now: DateTime<Utc>,
 ) -> Result<(LockedBooking, ScheduleChangeRow), ApiError> {
     let not_found = || ApiError::not_found(format!("schedule change {change_id} does not exist"));
     let booking = books.lock(booking_id).await?.filter(|b| b.user_id == user_id).ok_or_else(not_found)?;
-    let change = books.lock_change(change_id).await?.ok_or_else(not_found)?;
-    check_open(&change, booking.status, resolution)?;
+    let change = books.lock_change(change_id).await?.filter(|c| c.booking_id == booking_id).ok_or_else(not_found)?;
+    check_open(&change, booking.status, resolution, now)?;
     Ok((booking, change))
 }
 
 async fn accept(svc: &Services, user_id: i64, change: &ScheduleChangeRow) -> Result<(), ApiError> {
     let mut client = svc.db.get().await?;
     let mut committed = Outgoing::default();
-    let mut books = PgBooks::begin(&mut client, &mut committed).await?;
-    let (booking, change) = lock_open(&mut books, user_id, change.id, change.booking_id, Resolution::Accept).await?;
+    let books = PgBooks::begin(&mut client, &mut committed).await?;
+    let accepted = accept_in(books, user_id, (change.id, change.booking_id), Utc::now()).await;
+    drop(client);
+    committed.send(&svc.outbox()).await;
+    accepted
+}
+
+/// The customer keeps their seats at the new times: only a change that
+/// breaks no connection of the booking may be accepted.
+async fn accept_in(
+    mut books: impl ScheduleChangeBooks,
+    user_id: i64,
+    (change_id, booking_id): (i64, i64),
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let (booking, change) = lock_open(&mut books, user_id, (change_id, booking_id), Resolution::Accept, now).await?;
     books.resolve_change(change.id, ScheduleChangeStatus::Accepted, None).await?;
     books
         .announce(&Notification::new(
@@ -125,28 +146,36 @@ async fn accept(svc: &Services, user_id: i64, change: &ScheduleChangeRow) -> Res
             ),
         ))
         .await?;
-    books.commit().await?;
-    drop(client);
-    committed.send(&svc.outbox()).await;
-    Ok(())
+    books.commit().await
 }
 
 async fn refund(svc: &Services, user_id: i64, change: &ScheduleChangeRow) -> Result<(), ApiError> {
-    let (change_id, booking_id) = (change.id, change.booking_id);
     let mut client = svc.db.get().await?;
     let mut committed = Outgoing::default();
-    let mut books = PgBooks::begin(&mut client, &mut committed).await?;
-    lock_open(&mut books, user_id, change_id, booking_id, Resolution::Refund).await?;
-    // The cancellation's own steps: seats freed, tickets voided, everything
-    // paid and not yet given back refunded (no penalty: the airline moved
-    // the flight; a cashback is not refunded twice), its credit note.
+    let books = PgBooks::begin(&mut client, &mut committed).await?;
+    let refunded = refund_in(books, user_id, (change.id, change.booking_id), Utc::now()).await;
+    drop(client);
+    committed.send(&svc.outbox()).await;
+    after_release(svc, user_id, &refunded?).await;
+    Ok(())
+}
+
+/// The booking cancelled with the cancellation's own steps: seats freed,
+/// tickets voided, everything paid and not yet given back refunded (no
+/// penalty, whatever the fare: the airline moved the flight; a cashback is
+/// not refunded twice), its credit note; and the change resolved, in one
+/// commit. The seats it freed.
+async fn refund_in(
+    mut books: impl ScheduleChangeBooks,
+    user_id: i64,
+    (change_id, booking_id): (i64, i64),
+    now: DateTime<Utc>,
+) -> Result<Vec<ReleasedSeat>, ApiError> {
+    lock_open(&mut books, user_id, (change_id, booking_id), Resolution::Refund, now).await?;
     let cancelled = cancel_paid_within(&mut books, user_id, booking_id).await?;
     books.resolve_change(change_id, ScheduleChangeStatus::Refunded, None).await?;
     books.commit().await?;
-    drop(client);
-    committed.send(&svc.outbox()).await;
-    after_release(svc, user_id, &cancelled.released).await;
-    Ok(())
+    Ok(cancelled.released)
 }
 
 async fn rebook_onto(
@@ -157,17 +186,7 @@ async fn rebook_onto(
 ) -> Result<(), ApiError> {
     let route = Route::of(svc, change.flight_id).await?;
     let offered = alternatives(svc, change.booking_id, change, &route).await?;
-    if !offered.iter().any(|a| a.flight_id == request.flight_id) {
-        return Err(ApiError::unprocessable(
-            ErrorCode::NotAnAlternative,
-            format!(
-                "flight {} is not an alternative for this change (the same route, scheduled, with room for \
-                 your party, connecting with the rest of your trip)",
-                request.flight_id
-            ),
-        )
-        .with("alternatives", offered.iter().map(|a| a.flight_id).collect::<Vec<_>>()));
-    }
+    check_offered(&offered, request.flight_id)?;
     let facts = svc
         .flights
         .get(&svc.db, request.flight_id)
@@ -204,9 +223,14 @@ async fn rebook_onto(
     };
     let held = hold_for_booking(&ledger, user_id, request).await?;
     let positions: Vec<i32> = current.iter().map(|s| s.passenger_position).collect();
-    let slice = current[0].slice;
-    let to = (&held, facts.leg.flight_number.as_str());
-    match move_in_transaction(svc, user_id, change, to, &positions, slice).await {
+    let to = RebookMove {
+        flight_id: held.flight_id,
+        flight_number: &facts.leg.flight_number,
+        seats: &held.seats,
+        positions: &positions,
+        slice: current[0].slice,
+    };
+    match move_in_transaction(svc, user_id, change, &to).await {
         Ok(released) => {
             let marked = svc
                 .seat_holds()
@@ -226,36 +250,74 @@ async fn rebook_onto(
     }
 }
 
-/// The move itself: the old seats freed, the held ones taken under the
-/// booking's guards, the slice's tickets reissued, the change resolved and
-/// the customer told, in one transaction.
+/// A rebooking goes only to a flight the change offers: the same route,
+/// scheduled, with room for the party, connecting with the rest of the
+/// trip (`super::alternatives`).
+fn check_offered(offered: &[Alternative], flight_id: i64) -> Result<(), ApiError> {
+    if offered.iter().any(|a| a.flight_id == flight_id) {
+        return Ok(());
+    }
+    Err(ApiError::unprocessable(
+        ErrorCode::NotAnAlternative,
+        format!(
+            "flight {flight_id} is not an alternative for this change (the same route, scheduled, with room for \
+             your party, connecting with the rest of your trip)"
+        ),
+    )
+    .with("alternatives", offered.iter().map(|a| a.flight_id).collect::<Vec<_>>()))
+}
+
+/// Where a rebooking moves the seats of the booking on the retimed flight.
+struct RebookMove<'a> {
+    flight_id: i64,
+    flight_number: &'a str,
+    /// Held for the customer; `seats[i]` is for the passenger at `positions[i]`.
+    seats: &'a [String],
+    positions: &'a [i32],
+    /// The slice whose tickets are reissued.
+    slice: i32,
+}
+
 async fn move_in_transaction(
     svc: &Services,
     user_id: i64,
     change: &ScheduleChangeRow,
-    (held, to_number): (&HeldSeats, &str),
-    positions: &[i32],
-    slice: i32,
+    to: &RebookMove<'_>,
 ) -> Result<Vec<ReleasedSeat>, ApiError> {
     let mut client = svc.db.get().await?;
     let mut committed = Outgoing::default();
-    let mut books = PgBooks::begin(&mut client, &mut committed).await?;
-    let (booking, _) = lock_open(&mut books, user_id, change.id, change.booking_id, Resolution::Rebook).await?;
-    let flights = (change.flight_id, held.flight_id);
-    let released = books.move_seats(booking.id, flights, positions, &held.seats).await.map_err(|e| match e {
-        MoveSeatsError::SeatTaken(_) => seat_unavailable(held.flight_id, &held.seats),
+    let books = PgBooks::begin(&mut client, &mut committed).await?;
+    let moved = rebook_in(books, user_id, (change.id, change.booking_id), to, Utc::now()).await;
+    drop(client);
+    committed.send(&svc.outbox()).await;
+    moved
+}
+
+/// The move itself: the old seats freed, the held ones taken under the
+/// booking's guards, the slice's tickets reissued, the change resolved and
+/// the customer told, in one transaction. The seats it freed.
+async fn rebook_in(
+    mut books: impl ScheduleChangeBooks,
+    user_id: i64,
+    (change_id, booking_id): (i64, i64),
+    to: &RebookMove<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ReleasedSeat>, ApiError> {
+    let (booking, change) = lock_open(&mut books, user_id, (change_id, booking_id), Resolution::Rebook, now).await?;
+    let flights = (change.flight_id, to.flight_id);
+    let released = books.move_seats(booking.id, flights, to.positions, to.seats).await.map_err(|e| match e {
+        MoveSeatsError::SeatTaken(_) => seat_unavailable(to.flight_id, to.seats),
         MoveSeatsError::SoldOut => ApiError::conflict(ErrorCode::SoldOut, "the cabin sold out meanwhile"),
-        MoveSeatsError::FlightNotBookable => ApiError::conflict(
-            ErrorCode::FlightNotBookable,
-            format!("flight {} can no longer be booked", held.flight_id),
-        ),
+        MoveSeatsError::FlightNotBookable => {
+            ApiError::conflict(ErrorCode::FlightNotBookable, format!("flight {} can no longer be booked", to.flight_id))
+        }
         MoveSeatsError::NothingToMove => {
             ApiError::conflict(ErrorCode::ScheduleChangeResolved, "the booking has no seats left on the flight")
         }
         MoveSeatsError::Store(e) => e.into(),
     })?;
-    let reissued = books.reissue_tickets(booking.id, slice).await?;
-    books.resolve_change(change.id, ScheduleChangeStatus::Rebooked, Some(held.flight_id)).await?;
+    let reissued = books.reissue_tickets(booking.id, to.slice).await?;
+    books.resolve_change(change.id, ScheduleChangeStatus::Rebooked, Some(to.flight_id)).await?;
     let tickets = if reissued > 0 { format!(" {reissued} new ticket(s) replace the old ones.") } else { String::new() };
     books
         .announce(&Notification::new(
@@ -265,13 +327,15 @@ async fn move_in_transaction(
             format!(
                 "Your seats on flight {} moved to flight {} (seats {}), at no extra cost.{tickets}",
                 change.flight_number,
-                to_number,
-                held.seats.join(", ")
+                to.flight_number,
+                to.seats.join(", ")
             ),
         ))
         .await?;
     books.commit().await?;
-    drop(client);
-    committed.send(&svc.outbox()).await;
     Ok(released)
 }
+
+#[cfg(test)]
+#[path = "resolve_tests.rs"]
+mod tests;
