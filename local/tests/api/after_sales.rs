@@ -13,9 +13,8 @@ async fn handle(
     body: Option<Value>,
     token: &str,
 ) -> (u16, Value) {
-    let handler = local_stack::registry::http_handler(name).unwrap();
     let method = if name.ends_with("-get") { "GET" } else { "POST" };
-    call(handler, stack, method, path, params, body, token).await
+    call_route(stack, name, method, path, params, body, token).await
 }
 
 async fn pay(stack: &TestStack, token: &str, body: Value) -> (u16, Value) {

@@ -7,21 +7,10 @@
 use crate::support::*;
 use serde_json::{json, Value};
 
-async fn post(
-    stack: &TestStack,
-    name: &str,
-    path: &str,
-    params: &[(&str, &str)],
-    body: Option<Value>,
-    token: &str,
-) -> (u16, Value) {
-    call(local_stack::registry::http_handler(name).unwrap(), stack, "POST", path, params, body, token).await
-}
-
 async fn quote(stack: &TestStack, token: &str, booking: i64, body: Option<Value>) -> (u16, Value) {
     let id = booking.to_string();
     let path = format!("/api/bookings/{id}/cancellation-quotes");
-    post(stack, "cancellation-quotes-create", &path, &[("bookingId", &id)], body, token).await
+    post_route(stack, "cancellation-quotes-create", &path, &[("bookingId", &id)], body, token).await
 }
 
 async fn confirm(stack: &TestStack, token: &str, quote: i64, key: Option<&str>) -> (u16, Value, bool) {
@@ -52,14 +41,15 @@ async fn paid(stack: &TestStack, net: &Network, token: &str, number: &str, seats
     assert_eq!(status, 201, "{booking}");
     let id = booking["id"].as_i64().unwrap();
     let (status, body) =
-        post(stack, "payments-pay", "/api/payments/pay", &[], Some(json!({"bookingId": id})), token).await;
+        post_route(stack, "payments-pay", "/api/payments/pay", &[], Some(json!({"bookingId": id})), token).await;
     assert_eq!(status, 200, "{body}");
     (flight, id)
 }
 
 async fn ticketed(stack: &TestStack, token: &str, booking: i64) {
     let body = json!({"bookingId": booking});
-    let (status, tickets) = post(stack, "tickets-generate", "/api/tickets/generate", &[], Some(body), token).await;
+    let (status, tickets) =
+        post_route(stack, "tickets-generate", "/api/tickets/generate", &[], Some(body), token).await;
     assert_eq!(status, 200, "{tickets}");
 }
 
@@ -69,9 +59,8 @@ async fn set_brand(net: &Network, booking: i64, brand: &str) {
 
 async fn booking_of(stack: &TestStack, token: &str, booking: i64) -> Value {
     let id = booking.to_string();
-    let handler = local_stack::registry::http_handler("bookings-get").unwrap();
-    let (status, body) =
-        call(handler, stack, "GET", &format!("/api/bookings/{id}"), &[("bookingId", &id)], None, token).await;
+    let path = format!("/api/bookings/{id}");
+    let (status, body) = call_route(stack, "bookings-get", "GET", &path, &[("bookingId", &id)], None, token).await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -130,7 +119,7 @@ async fn saver_keeps_its_penalty_flexi_a_smaller_one_and_flex_none() {
     assert_eq!(status, 201, "{booked}");
     let flex = booked["id"].as_i64().unwrap();
     let pay = json!({"bookingId": flex});
-    assert_eq!(post(&stack, "payments-pay", "/api/payments/pay", &[], Some(pay), &token).await.0, 200);
+    assert_eq!(post_route(&stack, "payments-pay", "/api/payments/pay", &[], Some(pay), &token).await.0, 200);
     let confirmed = cancel_part(&stack, &token, flex, None).await;
     assert_eq!((amount(&confirmed["refundAmount"]), amount(&confirmed["penaltyAmount"])), (2000000, 0));
     assert_eq!(confirmed["perPassenger"][0]["slices"][0]["fareBrand"], "FLEX");
@@ -181,13 +170,14 @@ async fn after_departure_a_no_show_gets_its_taxes_back_and_an_airline_cancellati
     // The airline cancelled: everything comes back, less a cashback already given.
     let (grounded, stranded) = paid(&stack, &net, &token, "XY2", 2, 250000).await;
     let apply = json!({"bookingId": stranded, "code": "FLY100"});
-    let (status, cashback) = post(&stack, "discounts-apply", "/api/discounts/apply", &[], Some(apply), &token).await;
+    let (status, cashback) =
+        post_route(&stack, "discounts-apply", "/api/discounts/apply", &[], Some(apply), &token).await;
     assert_eq!((status, amount(&cashback["cashback"])), (200, 10000), "{cashback}");
     let admin = stack.create_admin("ops@flightbook.local", "admin-change-me-42").await;
     let admin = stack.services.tokens.issue(admin, shared::auth::tokens::Role::Admin).unwrap().token;
     let id = grounded.to_string();
     let path = format!("/api/admin/flights/{id}/cancel");
-    assert_eq!(post(&stack, "flights-cancel", &path, &[("flightId", &id)], None, &admin).await.0, 200);
+    assert_eq!(post_route(&stack, "flights-cancel", &path, &[("flightId", &id)], None, &admin).await.0, 200);
     let (_, quoted) = quote(&stack, &token, stranded, None).await;
     assert_eq!(
         (amount(&quoted["refundAmount"]), amount(&quoted["penaltyAmount"]), amount(&quoted["deductedAmount"])),
@@ -246,9 +236,9 @@ async fn one_passenger_then_the_other_frees_each_seat_and_credits_each_refund() 
     assert_eq!(count(&net, "SELECT count(*) FROM credit_notes WHERE booking_id = $1", booking).await, 2);
 
     let id = booking.to_string();
-    let handler = local_stack::registry::http_handler("bookings-events").unwrap();
     let path = format!("/api/bookings/{id}/events");
-    let (status, events) = call(handler, &stack, "GET", &path, &[("bookingId", &id)], None, &token).await;
+    let (status, events) =
+        call_route(&stack, "bookings-events", "GET", &path, &[("bookingId", &id)], None, &token).await;
     assert_eq!(status, 200, "{events}");
     let events = events["events"].as_array().unwrap();
     let partly = events.iter().find(|e| e["type"] == "PARTIALLY_CANCELLED").unwrap_or_else(|| panic!("{events:?}"));

@@ -7,22 +7,10 @@ use crate::support::*;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-async fn post(
-    stack: &TestStack,
-    name: &str,
-    path: &str,
-    params: &[(&str, &str)],
-    body: Option<Value>,
-    token: &str,
-) -> (u16, Value) {
-    let handler = local_stack::registry::http_handler(name).unwrap();
-    call(handler, stack, "POST", path, params, body, token).await
-}
-
 async fn quote(stack: &TestStack, token: &str, booking: i64, body: Value) -> (u16, Value) {
     let id = booking.to_string();
     let path = format!("/api/bookings/{id}/change-quotes");
-    post(stack, "change-quotes-create", &path, &[("bookingId", &id)], Some(body), token).await
+    post_route(stack, "change-quotes-create", &path, &[("bookingId", &id)], Some(body), token).await
 }
 
 async fn confirm(stack: &TestStack, token: &str, quote: i64, body: Option<Value>, key: Option<&str>) -> (u16, Value) {

@@ -25,10 +25,6 @@ async fn paid_seat_flight(net: &Network, number: &str, fare: i64) -> i64 {
     flight
 }
 
-async fn post(stack: &TestStack, name: &str, path: &str, body: Value, token: &str) -> (u16, Value) {
-    call(local_stack::registry::http_handler(name).unwrap(), stack, "POST", path, &[], Some(body), token).await
-}
-
 fn seat<'a>(map: &'a Value, number: &str) -> &'a Value {
     map["seats"].as_array().unwrap().iter().find(|s| s["seatNumber"] == number).unwrap()
 }
@@ -150,15 +146,18 @@ async fn the_invoice_itemises_each_seat_charge_and_still_adds_up_to_what_was_pai
     let (status, booking) = create_booking(&stack, &token, body).await;
     assert_eq!(status, 201, "{booking}");
     let id = booking["id"].as_i64().unwrap();
-    let (status, paid) = post(&stack, "payments-pay", "/api/payments/pay", json!({"bookingId": id}), &token).await;
+    let (status, paid) =
+        post_route(&stack, "payments-pay", "/api/payments/pay", &[], Some(json!({"bookingId": id})), &token).await;
     assert_eq!(status, 200, "{paid}");
     let (status, tickets) =
-        post(&stack, "tickets-generate", "/api/tickets/generate", json!({"bookingId": id}), &token).await;
+        post_route(&stack, "tickets-generate", "/api/tickets/generate", &[], Some(json!({"bookingId": id})), &token)
+            .await;
     assert_eq!(status, 200, "{tickets}");
 
-    let handler = local_stack::registry::http_handler("bookings-documents").unwrap();
     let path = format!("/api/bookings/{id}/documents");
-    let (status, listed) = call(handler, &stack, "GET", &path, &[("bookingId", &id.to_string())], None, &token).await;
+    let booking_id = id.to_string();
+    let params = [("bookingId", booking_id.as_str())];
+    let (status, listed) = call_route(&stack, "bookings-documents", "GET", &path, &params, None, &token).await;
     assert_eq!(status, 200, "{listed}");
     let invoice = &listed["documents"][0]["document"];
     let lines = invoice["lines"].as_array().unwrap_or_else(|| panic!("{listed}"));

@@ -5,19 +5,6 @@
 use crate::support::*;
 use serde_json::{json, Value};
 
-async fn handle(
-    stack: &TestStack,
-    name: &str,
-    method: &str,
-    path: &str,
-    params: &[(&str, &str)],
-    body: Option<Value>,
-    token: &str,
-) -> (u16, Value) {
-    let handler = local_stack::registry::http_handler(name).unwrap();
-    call(handler, stack, method, path, params, body, token).await
-}
-
 async fn admin_token(stack: &TestStack) -> String {
     let admin = stack.create_admin("ops@flightbook.local", "admin-change-me-42").await;
     stack.services.tokens.issue(admin, shared::auth::tokens::Role::Admin).unwrap().token
@@ -42,26 +29,27 @@ async fn reschedule(
 async fn reschedule_with(stack: &TestStack, token: &str, flight: i64, body: Value) -> (u16, Value) {
     let id = flight.to_string();
     let path = format!("/api/admin/flights/{id}/reschedule");
-    handle(stack, "flights-reschedule", "POST", &path, &[("flightId", &id)], Some(body), token).await
+    call_route(stack, "flights-reschedule", "POST", &path, &[("flightId", &id)], Some(body), token).await
 }
 
 async fn changes_of(stack: &TestStack, token: &str, booking: i64) -> (u16, Value) {
     let id = booking.to_string();
     let path = format!("/api/bookings/{id}/schedule-changes");
-    handle(stack, "schedule-changes-list", "GET", &path, &[("bookingId", &id)], None, token).await
+    call_route(stack, "schedule-changes-list", "GET", &path, &[("bookingId", &id)], None, token).await
 }
 
 async fn resolve(stack: &TestStack, token: &str, change: i64, option: &str, body: Option<Value>) -> (u16, Value) {
     let id = change.to_string();
     let path = format!("/api/schedule-changes/{id}/{option}");
     let body = body.or_else(|| (option == "rebook").then(|| json!({})));
-    handle(stack, "schedule-changes-resolve", "POST", &path, &[("scheduleChangeId", &id)], body, token).await
+    call_route(stack, "schedule-changes-resolve", "POST", &path, &[("scheduleChangeId", &id)], body, token).await
 }
 
 async fn booking_of(stack: &TestStack, token: &str, booking: i64) -> Value {
     let id = booking.to_string();
     let (status, body) =
-        handle(stack, "bookings-get", "GET", &format!("/api/bookings/{id}"), &[("bookingId", &id)], None, token).await;
+        call_route(stack, "bookings-get", "GET", &format!("/api/bookings/{id}"), &[("bookingId", &id)], None, token)
+            .await;
     assert_eq!(status, 200, "{body}");
     body
 }
@@ -72,7 +60,8 @@ async fn paid_booking(stack: &TestStack, token: &str, body: Value) -> i64 {
     assert_eq!(status, 201, "{booking}");
     let id = booking["id"].as_i64().unwrap();
     let (status, paid) =
-        handle(stack, "payments-pay", "POST", "/api/payments/pay", &[], Some(json!({"bookingId": id})), token).await;
+        call_route(stack, "payments-pay", "POST", "/api/payments/pay", &[], Some(json!({"bookingId": id})), token)
+            .await;
     assert_eq!(status, 200, "{paid}");
     id
 }
@@ -196,7 +185,7 @@ async fn a_retime_opens_one_change_per_paid_booking_and_tells_every_holder_once(
     assert!(change["new"]["departureTime"].as_str().unwrap().contains("T08:00:00"), "{change}");
 
     let id = paid.to_string();
-    let (_, events) = handle(
+    let (_, events) = call_route(
         &stack,
         "bookings-events",
         "GET",
@@ -407,7 +396,7 @@ async fn a_refund_pays_back_everything_once_with_a_credit_note_and_replays_under
     let (_, token) = customer(&stack, "refunded@example.com").await;
     let booking = paid_booking(&stack, &token, json!({"flightId": flight, "seats": 2})).await;
     shared::service::tickets::issue_tickets(&stack.services, booking).await.unwrap();
-    let (status, cashback) = handle(
+    let (status, cashback) = call_route(
         &stack,
         "discounts-apply",
         "POST",
@@ -470,7 +459,7 @@ async fn a_refund_pays_back_everything_once_with_a_credit_note_and_replays_under
     assert!(seats["seats"].as_array().unwrap().iter().all(|s| s["state"] == "available"), "{seats}");
     let events = {
         let b = booking.to_string();
-        handle(
+        call_route(
             &stack,
             "bookings-events",
             "GET",

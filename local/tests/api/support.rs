@@ -182,6 +182,32 @@ pub fn itinerary_ids(body: &Value) -> Vec<String> {
     body["itineraries"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()).collect()
 }
 
+/// Calls the handler of the route named `name` (as in the routes table)
+/// with a body; returns (status, body).
+pub async fn call_route(
+    stack: &TestStack,
+    name: &str,
+    method: &str,
+    path: &str,
+    params: &[(&str, &str)],
+    body: Option<Value>,
+    token: &str,
+) -> (u16, Value) {
+    call(local_stack::registry::http_handler(name).unwrap(), stack, method, path, params, body, token).await
+}
+
+/// [`call_route`] with `POST`.
+pub async fn post_route(
+    stack: &TestStack,
+    name: &str,
+    path: &str,
+    params: &[(&str, &str)],
+    body: Option<Value>,
+    token: &str,
+) -> (u16, Value) {
+    call_route(stack, name, "POST", path, params, body, token).await
+}
+
 /// Calls a JSON route handler with a body; returns (status, body).
 pub async fn call(
     handler: local_stack::registry::HttpHandler,
