@@ -365,7 +365,7 @@ fn named(names: Vec<String>) -> Vec<PassengerRow> {
 }
 
 /// Each held seat with its cabin and the server's fare.
-fn priced_seats(
+pub(super) fn priced_seats(
     flights: &[Arc<FlightFacts>],
     held: &[HeldSeats],
     brand: FareBrand,

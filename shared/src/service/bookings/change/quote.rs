@@ -4,12 +4,12 @@
 use super::{not_changeable, ChangeQuote, ChangeRequest};
 use crate::auth::caller::Caller;
 use crate::domain::booking::BookingStatus;
-use crate::domain::booking_plan::{price_party, price_seats, LegSeats};
+use crate::domain::booking_plan::price_party;
 use crate::domain::change::change_figures;
 use crate::domain::fares::FareBrand;
 use crate::domain::seating::Cabin;
 use crate::domain::travellers::PassengerType;
-use crate::service::bookings::create::{bookable_flights, plan_error, LegRequest};
+use crate::service::bookings::create::{bookable_flights, priced_seats, LegRequest};
 use crate::service::bookings::inventory::{give_back, hold_for_booking, HeldSeats, LiveSeats, SeatRequest};
 use crate::service::bookings::owned_booking;
 use crate::service::seats::seats_on_aircraft;
@@ -145,20 +145,7 @@ pub async fn quote_change(
             };
             held.push(hold_for_booking(&ledger, caller.user_id, request).await?);
         }
-        let fares: Vec<Vec<(Cabin, i64)>> =
-            new_flights.iter().map(|f| f.fares.iter().map(|fare| (fare.cabin, fare.amount)).collect()).collect();
-        let legs: Vec<LegSeats> = new_flights
-            .iter()
-            .zip(&held)
-            .zip(&fares)
-            .map(|((facts, held), fares)| LegSeats {
-                flight_id: facts.leg.flight_id,
-                plan: &facts.plan,
-                fares,
-                seats: &held.seats,
-            })
-            .collect();
-        let priced = price_seats(&legs, record.fare_brand).map_err(plan_error)?;
+        let priced = priced_seats(&new_flights, &held, record.fare_brand)?;
         if priced.iter().any(|p| p.cabin != party.cabin) {
             return Err(ApiError::invalid_field("legs", format!("a change keeps the cabin: {}", party.cabin)));
         }
